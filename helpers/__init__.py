@@ -1,0 +1,1 @@
+"""Shared code of the notebook series: data, plots, live curves, training, grids, results."""

@@ -1,0 +1,248 @@
+"""Grid searches: train one model per grid point, resumably, several models per Keras graph.
+
+``run_grid(build, grid, data, epochs=..., seed=...)`` trains ``build(**point)`` for every point of
+``grid`` and returns one ``GridResult`` per point, in order. Two things make it practical:
+
+* **Cache and resume.** Each point's result (history, test metrics, final weights) is written to
+  disk the moment its training ends, under a key made of everything that determines it: the model's
+  full Keras config, the hyperparameters, epochs, batch size, validation split, seed, the data's
+  fingerprint, the profile and the Keras/backend versions. A rerun after a crash or ``kill -9``
+  skips every finished point and loses only the models that were in flight.
+* **Several models per graph.** ``models_per_graph`` models are trained side by side as one Keras
+  model whose loss is the sum of their losses. Adam updates each weight from its own gradient and
+  moments only, and the gradient of a sum with respect to one model's weights is that model's own
+  gradient, so this is exactly that many independent trainings (``tests/test_grid.py`` checks it
+  weight for weight); the models merely share each batch, and the per-step overhead of Keras.
+
+Every point is built right after ``seed_everything(seed)``: all cells of a grid start from the same
+initial draw and see the batches in the same order, so differences between cells come from the
+hyperparameters, not from luck of the draw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+from tqdm.auto import tqdm
+
+from helpers.data import PROJECT_ROOT
+from helpers.results import write_json_atomically
+from helpers.training import BATCH_SIZE, VALIDATION_SPLIT, Mnist, compile_classifier, evaluate, seed_everything
+
+CACHE_FORMAT = 1
+
+
+def cache_root() -> Path:
+    """Where finished grid points are kept (gitignored; ``make clean-cache`` removes it)."""
+    return Path(os.environ.get("MNIST_SERIES_CACHE", PROJECT_ROOT / ".cache" / "grid"))
+
+
+@dataclass
+class GridResult:
+    """One trained grid point."""
+
+    point: dict[str, Any]
+    history: dict[str, list[float]]
+    test_loss: float
+    test_accuracy: float
+    params: int
+    weights: list[np.ndarray]
+    from_cache: bool = False
+
+    @property
+    def val_accuracy(self) -> float:
+        """Validation accuracy after the last epoch: what the grid selects on."""
+        return self.history["val_accuracy"][-1]
+
+    def model(self, build: Callable[..., keras.Model]) -> keras.Model:
+        """Rebuild the trained model from its stored weights."""
+        model = build(**self.point)
+        model.set_weights(self.weights)
+        return model
+
+
+def data_fingerprint(data: Mnist) -> str:
+    """A short digest of the exact arrays a grid trains and tests on."""
+    digest = hashlib.sha256()
+    for array in (data.x_train, data.y_train, data.x_test, data.y_test):
+        digest.update(str(array.shape).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def point_key(model: keras.Model, point: dict[str, Any], *, epochs: int, seed: int, data_id: str, profile: str) -> str:
+    """The cache key of one grid point: a digest of everything that determines its result."""
+    spec = {
+        "format": CACHE_FORMAT,
+        "model": _without_names(model.get_config()),
+        "point": point,
+        "epochs": epochs,
+        "seed": seed,
+        "batch_size": BATCH_SIZE,
+        "validation_split": VALIDATION_SPLIT,
+        "data": data_id,
+        "profile": profile,
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def _without_names(config: Any) -> Any:
+    """A Keras config with every ``name`` removed (Keras numbers unnamed layers per session)."""
+    if isinstance(config, dict):
+        return {k: _without_names(v) for k, v in config.items() if k != "name"}
+    if isinstance(config, list | tuple):
+        return [_without_names(v) for v in config]
+    return config
+
+
+def _load_cached(folder: Path, key: str, point: dict[str, Any]) -> GridResult | None:
+    record_path = folder / f"{key}.json"
+    if not record_path.is_file():
+        return None
+    record = json.loads(record_path.read_text())
+    with np.load(folder / f"{key}.npz", allow_pickle=False) as stored:
+        weights = [stored[f"w{i}"] for i in range(len(stored.files))]
+    return GridResult(point, record["history"], record["test_loss"], record["test_accuracy"], record["params"], weights, True)
+
+
+def _store(folder: Path, key: str, result: GridResult) -> None:
+    """Weights first, then the record (atomically): a record on disk always has its weights."""
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{key}.partial.npz"
+    np.savez(partial, **{f"w{i}": w for i, w in enumerate(result.weights)})
+    os.replace(partial, folder / f"{key}.npz")
+    record = {
+        "point": result.point,
+        "history": result.history,
+        "test_loss": result.test_loss,
+        "test_accuracy": result.test_accuracy,
+        "params": result.params,
+    }
+    write_json_atomically(record, folder / f"{key}.json")
+
+
+def build_side_by_side(models: Sequence[keras.Model], input_shape: tuple[int, ...]) -> keras.Model:
+    """One Keras model with ``len(models)`` outputs, ``m0``..``mK``: the given models on a shared input."""
+    inputs = keras.Input(input_shape)
+    # Fresh functional wrappers share each model's layers and weights but get unique names m0..mK.
+    wrapped = [keras.Model(model.inputs, model.outputs, name=f"m{k}") for k, model in enumerate(models)]
+    outputs = [model(inputs) for model in wrapped]
+    side_by_side = keras.Model(inputs, outputs)
+    compile_classifier_group(side_by_side, len(models))
+    return side_by_side
+
+
+def compile_classifier_group(model: keras.Model, count: int) -> None:
+    """Compile a side-by-side model: one cross-entropy per output, summed; one Adam for all."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(),
+        loss={f"m{k}": keras.losses.SparseCategoricalCrossentropy() for k in range(count)},
+        metrics={f"m{k}": ["accuracy", keras.metrics.SparseCategoricalCrossentropy(name="xent")] for k in range(count)},
+        jit_compile=False,
+    )
+
+
+def split_history(history: dict[str, list[float]], count: int, penalties: list[float]) -> list[dict[str, list[float]]]:
+    """Per-model histories with Keras's own keys (``loss``, ``accuracy``, ``val_*``).
+
+    A side-by-side model logs each model's cross-entropy as the metric ``m<k>_xent``; a single model's
+    ``loss`` also counts its weight penalties. ``penalties`` holds each model's penalty at the end
+    of training, added to the logged cross-entropy so the curves mean what a single fit's would.
+    """
+    histories = []
+    for k in range(count):
+        entry = {}
+        output = f"m{k}_" if count > 1 else ""  # Keras prefixes metric names only when outputs are several
+        for split in ("", "val_"):
+            entry[f"{split}loss"] = [float(v) + penalties[k] for v in history[f"{split}{output}xent"]]
+            entry[f"{split}accuracy"] = [float(v) for v in history[f"{split}{output}accuracy"]]
+        histories.append(entry)
+    return histories
+
+
+def _penalty(model: keras.Model) -> float:
+    return float(sum(keras.ops.convert_to_numpy(loss) for loss in model.losses)) if model.losses else 0.0
+
+
+class _EpochProgress(keras.callbacks.Callback):
+    """Advance a progress bar by ``models`` model-epochs at each epoch end."""
+
+    def __init__(self, bar: tqdm, models: int) -> None:
+        super().__init__()
+        self.bar, self.models = bar, models
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        self.bar.update(self.models)
+
+
+def train_side_by_side(models: Sequence[keras.Model], data: Mnist, epochs: int, callbacks: list[Any]) -> list[dict]:
+    """Train ``models`` together (see the module docstring) and return their separate histories."""
+    group = build_side_by_side(models, data.x_train.shape[1:])
+    fitted = group.fit(
+        data.x_train,
+        {f"m{k}": data.y_train for k in range(len(models))},
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        validation_split=VALIDATION_SPLIT,
+        verbose=0,
+        callbacks=callbacks,
+    )
+    return split_history(fitted.history, len(models), [_penalty(m) for m in models])
+
+
+def run_grid(
+    build: Callable[..., keras.Model],
+    grid: Sequence[dict[str, Any]],
+    data: Mnist,
+    *,
+    epochs: int,
+    seed: int,
+    profile: str,
+    models_per_graph: int = 6,
+    cache_dir: Path | None = None,
+    description: str = "grid",
+) -> list[GridResult]:
+    """Train ``build(**point)`` for each point of ``grid`` (resuming from the cache); see module doc."""
+    folder = cache_root() if cache_dir is None else cache_dir
+    data_id = data_fingerprint(data)
+    results: list[GridResult | None] = []
+    pending: list[tuple[int, str, keras.Model]] = []
+    for index, point in enumerate(grid):
+        seed_everything(seed)
+        model = build(**point)
+        key = point_key(model, point, epochs=epochs, seed=seed, data_id=data_id, profile=profile)
+        cached = _load_cached(folder, key, point)
+        results.append(cached)
+        if cached is None:
+            pending.append((index, key, model))
+    bar = tqdm(total=len(pending) * epochs, desc=f"{description}: {len(grid) - len(pending)} cached", unit="model-epoch")
+    for start in range(0, len(pending), models_per_graph):
+        chunk = pending[start : start + models_per_graph]
+        seed_everything(seed)
+        histories = train_side_by_side([m for _, _, m in chunk], data, epochs, [_EpochProgress(bar, len(chunk))])
+        for (index, key, model), history in zip(chunk, histories, strict=True):
+            compile_classifier(model)
+            test_loss, test_accuracy = evaluate(model, data)
+            result = GridResult(grid[index], history, test_loss, test_accuracy, model.count_params(), model.get_weights())
+            _store(folder, key, result)
+            results[index] = result
+    bar.close()
+    return [r for r in results if r is not None]
+
+
+def timed(function: Callable[[], Any]) -> tuple[Any, float]:
+    """Call ``function`` and return its result with the wall seconds it took."""
+    start = time.perf_counter()
+    value = function()
+    return value, time.perf_counter() - start

@@ -1,0 +1,81 @@
+"""Live training curves with tensorview's ``PlotMetricsOnEpoch``, adapted to Keras 3.
+
+tensorview 0.4.1 (2019) renames the entries of Keras's ``logs`` in place, using
+``model.metrics_names``. On Keras 3 that list is ``['loss', 'compile_metrics']`` and the callback
+fails with ``KeyError: 'compile_metrics'``; on any Keras its renaming would also leak into the
+``History`` object. The adapter below keeps tensorview's drawing (the matplotlib panels redrawn
+during training, the pyecharts HTML chart at train end) and feeds it a renamed *copy* of the logs,
+so Keras's own logs and History keys stay untouched. The HTML chart goes to ``output_dir``, never
+the working directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import tensorview as tv
+
+#: Keras log key -> the title tensorview shows for it (validation keys follow as ``val_<title>``).
+DEFAULT_TITLES = {"loss": "cross-entropy loss", "accuracy": "accuracy"}
+
+
+class LiveMetricsPlot(tv.train.PlotMetricsOnEpoch):
+    """tensorview's live loss/accuracy panels for ``model.fit``, without touching Keras's logs.
+
+    Args:
+        epochs: planned number of epochs (fixes the x axis while training).
+        output_dir: folder for the interactive HTML chart written at train end.
+        chart_name: file name (without ``.html``) of that chart.
+        titles: which Keras log keys to plot and the title of each panel.
+        redraw_every: redraw the matplotlib panels every this many epochs.
+    """
+
+    def __init__(
+        self,
+        epochs: int,
+        output_dir: Path | str,
+        chart_name: str,
+        titles: Mapping[str, str] = DEFAULT_TITLES,
+        redraw_every: int = 2,
+    ) -> None:
+        output_dir = Path(output_dir)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        super().__init__(
+            metrics_name=list(titles.values()),
+            columns=2,
+            iter_num=epochs,
+            wait_num=redraw_every,
+            cell_size=(6, 4),
+            visual_name=chart_name,
+            visual_path=str(output_dir),
+        )
+        self.titles = dict(titles)
+        self.chart_path = output_dir / f"{chart_name}.html"
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, float] | None = None) -> None:
+        """Record a renamed copy of this epoch's logs and let tensorview redraw."""
+        renamed = {}
+        for key, title in self.titles.items():
+            for prefix in ("", "val_"):
+                if logs and f"{prefix}{key}" in logs:
+                    renamed[f"{prefix}{title}"] = float(logs[f"{prefix}{key}"])
+        self.metrics = [name for name in renamed if not name.startswith("val_")]
+        if self.figsize is None:
+            self.figsize = (self.columns * self.cell_size[0], self.cell_size[1])
+        for name, value in renamed.items():
+            self.epoch_logs[name].append(value)
+        # tensorview's chart uses ``range(1, self.epoch + 1)`` as x axis: keep ``epoch`` a count.
+        self.epoch = epoch + 1
+        self.draw(
+            metrics=self.metrics,
+            logs=self.epoch_logs,
+            plot_num=self.epoch,
+            epoch=self.epoch,
+            columns=self.columns,
+            iter_num=self.iter_num,
+            wait_num=self.wait_num,
+            figsize=self.figsize,
+            cell_size=self.cell_size,
+            valid_fmt=self.valid_fmt,
+        )

@@ -1,0 +1,185 @@
+"""Figures shared by the parts. Every function returns a matplotlib Figure and never calls ``show``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+from matplotlib.figure import Figure
+from sklearn.metrics import confusion_matrix
+
+DIGITS = [str(d) for d in range(10)]
+
+
+def annotated_heatmap(
+    values: np.ndarray,
+    *,
+    x_labels: Sequence[str],
+    y_labels: Sequence[str],
+    title: str,
+    x_title: str,
+    y_title: str,
+    fmt: str = ".2f",
+    cmap: str = "viridis",
+    center: float | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    colorbar_label: str | None = None,
+    highlight: Mapping[str, tuple[int, int]] | None = None,
+    ax: plt.Axes | None = None,
+) -> Figure:
+    """A heatmap with every cell annotated; ``highlight`` outlines named cells (``{label: (row, col)}``)."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(1.1 * len(x_labels) + 2.5, 0.8 * len(y_labels) + 1.8))
+    else:
+        fig = ax.figure
+    sns.heatmap(
+        values,
+        ax=ax,
+        annot=True,
+        fmt=fmt,
+        cmap=cmap,
+        center=center,
+        vmin=vmin,
+        vmax=vmax,
+        xticklabels=list(x_labels),
+        yticklabels=list(y_labels),
+        cbar=colorbar_label is not None,
+        cbar_kws={"label": colorbar_label} if colorbar_label else None,
+        annot_kws={"fontsize": 10},
+        square=False,
+    )
+    ax.set_title(title)
+    ax.set_xlabel(x_title)
+    ax.set_ylabel(y_title)
+    colors = ["tab:red", "tab:blue", "tab:orange"]
+    for (label, (row, col)), color in zip((highlight or {}).items(), colors, strict=False):
+        ax.add_patch(plt.Rectangle((col, row), 1, 1, fill=False, edgecolor=color, lw=3, label=label))
+    if highlight:
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=len(highlight), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def history_curves(history: Mapping[str, Sequence[float]], *, title: str) -> Figure:
+    """Training and validation loss and accuracy per epoch, one panel per metric."""
+    metrics = [name for name in history if not name.startswith("val_")]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        epochs = np.arange(1, len(history[metric]) + 1)
+        ax.plot(epochs, history[metric], label="training")
+        if f"val_{metric}" in history:
+            ax.plot(epochs, history[f"val_{metric}"], label="validation")
+        ax.set_title(metric.replace("_", " "))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric.replace("_", " "))
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix_figure(y_true: np.ndarray, y_pred: np.ndarray, *, title: str) -> Figure:
+    """The test-set confusion matrix as an annotated count heatmap (true digit by row)."""
+    counts = confusion_matrix(y_true, y_pred, labels=range(10))
+    mistakes = counts - np.diag(np.diag(counts))
+    fig, ax = plt.subplots(figsize=(8.5, 7))
+    annotated_heatmap(
+        counts,
+        x_labels=DIGITS,
+        y_labels=DIGITS,
+        title=title,
+        x_title="predicted digit",
+        y_title="true digit",
+        fmt="d",
+        cmap="Reds",
+        vmax=max(int(mistakes.max()), 1),  # colour scaled to the mistakes; the diagonal saturates
+        colorbar_label="test images (colour saturates above the largest mistake count)",
+        ax=ax,
+    )
+    return fig
+
+
+def top_confusions(y_true: np.ndarray, y_pred: np.ndarray, count: int = 2) -> list[tuple[int, int, int]]:
+    """The ``count`` most frequent mistakes as ``(true digit, predicted digit, how many)``."""
+    counts = confusion_matrix(y_true, y_pred, labels=range(10))
+    np.fill_diagonal(counts, 0)
+    order = np.argsort(counts, axis=None)[::-1][:count]
+    return [(int(i // 10), int(i % 10), int(counts.flat[i])) for i in order]
+
+
+def dense_weight_histograms(kernels: Mapping[str, np.ndarray], *, title: str, bins: int = 40) -> Figure:
+    """One histogram of kernel coefficients per dense layer (``{layer name: kernel}``)."""
+    fig, axes = plt.subplots(1, len(kernels), figsize=(5.5 * len(kernels), 3.8), squeeze=False)
+    for ax, (name, kernel) in zip(axes[0], kernels.items(), strict=True):
+        ax.hist(kernel.ravel(), bins=bins, color="tab:blue")
+        ax.set_title(f"{name}: {kernel.shape[0]}x{kernel.shape[1]} kernel")
+        ax.set_xlabel("coefficient value")
+        ax.set_ylabel("number of coefficients")
+        ax.set_yscale("log")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def conv_kernel_heatmaps(kernel: np.ndarray, *, title: str) -> Figure:
+    """The 3x3 filters of a first convolution layer (``kernel`` shaped ``(3, 3, 1, filters)``)."""
+    filters = kernel.shape[-1]
+    columns = min(filters, 3)
+    rows = int(np.ceil(filters / columns))
+    limit = float(np.abs(kernel).max())
+    fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 3.0 * rows), squeeze=False)
+    for index, ax in enumerate(axes.ravel()):
+        if index >= filters:
+            ax.axis("off")
+            continue
+        sns.heatmap(
+            kernel[:, :, 0, index],
+            ax=ax,
+            annot=True,
+            fmt=".2f",
+            cmap="RdBu_r",
+            vmin=-limit,
+            vmax=limit,
+            cbar=False,
+            xticklabels=False,
+            yticklabels=False,
+            square=True,
+        )
+        ax.set_title(f"filter {index}")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def digit_grid(images: np.ndarray, labels: np.ndarray, *, rows: int = 4, columns: int = 12) -> Figure:
+    """The first ``rows * columns`` images with their labels."""
+    fig, axes = plt.subplots(rows, columns, figsize=(1.0 * columns, 1.15 * rows))
+    for ax, image, label in zip(axes.ravel(), images, labels, strict=False):
+        ax.imshow(image, cmap="gray_r")
+        ax.set_title(str(label), fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def line_with_points(
+    x: Sequence[float], series: Mapping[str, Sequence[float]], *, title: str, x_title: str, y_title: str
+) -> Figure:
+    """One line per named series over the same x values, points marked (e.g. accuracy vs width)."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, values in series.items():
+        ax.plot(x, values, marker="o", label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(x), [str(v) for v in x])
+    ax.set_title(title)
+    ax.set_xlabel(x_title)
+    ax.set_ylabel(y_title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig

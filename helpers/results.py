@@ -1,0 +1,124 @@
+"""Each part's recorded results: JSON written atomically, with the environment that produced it.
+
+Layout of ``executed/<profile>/results/<NN>_<name>.json``::
+
+    {"part": "01_dense_tutorial", "profile": "quick",
+     "models": {"<model name>": {"params": int, "test_accuracy": float, "test_loss": float,
+                                 "epochs": int, "regularization": str, ...}},
+     "selected": {...},            # grid parts only
+     "wall_seconds": float,
+     "environment": {"hardware": ..., "python": ..., "tensorflow": ..., "keras": ...}}
+
+Later parts read earlier ones only through these files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+import tempfile
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+PACKAGES = ("tensorflow-cpu", "keras", "numpy", "scikit-learn", "matplotlib", "tensorview")
+
+
+class MissingResultsError(FileNotFoundError):
+    """An earlier part's results are not there yet; the message names the part to run."""
+
+
+def environment() -> dict[str, Any]:
+    """Hardware and library versions, recorded beside every result."""
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return {
+        "hardware": f"{platform.machine()}, {os.cpu_count()} CPU cores, {_cpu_model()}",
+        "accelerator": "none (CPU)",
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "packages": versions,
+        "finished_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def write_json_atomically(data: Any, path: Path) -> None:
+    """Write JSON through a temporary file and an atomic rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as tmp:
+        json.dump(data, tmp, indent=2, sort_keys=False)
+        tmp.write("\n")
+        tmp.flush()
+        os.fsync(tmp.fileno())
+    os.replace(tmp.name, path)
+
+
+def results_path(output_dir: Path | str, part: str) -> Path:
+    """Where part ``part`` (e.g. ``"01_dense_tutorial"``) records its results."""
+    return Path(output_dir) / "results" / f"{part}.json"
+
+
+def model_record(
+    *, params: int, test_accuracy: float, test_loss: float, epochs: int, regularization: str, **extra: Any
+) -> dict[str, Any]:
+    """One model's entry, checked: accuracy in [0, 1], positive epochs and parameter count."""
+    if not 0.0 <= test_accuracy <= 1.0:
+        raise ValueError(f"test_accuracy must lie in [0, 1], got {test_accuracy}")
+    if epochs <= 0 or params <= 0:
+        raise ValueError(f"epochs and params must be positive, got {epochs} and {params}")
+    return {
+        "params": int(params),
+        "test_accuracy": float(test_accuracy),
+        "test_loss": float(test_loss),
+        "epochs": int(epochs),
+        "regularization": regularization,
+        **extra,
+    }
+
+
+def save_results(
+    output_dir: Path | str,
+    part: str,
+    *,
+    profile: str,
+    models: dict[str, dict[str, Any]],
+    wall_seconds: float,
+    selected: dict[str, Any] | None = None,
+) -> Path:
+    """Record a part's results and return the file's path."""
+    record: dict[str, Any] = {"part": part, "profile": profile, "models": models}
+    if selected is not None:
+        record["selected"] = selected
+    record["wall_seconds"] = round(float(wall_seconds), 1)
+    record["environment"] = environment()
+    path = results_path(output_dir, part)
+    write_json_atomically(record, path)
+    return path
+
+
+def load_results(output_dir: Path | str, part: str) -> dict[str, Any]:
+    """Read an earlier part's results, or say clearly which part must run first."""
+    path = results_path(output_dir, part)
+    if not path.is_file():
+        raise MissingResultsError(
+            f"{path} is missing: run part {part} first with the same output folder "
+            f"(`make notebooks` runs the parts in order)."
+        )
+    return json.loads(path.read_text())

@@ -1,0 +1,107 @@
+"""The training settings every part shares, and one function per step of a run.
+
+Every model in the series is trained the same way, as in the reference tutorial: Adam with Keras's
+default settings, sparse categorical cross-entropy, accuracy, batches of 128, the last 10 % of the
+training images held out for validation, pixels scaled to [0, 1].
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import numpy as np
+
+from helpers.data import load_mnist, pad_to_32, scale_pixels
+
+BATCH_SIZE = 128
+VALIDATION_SPLIT = 0.1
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and the Keras backend so that a run draws the same numbers again."""
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    keras.utils.set_random_seed(seed)
+
+
+def compile_classifier(model: keras.Model) -> keras.Model:
+    """Compile with the series' optimiser, loss and metric (XLA off: it is slower on CPU here)."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=["accuracy"],
+        jit_compile=False,
+    )
+    return model
+
+
+@dataclass(frozen=True)
+class Mnist:
+    """The images a part trains and tests on, already scaled (and padded for LeNet)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    def describe(self) -> str:
+        """One line with the shapes, for the reader and the regression tests."""
+        return (
+            f"training images {self.x_train.shape}, labels {self.y_train.shape}; "
+            f"test images {self.x_test.shape}, labels {self.y_test.shape}"
+        )
+
+
+def prepare_mnist(train_size: int | None, test_size: int | None, *, pad: bool = False) -> Mnist:
+    """Load MNIST, keep the first ``train_size`` / ``test_size`` images, scale, optionally pad to 32x32."""
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    x_train, y_train = x_train[:train_size], y_train[:train_size]
+    x_test, y_test = x_test[:test_size], y_test[:test_size]
+    if pad:
+        x_train, x_test = pad_to_32(x_train), pad_to_32(x_test)
+    return Mnist(scale_pixels(x_train), y_train, scale_pixels(x_test), y_test)
+
+
+def fit(model: keras.Model, data: Mnist, epochs: int, callbacks: list[Any] | None = None) -> dict[str, list[float]]:
+    """Train with the series' settings and return the Keras history (loss, accuracy, val_*)."""
+    history = model.fit(
+        data.x_train,
+        data.y_train,
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        validation_split=VALIDATION_SPLIT,
+        verbose=0,
+        callbacks=callbacks or [],
+    )
+    return {key: [float(v) for v in values] for key, values in history.history.items()}
+
+
+def evaluate(model: keras.Model, data: Mnist) -> tuple[float, float]:
+    """Test loss and test accuracy."""
+    loss, accuracy = model.evaluate(data.x_test, data.y_test, batch_size=1024, verbose=0)
+    return float(loss), float(accuracy)
+
+
+def dense_kernels(model: keras.Model) -> dict[str, np.ndarray]:
+    """The kernels of a model's Dense layers, by layer name (for the weight histograms)."""
+    return {layer.name: layer.get_weights()[0] for layer in model.layers if isinstance(layer, keras.layers.Dense)}
+
+
+def save_model_files(model: keras.Model, models_dir: os.PathLike[str] | str, name: str) -> list[str]:
+    """Save ``name.keras`` (native) and ``name.h5`` (legacy, as the reference) without clobbering.
+
+    Each file is written under a temporary name and renamed into place, so an interrupted save never
+    replaces the last good model. Returns the written paths.
+    """
+    models_dir = os.fspath(models_dir)
+    os.makedirs(models_dir, exist_ok=True)
+    written = []
+    for suffix in (".keras", ".h5"):
+        final = os.path.join(models_dir, name + suffix)
+        partial = os.path.join(models_dir, f".{name}.partial{suffix}")
+        model.save(partial)
+        os.replace(partial, final)
+        written.append(final)
+    return written
