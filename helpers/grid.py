@@ -246,3 +246,52 @@ def timed(function: Callable[[], Any]) -> tuple[Any, float]:
     start = time.perf_counter()
     value = function()
     return value, time.perf_counter() - start
+
+
+def select(results: Sequence[GridResult]) -> tuple[int, int]:
+    """Index of the point with the best final validation accuracy (the selection), and of the best test one.
+
+    The second is shown only to measure what choosing on the test set, as the original tutorial did,
+    would have changed: it is never used to pick a model.
+    """
+    by_validation = int(np.argmax([r.val_accuracy for r in results]))
+    by_test = int(np.argmax([r.test_accuracy for r in results]))
+    return by_validation, by_test
+
+
+def selection_summary(results: Sequence[GridResult], describe: Callable[[dict[str, Any]], str]) -> str:
+    """Markdown sentences on the selected point and on the one the test set would have picked."""
+    chosen, test_pick = select(results)
+    best, alt = results[chosen], results[test_pick]
+    text = (
+        f"Selected on validation accuracy: **{describe(best.point)}**, validation accuracy "
+        f"**{best.val_accuracy:.2%}**, test accuracy **{best.test_accuracy:.2%}**.\n\n"
+    )
+    if test_pick == chosen:
+        return text + "Picking on the test set, as the original tutorial did, would have chosen the same cell."
+    spread = max(r.test_accuracy for r in results) - min(r.test_accuracy for r in results)
+    return text + (
+        f"Picking on the test set, as the original tutorial did, would have chosen **{describe(alt.point)}** "
+        f"with a test accuracy of **{alt.test_accuracy:.2%}**, "
+        f"**{(alt.test_accuracy - best.test_accuracy) * 100:.2f}** points above our pick. That figure is "
+        f"optimistic by construction: it is the maximum of {len(results)} noisy test scores (they span "
+        f"{spread * 100:.2f} points across the grid), so part of its lead is the luck of the test set, "
+        f"and a model chosen by its test score has no untouched data left to report on."
+    )
+
+
+def selection_record(results: Sequence[GridResult]) -> dict[str, Any]:
+    """The ``selected`` entry of a grid part's results: the rule, the pick, the test-set pick, every cell."""
+    chosen, test_pick = select(results)
+    best = results[chosen]
+    return {
+        "rule": "highest validation accuracy after the last epoch",
+        "point": best.point,
+        "val_accuracy": best.val_accuracy,
+        "test_accuracy": best.test_accuracy,
+        "test_set_pick": {"point": results[test_pick].point, "test_accuracy": results[test_pick].test_accuracy},
+        "grid": [
+            {"point": r.point, "val_accuracy": r.val_accuracy, "test_accuracy": r.test_accuracy, "test_loss": r.test_loss}
+            for r in results
+        ],
+    }

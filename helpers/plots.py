@@ -183,3 +183,37 @@ def line_with_points(
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+def accuracy_grid(
+    accuracy: np.ndarray,
+    *,
+    rows: Sequence[float],
+    columns: Sequence[float],
+    row_title: str,
+    column_title: str,
+    title: str,
+    highlight: Mapping[str, tuple[int, int]] | None = None,
+) -> Figure:
+    """A 2-D grid of accuracies (fractions) as an annotated heatmap in percent.
+
+    The colour scale starts at the grid's lower quartile (or its minimum for small grids), so that a
+    few collapsed cells do not flatten the differences between the good ones; every cell keeps its
+    number.
+    """
+    percent = 100 * np.asarray(accuracy, dtype=float)
+    floor = float(np.nanpercentile(percent, 25) if percent.size >= 9 else np.nanmin(percent))
+    return annotated_heatmap(
+        percent,
+        x_labels=[f"{v:g}" for v in columns],
+        y_labels=[f"{v:g}" for v in rows],
+        title=title,
+        x_title=column_title,
+        y_title=row_title,
+        fmt=".2f",
+        cmap="viridis",
+        vmin=floor,
+        vmax=float(np.nanmax(percent)),
+        colorbar_label="accuracy (%)",
+        highlight=highlight,
+    )

@@ -1,0 +1,105 @@
+"""Execute one part of the series with papermill: ``python -m helpers.execute NN_name --profile quick``.
+
+The part's ``.py`` (the hand-edited source) is read with jupytext, given the project kernel and run
+by papermill with the profile's parameters from ``notebooks/profiles.yaml``. Output goes to
+``executed/<profile>/NN_name.ipynb`` only when the run succeeds: papermill writes into
+``NN_name.partial.ipynb`` as it goes, a success renames it into place, and a failure renames it to
+``NN_name.failed.ipynb`` (the error cell visible) and leaves the last good output untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import papermill
+import yaml
+
+from helpers.data import PROJECT_ROOT
+
+KERNEL_NAME = "cnn-vs-dense"
+NOTEBOOKS = PROJECT_ROOT / "notebooks"
+EXECUTED = PROJECT_ROOT / "executed"
+
+
+def declared_parameters(notebook: Any) -> set[str]:
+    """Names assigned in the notebook's ``parameters``-tagged cell."""
+    for cell in notebook.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            tree = ast.parse(cell.source)
+            return {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets}
+    raise SystemExit("the part has no cell tagged 'parameters'")
+
+
+def part_parameters(part: str, profile: str) -> dict[str, Any]:
+    """The papermill parameters of ``part`` in ``profile``: shared ones, then the part's own."""
+    profiles = yaml.safe_load((NOTEBOOKS / "profiles.yaml").read_text())
+    if profile not in profiles:
+        raise SystemExit(f"unknown profile {profile!r}: notebooks/profiles.yaml defines {sorted(profiles)}")
+    settings = profiles[profile] or {}
+    parameters = dict(settings.get("all_parts") or {})
+    parameters.update(settings.get(part) or {})
+    parameters["profile"] = profile
+    parameters["output_dir"] = "."  # papermill runs each part inside executed/<profile>/
+    return parameters
+
+
+def with_kernel(notebook: Any) -> Any:
+    """Give a notebook read from its ``.py`` the project kernel, so papermill never guesses one."""
+    notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python (cnn-vs-dense)", "language": "python"}
+    notebook.metadata.setdefault("language_info", {"name": "python"})
+    return notebook
+
+
+def execute_part(part: str, profile: str) -> Path:
+    """Run ``notebooks/<part>.py`` into ``executed/<profile>/<part>.ipynb``; see the module docstring."""
+    source = NOTEBOOKS / f"{part}.py"
+    if not source.is_file():
+        raise SystemExit(f"no such part: {source}")
+    out_dir = EXECUTED / profile
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final, partial, failed = (out_dir / f"{part}{suffix}" for suffix in (".ipynb", ".partial.ipynb", ".failed.ipynb"))
+    notebook = with_kernel(jupytext.read(source))
+    try:
+        papermill.execute_notebook(
+            notebook,
+            str(partial),
+            parameters={
+                name: value
+                for name, value in part_parameters(part, profile).items()
+                if name in declared_parameters(notebook)
+            },
+            kernel_name=KERNEL_NAME,
+            cwd=str(out_dir),
+            progress_bar=False,
+            log_output=False,
+        )
+    except BaseException:
+        if partial.exists():
+            os.replace(partial, failed)
+            print(f"{part} FAILED: see the error cell in {failed.relative_to(PROJECT_ROOT)}", file=sys.stderr)
+        raise
+    os.replace(partial, final)
+    failed.unlink(missing_ok=True)
+    return final
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("part", help="part name, e.g. 01_dense_tutorial")
+    parser.add_argument("--profile", default="full")
+    args = parser.parse_args()
+    try:
+        path = execute_part(args.part, args.profile)
+    except papermill.PapermillExecutionError as error:
+        raise SystemExit(f"{args.part}: {error.ename}: {error.evalue}") from None
+    print(f"executed {path.relative_to(PROJECT_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
