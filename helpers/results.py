@@ -18,11 +18,12 @@ import json
 import os
 import platform
 import sys
-import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from helpers.files import atomic_write
 
 PACKAGES = ("tensorflow-cpu", "keras", "numpy", "scikit-learn", "matplotlib", "tensorview")
 
@@ -61,13 +62,9 @@ def _cpu_model() -> str:
 
 def write_json_atomically(data: Any, path: Path) -> None:
     """Write JSON through a temporary file and an atomic rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as tmp:
-        json.dump(data, tmp, indent=2, sort_keys=False)
+    with atomic_write(path, "w") as tmp:
+        json.dump(data, tmp, indent=2)
         tmp.write("\n")
-        tmp.flush()
-        os.fsync(tmp.fileno())
-    os.replace(tmp.name, path)
 
 
 def results_path(output_dir: Path | str, part: str) -> Path:

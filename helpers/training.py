@@ -7,14 +7,19 @@ training images held out for validation, pixels scaled to [0, 1].
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
 from helpers.data import load_mnist, pad_to_32, scale_pixels
+
+# tf.function retracing notices (one per model of a grid) say nothing a reader can act on.
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 BATCH_SIZE = 128
 VALIDATION_SPLIT = 0.1
@@ -89,19 +94,21 @@ def dense_kernels(model: keras.Model) -> dict[str, np.ndarray]:
     return {layer.name: layer.get_weights()[0] for layer in model.layers if isinstance(layer, keras.layers.Dense)}
 
 
-def save_model_files(model: keras.Model, models_dir: os.PathLike[str] | str, name: str) -> list[str]:
+def save_model_files(model: keras.Model, models_dir: Path | str, name: str) -> list[str]:
     """Save ``name.keras`` (native) and ``name.h5`` (legacy, as the reference) without clobbering.
 
     Each file is written under a temporary name and renamed into place, so an interrupted save never
     replaces the last good model. Returns the written paths.
     """
-    models_dir = os.fspath(models_dir)
-    os.makedirs(models_dir, exist_ok=True)
+    Path(models_dir).mkdir(parents=True, exist_ok=True)
     written = []
     for suffix in (".keras", ".h5"):
-        final = os.path.join(models_dir, name + suffix)
-        partial = os.path.join(models_dir, f".{name}.partial{suffix}")
-        model.save(partial)
-        os.replace(partial, final)
-        written.append(final)
+        final = Path(models_dir) / f"{name}{suffix}"
+        partial = final.with_name(f".{name}.partial{suffix}")  # Keras insists on the suffix
+        try:
+            model.save(partial)
+            os.replace(partial, final)
+        finally:
+            partial.unlink(missing_ok=True)
+        written.append(str(final))
     return written

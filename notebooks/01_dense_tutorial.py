@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (cnn-vs-dense)
 #     language: python
@@ -67,8 +69,7 @@ data = prepare_mnist(train_size, test_size)
 print(data.describe())
 
 # %%
-plots.digit_grid(data.x_train, data.y_train);
-
+plots.digit_grid(data.x_train, data.y_train)
 # %% [markdown]
 # ## The model
 #
@@ -141,8 +142,7 @@ print(f"Dense tutorial model: test accuracy {test_accuracy:.2%}, test loss {test
 # part 3 follows up.
 
 # %% tags=["nbval-ignore-output"]
-plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial model: coefficients per layer");
-
+plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial model: coefficients per layer")
 # %% tags=["plumbing"]
 record = model_record(
     params=model.count_params(),

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (cnn-vs-dense)
 #     language: python
@@ -105,7 +107,10 @@ fig.tight_layout()
 
 # %% tags=["nbval-ignore-output"]
 test_loss, test_accuracy = evaluate(model, data)
-spread = {name: max(h[-10:]) - min(h[-10:]) for name, h in [("part 1", part1["history"]["val_loss"]), ("part 2", history["val_loss"])]}
+spread = {
+    name: max(h[-10:]) - min(h[-10:])
+    for name, h in [("part 1", part1["history"]["val_loss"]), ("part 2", history["val_loss"])]
+}
 Markdown(
     f"Test accuracy **{test_accuracy:.2%}** (part 1: {part1['test_accuracy']:.2%}, "
     f"a change of **{(test_accuracy - part1['test_accuracy']) * 100:+.2f}** points). "
@@ -120,8 +125,7 @@ Markdown(
 # of part 3: how small can the hidden layer be?
 
 # %% tags=["nbval-ignore-output"]
-plots.dense_weight_histograms(dense_kernels(model), title="Dense, two dropouts: coefficients per layer");
-
+plots.dense_weight_histograms(dense_kernels(model), title="Dense, two dropouts: coefficients per layer")
 # %% tags=["plumbing"]
 record = model_record(
     params=model.count_params(),

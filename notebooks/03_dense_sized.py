@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (cnn-vs-dense)
 #     language: python
@@ -108,8 +110,7 @@ plots.line_with_points(
     title="Accuracy against the width of the hidden layer",
     x_title="neurons in the hidden layer",
     y_title="accuracy (%)",
-);
-
+)
 # %% tags=["nbval-ignore-output"]
 Markdown(
     "| neurons | coefficients | validation accuracy | test accuracy |\n|---:|---:|---:|---:|\n"
@@ -127,7 +128,9 @@ Markdown(
 widest = max(trained, key=lambda r: r.point["width"])
 kept = next((r for r in trained if r.point["width"] == chosen_width), None)
 Markdown(
-    f"{chosen_width} neurons reach **{kept.test_accuracy:.2%}** on the test set, "
+    f"{chosen_width} neurons is the widest network searched in this profile."
+    if kept is widest
+    else f"{chosen_width} neurons reach **{kept.test_accuracy:.2%}** on the test set, "
     f"**{(widest.test_accuracy - kept.test_accuracy) * 100:.2f}** points below {widest.point['width']} neurons, "
     f"with **{kept.params / widest.params:.0%}** of its coefficients."
     if kept is not None
@@ -153,8 +156,7 @@ history = fit(model, data, epochs, callbacks=[live])
 # %% tags=["nbval-ignore-output"]
 test_loss, test_accuracy = evaluate(model, data)
 print(f"Dense, {chosen_width} neurons: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f}")
-plots.dense_weight_histograms(dense_kernels(model), title=f"Dense {chosen_width}: coefficients per layer");
-
+plots.dense_weight_histograms(dense_kernels(model), title=f"Dense {chosen_width}: coefficients per layer")
 # %% [markdown]
 # ## Which digits it confuses
 #

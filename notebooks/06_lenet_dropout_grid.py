@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (cnn-vs-dense)
 #     language: python
@@ -91,7 +93,9 @@ def build_lenet_dropout(rate_0: float, rate_1: float) -> keras.Model:
 
 # %% tags=["nbval-ignore-output"]
 grid = [{"rate_0": r0, "rate_1": r1} for r0 in first_rates for r1 in second_rates]
-trained = run_grid(build_lenet_dropout, grid, data, epochs=epochs, seed=seed, profile=profile, description="dropout grid")
+trained = run_grid(
+    build_lenet_dropout, grid, data, epochs=epochs, seed=seed, profile=profile, description="dropout grid"
+)
 
 # %% [markdown]
 # Validation accuracy after the last epoch for every pair of rates (what the selection looks at),
@@ -106,16 +110,19 @@ grid_axes = dict(
     rows=first_rates, columns=second_rates, row_title="dropout before dense_0", column_title="dropout before dense_1"
 )
 plots.accuracy_grid(
-    np.reshape([r.val_accuracy for r in trained], shape), title="Validation accuracy (%)", highlight=highlight, **grid_axes
-);
-
+    np.reshape([r.val_accuracy for r in trained], shape),
+    title="Validation accuracy (%)",
+    highlight=highlight,
+    **grid_axes,
+)
 # %% tags=["nbval-ignore-output"]
 plots.accuracy_grid(
     np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
-);
-
+)
 # %% tags=["nbval-ignore-output"]
-Markdown(selection_summary(trained, lambda p: f"dropout {p['rate_0']:g} before dense_0, {p['rate_1']:g} before dense_1"))
+Markdown(
+    selection_summary(trained, lambda p: f"dropout {p['rate_0']:g} before dense_0, {p['rate_1']:g} before dense_1")
+)
 
 # %% [markdown]
 # ## The selected network
@@ -123,14 +130,15 @@ Markdown(selection_summary(trained, lambda p: f"dropout {p['rate_0']:g} before d
 # %% tags=["nbval-ignore-output"]
 best = trained[chosen]
 best_model = best.model(build_lenet_dropout)
-plots.history_curves(best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})");
-
+plots.history_curves(best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})")
 # %% tags=["nbval-ignore-output"]
-plots.conv_kernel_heatmaps(best_model.get_layer("conv_0").get_weights()[0], title="Selected dropout LeNet: first convolution filters");
-
+plots.conv_kernel_heatmaps(
+    best_model.get_layer("conv_0").get_weights()[0], title="Selected dropout LeNet: first convolution filters"
+)
 # %% tags=["nbval-ignore-output"]
-plots.dense_weight_histograms(dense_kernels(best_model), title="Selected dropout LeNet: coefficients of the dense layers");
-
+plots.dense_weight_histograms(
+    dense_kernels(best_model), title="Selected dropout LeNet: coefficients of the dense layers"
+)
 # %% tags=["plumbing"]
 models = {
     "LeNet, dropout (selected)": model_record(

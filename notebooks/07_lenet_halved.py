@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (cnn-vs-dense)
 #     language: python
@@ -106,11 +108,9 @@ print(f"halved LeNet: test accuracy {test_accuracy:.2%} with {model.count_params
 print(f"part 6's selected LeNet: {full_size['test_accuracy']:.2%} with {full_size['params']:,} coefficients")
 
 # %% tags=["nbval-ignore-output"]
-plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], title="Halved LeNet: first convolution filters");
-
+plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], title="Halved LeNet: first convolution filters")
 # %% tags=["nbval-ignore-output"]
-plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: coefficients of the dense layers");
-
+plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: coefficients of the dense layers")
 # %% [markdown]
 # ## Saving the model
 #

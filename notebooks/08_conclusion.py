@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (cnn-vs-dense)
 #     language: python
@@ -74,14 +76,30 @@ table["difference (points)"] = table["test accuracy (%)"] - table["reference (%)
 
 # %% tags=["nbval-ignore-output"]
 if profile == "quick":
-    display(Markdown("> **Quick profile.** These numbers come from a smoke run on a subset of MNIST with a few epochs; they are not comparable with the reference tutorial's."))
-table.style.format({"coefficients": "{:,}", "reference coefficients": "{:,}", "test accuracy (%)": "{:.2f}", "reference (%)": "{:.1f}", "difference (points)": "{:+.2f}"})
+    display(
+        Markdown(
+            "> **Quick profile.** These numbers come from a smoke run on a subset of MNIST with a few epochs;"
+            " they are not comparable with the reference tutorial's."
+        )
+    )
+table.style.format(
+    {
+        "coefficients": "{:,}",
+        "reference coefficients": "{:,}",
+        "test accuracy (%)": "{:.2f}",
+        "reference (%)": "{:.1f}",
+        "difference (points)": "{:+.2f}",
+    }
+)
 
 # %% [markdown]
 # The coefficient counts do not depend on training, so they must match the original's exactly:
 
 # %%
-print("coefficient counts identical to the reference:", bool((table["coefficients"] == table["reference coefficients"]).all()))
+print(
+    "coefficient counts identical to the reference:",
+    bool((table["coefficients"] == table["reference coefficients"]).all()),
+)
 print(table["coefficients"].map("{:,}".format).to_string())
 
 # %% [markdown]
@@ -100,23 +118,24 @@ def compare(a: str, b: str) -> str:
     return f"a test accuracy **{abs(gap):.2f} points {'higher' if gap > 0 else 'lower'}** than"
 
 
-dense, lenet = "Dense, TensorFlow tutorial", "LeNet (ReLU)"
+dense, dense_512, dense_128 = table.index[:3]
+lenet, elastic, dropout, halved = table.index[3:]
+gaps = table["difference (points)"].abs()
 Markdown(
     f"- **Convolutions against dense layers.** LeNet has {params[lenet]:,} coefficients, "
     f"{params[dense] / params[lenet]:.1f} times fewer than the tutorial's dense network, and "
     f"{compare(lenet, dense)} it ({acc[lenet]:.2f} % against {acc[dense]:.2f} %).\n"
     f"- **Sizing the dense network.** Going from 512 to 128 hidden neurons keeps "
-    f"{params['Dense, 128 neurons'] / params['Dense, two dropout layers']:.0%} of the coefficients and gives "
-    f"{compare('Dense, 128 neurons', 'Dense, two dropout layers')} the 512-neuron network with the same dropout.\n"
-    f"- **Two regularizations of LeNet.** The dropout-regularized LeNet has "
-    f"{compare('LeNet, dropout', 'LeNet, elastic net')} the elastic-net one, and "
-    f"{compare('LeNet, dropout', lenet)} the unregularized LeNet.\n"
-    f"- **Halving LeNet's dense layers.** With {params['LeNet, dropout, halved dense layers'] / params['LeNet, dropout']:.0%} "
-    f"of the coefficients, the halved network has {compare('LeNet, dropout, halved dense layers', 'LeNet, dropout')} "
-    f"the full-size dropout LeNet, and {compare('LeNet, dropout, halved dense layers', dense)} the dense tutorial network, "
-    f"with {params[dense] / params['LeNet, dropout, halved dense layers']:.1f} times fewer coefficients.\n"
+    f"{params[dense_128] / params[dense_512]:.0%} of the coefficients and gives "
+    f"{compare(dense_128, dense_512)} the 512-neuron network with the same dropout.\n"
+    f"- **Two regularizations of LeNet.** The dropout-regularized LeNet has {compare(dropout, elastic)} "
+    f"the elastic-net one, and {compare(dropout, lenet)} the unregularized LeNet.\n"
+    f"- **Halving LeNet's dense layers.** With {params[halved] / params[dropout]:.0%} of the coefficients, "
+    f"the halved network has {compare(halved, dropout)} the full-size dropout LeNet, and "
+    f"{compare(halved, dense)} the dense tutorial network, with {params[dense] / params[halved]:.1f} times "
+    f"fewer coefficients.\n"
     f"- **Against the original.** The largest gap to the reference accuracies is "
-    f"**{table['difference (points)'].abs().max():.2f} points** ({table['difference (points)'].abs().idxmax()})."
+    f"**{gaps.max():.2f} points** ({gaps.idxmax()})."
 )
 
 # %% [markdown]

@@ -1,0 +1,35 @@
+"""A small grid that tests/test_grid.py runs in a subprocess and kills with SIGKILL halfway."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import keras
+
+from helpers.data import load_mnist
+from helpers.training import Mnist, scale_pixels
+
+POINTS = [{"units": u} for u in (8, 16, 24, 32)]
+
+
+def build(units: int) -> keras.Model:
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(units, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
+def data() -> Mnist:
+    (x_train, y_train), (x_test, y_test) = load_mnist(allow_download=False)
+    return Mnist(scale_pixels(x_train[:2000]), y_train[:2000], scale_pixels(x_test[:200]), y_test[:200])
+
+
+if __name__ == "__main__":
+    from helpers.grid import run_grid
+
+    run_grid(build, POINTS, data(), epochs=4, seed=3, profile="quick", models_per_graph=1, cache_dir=Path(sys.argv[1]))

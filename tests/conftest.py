@@ -1,0 +1,47 @@
+"""Shared fixtures: real MNIST (verified), quiet TensorFlow, a headless matplotlib backend."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from helpers.data import load_mnist
+from helpers.training import Mnist, scale_pixels
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives headless Chromium over the built site")
+
+
+@pytest.fixture(scope="session")
+def mnist_raw():
+    """``((x_train, y_train), (x_test, y_test))`` exactly as the series loads them."""
+    return load_mnist(allow_download=False)
+
+
+@pytest.fixture(scope="session")
+def small_mnist(mnist_raw) -> Mnist:
+    """1,000 training and 500 test images, scaled: enough for real models to learn something."""
+    (x_train, y_train), (x_test, y_test) = mnist_raw
+    return Mnist(scale_pixels(x_train[:1000]), y_train[:1000], scale_pixels(x_test[:500]), y_test[:500])
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)

@@ -1,0 +1,121 @@
+"""The grid runner: side-by-side training equals separate training, and a killed grid resumes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import _grid_job
+import keras
+import numpy as np
+import pytest
+
+from helpers import grid
+from helpers.training import compile_classifier, seed_everything
+
+
+def _small_lenet(l2: float) -> keras.Model:
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.AveragePooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dense(16, activation="relu", kernel_regularizer=keras.regularizers.l1_l2(l2, l2)),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
+def test_side_by_side_training_equals_separate_trainings(small_mnist):
+    x, y = small_mnist.x_train[..., None], small_mnist.y_train
+    penalties = [0.0, 1e-4, 1e-2]
+    seed_everything(0)
+    initial = [_small_lenet(p).get_weights() for p in penalties]
+
+    separate = []
+    for penalty, weights in zip(penalties, initial, strict=True):
+        model = _small_lenet(penalty)
+        model.set_weights(weights)
+        compile_classifier(model)
+        model.fit(x, y, batch_size=128, epochs=2, shuffle=False, verbose=0)
+        separate.append(model.get_weights())
+
+    together = [_small_lenet(p) for p in penalties]
+    for model, weights in zip(together, initial, strict=True):
+        model.set_weights(weights)
+    group = grid.build_side_by_side(together, x.shape[1:])
+    group.fit(x, {f"m{k}": y for k in range(3)}, batch_size=128, epochs=2, shuffle=False, verbose=0)
+
+    for alone, jointly, start in zip(separate, together, initial, strict=True):
+        for a, b, w0 in zip(alone, jointly.get_weights(), start, strict=True):
+            assert not np.allclose(a, w0)  # training moved the weights
+            np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
+
+
+def test_run_grid_results_and_cache_hits(small_mnist, tmp_path):
+    points = [{"units": 8}, {"units": 16}, {"units": 24}]
+    first = grid.run_grid(
+        _grid_job.build, points, small_mnist, epochs=2, seed=1, profile="quick", models_per_graph=2, cache_dir=tmp_path
+    )
+    assert [r.point for r in first] == points and not any(r.from_cache for r in first)
+    for result in first:
+        assert set(result.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+        assert all(len(v) == 2 for v in result.history.values())
+        assert 0.15 < result.test_accuracy <= 1.0  # above chance after 16 steps
+        units = result.point["units"]
+        assert result.params == (784 + 1) * units + (units + 1) * 10
+    rebuilt = first[1].model(_grid_job.build)
+    compile_classifier(rebuilt)
+    assert rebuilt.evaluate(small_mnist.x_test, small_mnist.y_test, verbose=0)[1] == pytest.approx(
+        first[1].test_accuracy
+    )
+
+    again = grid.run_grid(
+        _grid_job.build, points, small_mnist, epochs=2, seed=1, profile="quick", models_per_graph=2, cache_dir=tmp_path
+    )
+    assert all(r.from_cache for r in again)
+    assert [r.test_accuracy for r in again] == [r.test_accuracy for r in first]
+    other_epochs = grid.run_grid(
+        _grid_job.build, points[:1], small_mnist, epochs=1, seed=1, profile="quick", cache_dir=tmp_path
+    )
+    assert not other_epochs[0].from_cache  # the key covers the number of epochs
+
+
+def test_a_killed_grid_resumes_without_retraining_finished_points(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
+    job = subprocess.Popen([sys.executable, _grid_job.__file__, str(cache)], env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not list(cache.glob("*.json")) and job.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    job.send_signal(signal.SIGKILL)
+    job.wait()
+    finished = len(list(cache.glob("*.json")))
+    assert 1 <= finished < len(_grid_job.POINTS), "the job should have been killed halfway"
+
+    trained_now = []
+    real_train = grid.train_side_by_side
+
+    def counting(models, *args, **kwargs):
+        trained_now.extend(models)
+        return real_train(models, *args, **kwargs)
+
+    monkeypatch.setattr(grid, "train_side_by_side", counting)
+    results = grid.run_grid(
+        _grid_job.build,
+        _grid_job.POINTS,
+        _grid_job.data(),
+        epochs=4,
+        seed=3,
+        profile="quick",
+        models_per_graph=1,
+        cache_dir=cache,
+    )
+    assert len(trained_now) == len(_grid_job.POINTS) - finished
+    assert sum(r.from_cache for r in results) == finished
+    assert len(list(cache.glob("*.json"))) == len(_grid_job.POINTS)

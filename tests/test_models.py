@@ -1,0 +1,48 @@
+"""Saved models: both formats reload and predict exactly like the model that was saved."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from helpers.data import PROJECT_ROOT
+from helpers.training import compile_classifier, fit, save_model_files
+
+QUICK_MODELS = PROJECT_ROOT / "executed" / "quick" / "models"
+
+
+def test_saved_h5_and_keras_files_predict_like_the_in_memory_model(small_mnist, tmp_path):
+    model = compile_classifier(
+        keras.Sequential(
+            [
+                keras.Input((28, 28)),
+                keras.layers.Flatten(name="flatten"),
+                keras.layers.Dropout(0.2, name="dropout_0"),
+                keras.layers.Dense(32, activation="relu", name="dense_0"),
+                keras.layers.Dense(10, activation="softmax", name="dense_1"),
+            ]
+        )
+    )
+    fit(model, small_mnist, epochs=1)
+    written = save_model_files(model, tmp_path / "models", "MNIST_dense32")
+    assert sorted(p.rsplit("/", 1)[1] for p in written) == ["MNIST_dense32.h5", "MNIST_dense32.keras"]
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["MNIST_dense32.h5", "MNIST_dense32.keras"]
+    expected = model.predict(small_mnist.x_test, verbose=0)
+    for path in written:
+        reloaded = keras.models.load_model(path)
+        np.testing.assert_allclose(reloaded.predict(small_mnist.x_test, verbose=0), expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(("name", "params"), [("MNIST_dense128", 101_770), ("MNIST_LeNet60", 38_552)])
+def test_committed_quick_models_reload_in_both_formats(name, params, mnist_raw):
+    _, (x_test, _) = mnist_raw
+    images = x_test[:50].astype("float32") / 255
+    if name.startswith("MNIST_LeNet"):
+        images = np.pad(images[..., None], ((0, 0), (2, 2), (2, 2), (0, 0)))
+    predictions = []
+    for suffix in (".keras", ".h5"):
+        model = keras.models.load_model(QUICK_MODELS / f"{name}{suffix}")
+        assert model.count_params() == params
+        predictions.append(model.predict(images, verbose=0))
+    np.testing.assert_allclose(predictions[0], predictions[1], rtol=1e-6, atol=1e-7)

@@ -1,0 +1,112 @@
+"""Each plot helper renders real MNIST data (Agg) with the axes and annotations a reader expects."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from matplotlib.figure import Figure
+
+from helpers import plots
+from helpers.training import compile_classifier, fit
+
+
+def _render(fig: Figure) -> None:
+    fig.canvas.draw()  # fails loudly on anything matplotlib cannot lay out
+
+
+def test_digit_grid_shows_images_with_their_labels(mnist_raw):
+    (x_train, y_train), _ = mnist_raw
+    fig = plots.digit_grid(x_train, y_train, rows=2, columns=5)
+    _render(fig)
+    assert len(fig.axes) == 10
+    assert [ax.get_title() for ax in fig.axes] == [str(y) for y in y_train[:10]]
+    assert all(len(ax.images) == 1 for ax in fig.axes)
+
+
+def test_confusion_matrix_counts_every_test_image_and_names_top_mistakes(mnist_raw):
+    _, (_, y_test) = mnist_raw
+    predicted = y_test.copy()
+    fives = np.flatnonzero(y_test == 5)[:7]
+    sevens = np.flatnonzero(y_test == 7)[:4]
+    predicted[fives], predicted[sevens] = 3, 2
+    fig = plots.confusion_matrix_figure(y_test, predicted, title="test")
+    _render(fig)
+    ax = fig.axes[0]
+    numbers = [int(t.get_text()) for t in ax.texts]
+    assert len(numbers) == 100 and sum(numbers) == len(y_test)
+    assert ax.get_xlabel() == "predicted digit" and ax.get_ylabel() == "true digit"
+    assert plots.top_confusions(y_test, predicted, count=2) == [(5, 3, 7), (7, 2, 4)]
+
+
+def test_annotated_heatmap_writes_every_cell_and_outlines_highlights():
+    values = np.arange(12, dtype=float).reshape(3, 4)
+    fig = plots.annotated_heatmap(
+        values,
+        x_labels=list("abcd"),
+        y_labels=list("xyz"),
+        title="t",
+        x_title="columns",
+        y_title="rows",
+        fmt=".1f",
+        colorbar_label="value",
+        highlight={"chosen": (1, 2)},
+    )
+    _render(fig)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == [f"{v:.1f}" for v in values.ravel()]
+    assert [t.get_text() for t in ax.get_xticklabels()] == list("abcd")
+    assert len(ax.patches) == 1 and ax.patches[0].get_xy() == (2, 1)
+    assert len(fig.axes) == 2  # the colour bar
+
+
+def test_accuracy_grid_shows_percentages_with_hyperparameter_labels():
+    accuracy = np.array([[0.99, 0.985], [0.1135, 0.991]])
+    fig = plots.accuracy_grid(
+        accuracy, rows=[0.0, 1e-6], columns=[0.0, 0.01], row_title="λ1", column_title="λ2", title="grid"
+    )
+    _render(fig)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["99.00", "98.50", "11.35", "99.10"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "1e-06"]
+    assert ax.get_xlabel() == "λ2"
+
+
+def test_history_weights_and_kernels_of_a_real_model(small_mnist, tmp_path):
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Conv2D(6, 3, activation="relu", name="conv_0"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(16, activation="relu", name="dense_0"),
+            keras.layers.Dense(10, activation="softmax", name="dense_1"),
+        ]
+    )
+    compile_classifier(model)
+    data = small_mnist.__class__(
+        small_mnist.x_train[..., None], small_mnist.y_train, small_mnist.x_test[..., None], small_mnist.y_test
+    )
+    history = fit(model, data, epochs=2)
+
+    fig = plots.history_curves(history, title="h")
+    _render(fig)
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy"]
+    assert all(len(ax.lines) == 2 and len(ax.lines[0].get_xdata()) == 2 for ax in fig.axes)
+
+    kernels = {layer.name: layer.get_weights()[0] for layer in model.layers if layer.name.startswith("dense")}
+    fig = plots.dense_weight_histograms(kernels, title="w")
+    _render(fig)
+    assert [ax.get_title() for ax in fig.axes] == ["dense_0: 4056x16 kernel", "dense_1: 16x10 kernel"]
+    assert sum(p.get_height() for p in fig.axes[0].patches) == 4056 * 16
+
+    fig = plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], title="k")
+    _render(fig)
+    assert [ax.get_title() for ax in fig.axes] == [f"filter {i}" for i in range(6)]
+    assert all(len(ax.texts) == 9 for ax in fig.axes)
+
+
+def test_line_with_points_labels_every_width():
+    fig = plots.line_with_points([32, 64], {"test": [97.0, 97.5]}, title="t", x_title="neurons", y_title="acc")
+    _render(fig)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["32", "64"]
+    assert ax.get_legend().get_texts()[0].get_text() == "test"
