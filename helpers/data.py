@@ -164,7 +164,7 @@ def write_npz_atomically(arrays: Arrays, path: Path) -> None:
     """
     (x_train, y_train), (x_test, y_test) = arrays
     with atomic_write(path) as tmp:
-        np.savez(tmp, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+        np.savez_compressed(tmp, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
 
 
 def pad_to_32(images: np.ndarray) -> np.ndarray:

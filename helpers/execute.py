@@ -61,7 +61,7 @@ def with_kernel(notebook: Any) -> Any:
     return notebook
 
 
-def execute_part(part: str, profile: str) -> Path:
+def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = None) -> Path:
     """Run ``notebooks/<part>.py`` into ``executed/<profile>/<part>.ipynb``; see the module docstring."""
     source = NOTEBOOKS / f"{part}.py"
     if not source.is_file():
@@ -76,7 +76,7 @@ def execute_part(part: str, profile: str) -> Path:
             str(partial),
             parameters={
                 name: value
-                for name, value in part_parameters(part, profile).items()
+                for name, value in {**part_parameters(part, profile), **(overrides or {})}.items()
                 if name in declared_parameters(notebook)
             },
             kernel_name=KERNEL_NAME,
@@ -108,6 +108,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("part", nargs="?", help="part name, e.g. 01_dense_tutorial")
     parser.add_argument("--profile", default="full")
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "YAML_VALUE"),
+        help="override one parameter for this run, e.g. -p models_per_graph 36",
+    )
     parser.add_argument("--quiet-kernel", action="store_true", help="only set up the project kernel's environment")
     args = parser.parse_args()
     if args.quiet_kernel:
@@ -116,7 +125,8 @@ def main() -> None:
     if args.part is None:
         parser.error("name a part, e.g. 01_dense_tutorial")
     try:
-        path = execute_part(args.part, args.profile)
+        overrides = {name: yaml.safe_load(value) for name, value in args.parameter}
+        path = execute_part(args.part, args.profile, overrides)
     except papermill.PapermillExecutionError as error:
         raise SystemExit(f"{args.part}: {error.ename}: {error.evalue}") from None
     print(f"executed {path.relative_to(PROJECT_ROOT)}")

@@ -37,7 +37,15 @@ from tqdm.auto import tqdm
 from helpers.data import PROJECT_ROOT
 from helpers.files import atomic_write
 from helpers.results import write_json_atomically
-from helpers.training import BATCH_SIZE, VALIDATION_SPLIT, Mnist, compile_classifier, evaluate, seed_everything
+from helpers.training import (
+    BATCH_SIZE,
+    VALIDATION_SPLIT,
+    Mnist,
+    compile_classifier,
+    evaluate,
+    seed_everything,
+    use_xla,
+)
 
 CACHE_FORMAT = 1
 
@@ -150,7 +158,7 @@ def compile_classifier_group(model: keras.Model, count: int) -> None:
         optimizer=keras.optimizers.Adam(),
         loss={f"m{k}": keras.losses.SparseCategoricalCrossentropy() for k in range(count)},
         metrics={f"m{k}": ["accuracy", keras.metrics.SparseCategoricalCrossentropy(name="xent")] for k in range(count)},
-        jit_compile=False,
+        jit_compile=use_xla(),
     )
 
 

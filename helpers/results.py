@@ -25,7 +25,7 @@ from typing import Any
 
 from helpers.files import atomic_write
 
-PACKAGES = ("tensorflow-cpu", "keras", "numpy", "scikit-learn", "matplotlib", "tensorview")
+PACKAGES = ("tensorflow-cpu", "jax", "keras", "numpy", "scikit-learn", "matplotlib", "tensorview")
 
 
 class MissingResultsError(FileNotFoundError):
@@ -42,12 +42,29 @@ def environment() -> dict[str, Any]:
             continue
     return {
         "hardware": f"{platform.machine()}, {os.cpu_count()} CPU cores, {_cpu_model()}",
-        "accelerator": "none (CPU)",
+        "backend": _backend(),
         "platform": platform.platform(),
         "python": sys.version.split()[0],
         "packages": versions,
         "finished_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+
+
+def _backend() -> str:
+    """The Keras backend and the device it computes on, e.g. ``tensorflow on CPU``."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return f"jax {jax.__version__} on {', '.join(sorted({d.device_kind for d in jax.devices()}))}"
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        return f"tensorflow {tf.__version__} on {'GPU' if gpus else 'CPU'}"
+    return backend
 
 
 def _cpu_model() -> str:
@@ -98,11 +115,13 @@ def save_results(
     models: dict[str, dict[str, Any]],
     wall_seconds: float,
     selected: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> Path:
-    """Record a part's results and return the file's path."""
+    """Record a part's results (plus any ``extra`` entries) and return the file's path."""
     record: dict[str, Any] = {"part": part, "profile": profile, "models": models}
     if selected is not None:
         record["selected"] = selected
+    record.update(extra)
     record["wall_seconds"] = round(float(wall_seconds), 1)
     record["environment"] = environment()
     path = results_path(output_dir, part)

@@ -27,17 +27,20 @@ profile = "full"  # which profile's results to read
 output_dir = "../executed/full"  # the folder holding results/ of parts 1-7
 
 # %% tags=["plumbing"]
+import time
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers.params import PROFILES, ParameterError
-from helpers.results import load_results
+from helpers.results import load_results, save_results
 
 if profile not in PROFILES:
     raise ParameterError(f"profile must be one of {PROFILES}, got {profile!r}")
 output_dir = Path(output_dir)
+started = time.perf_counter()
+PART = "08_conclusion"
 
 # %% [markdown]
 # ## The comparison table
@@ -155,3 +158,14 @@ pd.DataFrame(
         "finished (UTC)": {part: records[part]["environment"]["finished_utc"] for part, *_ in ROWS},
     }
 )
+
+# %% tags=["plumbing"]
+save_results(
+    output_dir,
+    PART,
+    profile=profile,
+    models={},
+    wall_seconds=time.perf_counter() - started,
+    comparison=table.reset_index().to_dict(orient="records"),
+)
+print("comparison table recorded for the site")

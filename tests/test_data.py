@@ -89,7 +89,7 @@ def test_interrupted_write_leaves_no_file_a_loader_accepts(mnist_raw, tmp_path, 
         file.write(b"PK\x03\x04 half an archive")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(np, "savez", crash)
+    monkeypatch.setattr(np, "savez_compressed", crash)
     with pytest.raises(KeyboardInterrupt):
         write_npz_atomically(mnist_raw, path)
     assert not path.exists()

@@ -1,0 +1,158 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (cnn-vs-dense)
+#     language: python
+#     name: cnn-vs-dense
+# ---
+
+# %% [markdown]
+# # Part 1 · The dense classifier of the TensorFlow tutorial
+#
+# **What this part shows.** The fully connected MNIST classifier from TensorFlow's getting-started
+# tutorial, trained for 100 epochs: one hidden layer of 512 ReLU units, a 20 % dropout, a softmax over
+# the ten digits. It is the baseline every later model in the series is measured against, and it has a
+# habit worth seeing early: it overfits.
+#
+# **What it reuses.** Nothing yet: this part introduces the data and the training settings that all
+# parts share (Adam, sparse categorical cross-entropy, batches of 128, the last 10 % of the training
+# images held out for validation, pixels scaled to [0, 1]). They live in `helpers/training.py`.
+#
+# **Run time.** Printed at the end of the page and recorded in this part's results file.
+
+# %% tags=["parameters"]
+profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
+output_dir = "../executed/full"  # where results, models and charts are written
+seed = 42
+train_size = None  # None: all 60,000 training images
+test_size = None  # None: all 10,000 test images
+epochs = 100
+
+# %% tags=["plumbing"]
+import time
+from pathlib import Path
+
+import keras
+from IPython.display import Markdown
+from keras import layers
+
+from helpers import plots
+from helpers.live import LiveMetricsPlot
+from helpers.params import check_run
+from helpers.results import model_record, save_results
+from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist, seed_everything
+
+PART = "01_dense_tutorial"
+check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
+output_dir = Path(output_dir)
+started = time.perf_counter()
+seed_everything(seed)
+
+# %% [markdown]
+# ## The data
+#
+# MNIST holds 70,000 grey-scale images of handwritten digits, 28 by 28 pixels, split into 60,000
+# training and 10,000 test images. The digits were size-normalised and centred by their centre of
+# mass, so a model does not have to find the digit in the frame, only to tell which one it is.
+# `prepare_mnist` loads the verified arrays (from the Keras cache or the copy `make data` builds
+# offline) and scales the pixels to [0, 1].
+
+# %%
+data = prepare_mnist(train_size, test_size)
+print(data.describe())
+
+# %%
+plots.digit_grid(data.x_train, data.y_train)
+# %% [markdown]
+# ## The model
+#
+# Each image is flattened into a vector of 784 pixels. A hidden layer of 512 ReLU neurons looks at all
+# of them at once, and a softmax layer turns its output into ten probabilities, one per digit. The
+# dropout layer between the two switches off a random 20 % of the hidden units at every training
+# step, so that no unit can rely on one particular partner: a cheap defence against overfitting.
+#
+# Almost all coefficients sit in the first layer: 784 x 512 weights plus 512 biases. The summary
+# below counts them.
+
+# %%
+model = keras.Sequential(
+    [
+        layers.Input(shape=(28, 28)),
+        layers.Flatten(name="flatten"),
+        layers.Dense(512, activation="relu", name="dense_0"),
+        layers.Dropout(0.2, name="dropout_0"),
+        layers.Dense(10, activation="softmax", name="dense_1"),
+    ],
+    name="dense_tutorial",
+)
+compile_classifier(model)
+model.summary()
+
+# %% [markdown]
+# ## Training, watched live
+#
+# tensorview's `PlotMetricsOnEpoch` redraws the loss and accuracy curves while the model trains
+# (the adapter in `helpers/live.py` makes the 2019 callback work with Keras 3) and saves an
+# interactive chart of them when training ends.
+
+# %% tags=["nbval-ignore-output"]
+live = LiveMetricsPlot(epochs=epochs, output_dir=output_dir / "charts", chart_name=PART)
+history = fit(model, data, epochs, callbacks=[live])
+
+# %% [markdown]
+# Two things stand out in the curves. The training loss keeps falling while the validation loss
+# bottoms out early and then drifts upwards: past that point the network learns the training images
+# rather than digits, even with its dropout layer. And the validation curves are jagged from epoch
+# to epoch, another sign of a model with more freedom than the data needs.
+#
+# The numbers behind those two observations:
+
+# %% tags=["nbval-ignore-output"]
+best_epoch = min(range(epochs), key=history["val_loss"].__getitem__) + 1
+Markdown(
+    f"- lowest validation loss **{min(history['val_loss']):.4f}** at epoch **{best_epoch}** of {epochs}; "
+    f"after the last epoch it is **{history['val_loss'][-1]:.4f}**\n"
+    f"- final training accuracy **{history['accuracy'][-1]:.2%}** against validation "
+    f"accuracy **{history['val_accuracy'][-1]:.2%}**"
+)
+
+# %% [markdown]
+# ## Test accuracy
+#
+# The test images took no part in training or in any choice made so far.
+
+# %% tags=["nbval-ignore-output"]
+test_loss, test_accuracy = evaluate(model, data)
+print(f"Dense tutorial model: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f}")
+
+# %% [markdown]
+# ## Where the weights went
+#
+# Histograms of the coefficients of both dense layers (log scale). A good share of the first
+# layer's 401,408 weights never leaves the narrow band of its random initial values: they belong to
+# border pixels that are black in almost every image, so they receive almost no gradient. Capacity
+# that the data cannot use is the first hint that this network is larger than it needs to be, which
+# part 3 follows up.
+
+# %% tags=["nbval-ignore-output"]
+plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial model: coefficients per layer")
+# %% tags=["plumbing"]
+record = model_record(
+    params=model.count_params(),
+    test_accuracy=test_accuracy,
+    test_loss=test_loss,
+    epochs=epochs,
+    regularization="dropout 0.2 after the hidden layer",
+    best_val_loss_epoch=best_epoch,
+    history=history,
+)
+wall_seconds = time.perf_counter() - started
+save_results(output_dir, PART, profile=profile, models={"Dense tutorial": record}, wall_seconds=wall_seconds)
+print(f"results recorded; this part took {wall_seconds:.0f} s")

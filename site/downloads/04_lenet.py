@@ -1,0 +1,132 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (cnn-vs-dense)
+#     language: python
+#     name: cnn-vs-dense
+# ---
+
+# %% [markdown]
+# # Part 4 · LeNet, the convolutional network
+#
+# **What this part shows.** A LeNet-5 style network with ReLU activations, trained for 60 epochs: two
+# convolution + average-pooling stages followed by three dense layers. It has a fifth of the
+# coefficients of part 1's dense network, and the comparison of their accuracies is the heart of the
+# series.
+#
+# **What it reuses.** The data and training settings of parts 1-3; the images are zero-padded from
+# 28x28 to 32x32 pixels, the input size LeNet was designed for.
+#
+# **Run time.** Printed at the end of the page and recorded in this part's results file.
+
+# %% tags=["parameters"]
+profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
+output_dir = "../executed/full"  # where results, models and charts are written
+seed = 42
+train_size = None  # None: all 60,000 training images
+test_size = None  # None: all 10,000 test images
+epochs = 60
+
+# %% tags=["plumbing"]
+import time
+from pathlib import Path
+
+import keras
+from keras import layers
+
+from helpers import plots
+from helpers.live import LiveMetricsPlot
+from helpers.params import check_run
+from helpers.results import model_record, save_results
+from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist, seed_everything
+
+PART = "04_lenet"
+check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
+output_dir = Path(output_dir)
+started = time.perf_counter()
+seed_everything(seed)
+
+# %% [markdown]
+# ## Padded images
+#
+# LeNet's first convolution uses 3x3 filters without padding of its own, so each convolution trims
+# one pixel off every border. Padding the 28x28 digits with two rows and columns of zeros on each
+# side gives 32x32 inputs and keeps strokes near the edge inside the region the filters see fully.
+
+# %%
+data = prepare_mnist(train_size, test_size, pad=True)
+print(data.describe())
+
+# %% [markdown]
+# ## The network
+#
+# * **Convolution 1:** 6 filters of 3x3 pixels slide over the 32x32 image, giving six 30x30 feature
+#   maps. Each filter has only 9 weights and a bias, shared by every position of the image: this
+#   weight sharing is what makes convolutional layers so much smaller than dense ones.
+# * **Average pooling:** halves each map to 15x15.
+# * **Convolution 2:** 16 filters of 3x3x6 give sixteen 13x13 maps; pooling halves them to 6x6.
+# * **Dense layers:** the 6x6x16 = 576 values are flattened and classified by dense layers of 120, 84
+#   and 10 neurons. They hold most of the coefficients.
+
+# %%
+model = keras.Sequential(
+    [
+        layers.Input(shape=(32, 32, 1)),
+        layers.Conv2D(6, kernel_size=3, activation="relu", name="conv_0"),
+        layers.AveragePooling2D(pool_size=2, name="pool_0"),
+        layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
+        layers.AveragePooling2D(pool_size=2, name="pool_1"),
+        layers.Flatten(name="flatten"),
+        layers.Dense(120, activation="relu", name="dense_0"),
+        layers.Dense(84, activation="relu", name="dense_1"),
+        layers.Dense(10, activation="softmax", name="dense_2"),
+    ],
+    name="lenet",
+)
+compile_classifier(model)
+model.summary()
+
+# %% tags=["nbval-ignore-output"]
+live = LiveMetricsPlot(epochs=epochs, output_dir=output_dir / "charts", chart_name=PART)
+history = fit(model, data, epochs, callbacks=[live])
+
+# %% [markdown]
+# Compare how fast these curves climb with the dense networks' of parts 1-3. Without any
+# regularization, LeNet is also free to overfit: watch whether the training loss keeps heading to
+# zero while the validation loss stops improving. The numbers at the end of training:
+
+# %% tags=["nbval-ignore-output"]
+test_loss, test_accuracy = evaluate(model, data)
+print(f"LeNet: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f}")
+print(f"final training accuracy {history['accuracy'][-1]:.2%}, training loss {history['loss'][-1]:.4f}")
+
+# %% [markdown]
+# ## What the first convolution learned
+#
+# The six 3x3 filters of the first layer, each cell a weight (red positive, blue negative). Many look
+# like small edge or stroke detectors: a row or column of positive weights next to negative ones
+# responds to a change of brightness in one direction.
+
+# %% tags=["nbval-ignore-output"]
+plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], title="LeNet: first convolution filters")
+# %% tags=["nbval-ignore-output"]
+plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coefficients of the dense layers")
+# %% tags=["plumbing"]
+record = model_record(
+    params=model.count_params(),
+    test_accuracy=test_accuracy,
+    test_loss=test_loss,
+    epochs=epochs,
+    regularization="none",
+    history=history,
+)
+wall_seconds = time.perf_counter() - started
+save_results(output_dir, PART, profile=profile, models={"LeNet": record}, wall_seconds=wall_seconds)
+print(f"results recorded; this part took {wall_seconds:.0f} s")

@@ -1,0 +1,164 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (cnn-vs-dense)
+#     language: python
+#     name: cnn-vs-dense
+# ---
+
+# %% [markdown]
+# # Part 6 · LeNet with dropout
+#
+# **What this part shows.** Part 4's LeNet with a dropout layer in front of each of its two large
+# dense layers. The two rates are searched on a 6x6 grid from 0 to 0.5, 36 networks of 60 epochs
+# each, and the best pair is chosen on validation accuracy. Part 7 reuses that pair.
+#
+# **What it reuses.** Part 4's architecture and padded images; the grid runner and the selection
+# rule of parts 3 and 5.
+#
+# **Run time.** Printed at the end of the page and recorded in this part's results file.
+
+# %% tags=["parameters"]
+profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
+output_dir = "../executed/full"  # where results, models and charts are written
+seed = 42
+train_size = None  # None: all 60,000 training images
+test_size = None  # None: all 10,000 test images
+epochs = 60
+first_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_0 (grid rows)
+second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid columns)
+models_per_graph = 6  # networks trained side by side: speed only, the results are the same
+
+# %% tags=["plumbing"]
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+from IPython.display import Markdown
+from keras import layers
+
+from helpers import plots
+from helpers.grid import run_grid, select, selection_record, selection_summary
+from helpers.params import check_grid, check_run
+from helpers.results import model_record, save_results
+from helpers.training import dense_kernels, prepare_mnist
+
+PART = "06_lenet_dropout_grid"
+check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
+check_grid("first_rates", first_rates, kind="rate")
+check_grid("second_rates", second_rates, kind="rate")
+output_dir = Path(output_dir)
+started = time.perf_counter()
+data = prepare_mnist(train_size, test_size, pad=True)
+print(data.describe())
+
+# %% [markdown]
+# ## Dropout in front of the dense layers
+#
+# Dropout switches off a random share of a layer's inputs at every training step (and none at test
+# time). A unit downstream cannot count on any particular input being there, so it cannot learn to
+# correct the quirks of one specific upstream unit; the network ends up with redundant, more robust
+# features. Here a dropout goes before `dense_0` (acting on the 576 flattened convolution outputs)
+# and another before `dense_1` (acting on the 120 outputs of `dense_0`). Dropout has no coefficients:
+# the network keeps part 4's 81,194.
+
+
+# %%
+def build_lenet_dropout(rate_0: float, rate_1: float) -> keras.Model:
+    """Part 4's LeNet with dropout ``rate_0`` before dense_0 and ``rate_1`` before dense_1."""
+    model = keras.Sequential(
+        [
+            layers.Input(shape=(32, 32, 1)),
+            layers.Conv2D(6, kernel_size=3, activation="relu", name="conv_0"),
+            layers.AveragePooling2D(pool_size=2, name="pool_0"),
+            layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
+            layers.AveragePooling2D(pool_size=2, name="pool_1"),
+            layers.Flatten(name="flatten"),
+            layers.Dropout(rate_0, name="dropout_0"),
+            layers.Dense(120, activation="relu", name="dense_0"),
+            layers.Dropout(rate_1, name="dropout_1"),
+            layers.Dense(84, activation="relu", name="dense_1"),
+            layers.Dense(10, activation="softmax", name="dense_2"),
+        ],
+    )
+    return model
+
+
+# %% tags=["nbval-ignore-output"]
+grid = [{"rate_0": r0, "rate_1": r1} for r0 in first_rates for r1 in second_rates]
+trained = run_grid(
+    build_lenet_dropout,
+    grid,
+    data,
+    epochs=epochs,
+    seed=seed,
+    profile=profile,
+    description="dropout grid",
+    models_per_graph=models_per_graph,
+)
+
+# %% [markdown]
+# Validation accuracy after the last epoch for every pair of rates (what the selection looks at),
+# then the test accuracy of the same networks. Red frame: the selected cell; blue: the cell the test
+# set would have picked.
+
+# %% tags=["nbval-ignore-output"]
+chosen, test_pick = select(trained)
+shape = (len(first_rates), len(second_rates))  # the grid is row-major: one row per first rate
+highlight = {"selected (validation)": divmod(chosen, shape[1]), "best on test": divmod(test_pick, shape[1])}
+grid_axes = dict(
+    rows=first_rates, columns=second_rates, row_title="dropout before dense_0", column_title="dropout before dense_1"
+)
+plots.accuracy_grid(
+    np.reshape([r.val_accuracy for r in trained], shape),
+    title="Validation accuracy (%)",
+    highlight=highlight,
+    **grid_axes,
+)
+# %% tags=["nbval-ignore-output"]
+plots.accuracy_grid(
+    np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
+)
+# %% tags=["nbval-ignore-output"]
+Markdown(
+    selection_summary(trained, lambda p: f"dropout {p['rate_0']:g} before dense_0, {p['rate_1']:g} before dense_1")
+)
+
+# %% [markdown]
+# ## The selected network
+
+# %% tags=["nbval-ignore-output"]
+best = trained[chosen]
+best_model = best.model(build_lenet_dropout)
+plots.history_curves(best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})")
+# %% tags=["nbval-ignore-output"]
+plots.conv_kernel_heatmaps(
+    best_model.get_layer("conv_0").get_weights()[0], title="Selected dropout LeNet: first convolution filters"
+)
+# %% tags=["nbval-ignore-output"]
+plots.dense_weight_histograms(
+    dense_kernels(best_model), title="Selected dropout LeNet: coefficients of the dense layers"
+)
+# %% tags=["plumbing"]
+models = {
+    "LeNet, dropout (selected)": model_record(
+        params=best.params,
+        test_accuracy=best.test_accuracy,
+        test_loss=best.test_loss,
+        epochs=epochs,
+        regularization=f"dropout before the 2 dense layers ({best.point['rate_0']:g}, {best.point['rate_1']:g})",
+        val_accuracy=best.val_accuracy,
+    )
+}
+selected = selection_record(trained)
+wall_seconds = time.perf_counter() - started
+save_results(output_dir, PART, profile=profile, models=models, selected=selected, wall_seconds=wall_seconds)
+print(f"results recorded; this part took {wall_seconds:.0f} s")

@@ -1,0 +1,133 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (cnn-vs-dense)
+#     language: python
+#     name: cnn-vs-dense
+# ---
+
+# %% [markdown]
+# # Part 7 · LeNet with halved dense layers
+#
+# **What this part shows.** Part 6's regularized LeNet with its two large dense layers halved, from
+# 120 and 84 neurons to 60 and 42, trained for 80 epochs and saved as `MNIST_LeNet60`. Dropout lets
+# a smaller network keep its accuracy; this part measures how much of it survives with less than half
+# the coefficients.
+#
+# **What it reuses.** The two dropout rates selected in part 6, read from its recorded results; part
+# 4's convolutional layers and padded images.
+#
+# **Run time.** Printed at the end of the page and recorded in this part's results file.
+
+# %% tags=["parameters"]
+profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
+output_dir = "../executed/full"  # where results, models and charts are written
+seed = 42
+train_size = None  # None: all 60,000 training images
+test_size = None  # None: all 10,000 test images
+epochs = 80
+
+# %% tags=["plumbing"]
+import time
+from pathlib import Path
+
+import keras
+from keras import layers
+
+from helpers import plots
+from helpers.live import LiveMetricsPlot
+from helpers.params import check_run
+from helpers.results import load_results, model_record, save_results
+from helpers.training import (
+    compile_classifier,
+    dense_kernels,
+    evaluate,
+    fit,
+    prepare_mnist,
+    save_model_files,
+    seed_everything,
+)
+
+PART = "07_lenet_halved"
+check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
+output_dir = Path(output_dir)
+part6 = load_results(output_dir, "06_lenet_dropout_grid")
+started = time.perf_counter()
+seed_everything(seed)
+data = prepare_mnist(train_size, test_size, pad=True)
+print(data.describe())
+
+# %% [markdown]
+# ## The dropout rates chosen in part 6
+
+# %% tags=["nbval-ignore-output"]
+rate_0, rate_1 = part6["selected"]["point"]["rate_0"], part6["selected"]["point"]["rate_1"]
+print(f"dropout before dense_0: {rate_0:g}, before dense_1: {rate_1:g} (part 6, {part6['selected']['rule']})")
+
+# %% [markdown]
+# ## The network
+#
+# Only the widths of `dense_0` and `dense_1` change. The first dense layer sees the same 576 values
+# as before, so halving its width halves its 69,240 coefficients, the largest block of the network.
+
+# %%
+model = keras.Sequential(
+    [
+        layers.Input(shape=(32, 32, 1)),
+        layers.Conv2D(6, kernel_size=3, activation="relu", name="conv_0"),
+        layers.AveragePooling2D(pool_size=2, name="pool_0"),
+        layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
+        layers.AveragePooling2D(pool_size=2, name="pool_1"),
+        layers.Flatten(name="flatten"),
+        layers.Dropout(rate_0, name="dropout_0"),
+        layers.Dense(60, activation="relu", name="dense_0"),  # was 120
+        layers.Dropout(rate_1, name="dropout_1"),
+        layers.Dense(42, activation="relu", name="dense_1"),  # was 84
+        layers.Dense(10, activation="softmax", name="dense_2"),
+    ],
+    name="lenet_halved",
+)
+compile_classifier(model)
+model.summary()
+
+# %% tags=["nbval-ignore-output"]
+live = LiveMetricsPlot(epochs=epochs, output_dir=output_dir / "charts", chart_name=PART)
+history = fit(model, data, epochs, callbacks=[live])
+
+# %% tags=["nbval-ignore-output"]
+test_loss, test_accuracy = evaluate(model, data)
+full_size = part6["models"]["LeNet, dropout (selected)"]
+print(f"halved LeNet: test accuracy {test_accuracy:.2%} with {model.count_params():,} coefficients")
+print(f"part 6's selected LeNet: {full_size['test_accuracy']:.2%} with {full_size['params']:,} coefficients")
+
+# %% tags=["nbval-ignore-output"]
+plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], title="Halved LeNet: first convolution filters")
+# %% tags=["nbval-ignore-output"]
+plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: coefficients of the dense layers")
+# %% [markdown]
+# ## Saving the model
+#
+# Saved in the native `.keras` format and in the legacy `.h5` format of the original, for the later
+# parts of the series.
+
+# %% tags=["plumbing"]
+saved = save_model_files(model, output_dir / "models", "MNIST_LeNet60")
+record = model_record(
+    params=model.count_params(),
+    test_accuracy=test_accuracy,
+    test_loss=test_loss,
+    epochs=epochs,
+    regularization=f"dropout before the 2 dense layers ({rate_0:g}, {rate_1:g}, from part 6)",
+    history=history,
+    saved=[Path(p).name for p in saved],
+)
+wall_seconds = time.perf_counter() - started
+save_results(output_dir, PART, profile=profile, models={"LeNet, dropout, halved": record}, wall_seconds=wall_seconds)
+print(f"saved {', '.join(Path(p).name for p in saved)}; results recorded; this part took {wall_seconds:.0f} s")
