@@ -2,9 +2,9 @@
 
 Each executed part becomes ``site/NN_name.html`` through nbconvert's HTML exporter and the small
 template in ``helpers/site_template/`` (which extends nbconvert's ``lab`` template); the index is
-rendered from the same layout. Pages embed their figures, and LaTeX formulas are converted to
-MathML at build time, so pages load nothing from the network and formulas render offline. The site is written to a temporary folder and swapped in at
-the end: a failed build leaves the previous site in place.
+rendered from the same layout. Pages embed their figures, and LaTeX formulas become MathML at
+build time, so pages load nothing from the network and formulas render offline. The site is
+written to a temporary folder and swapped in at the end: a failed build leaves the old site.
 """
 
 from __future__ import annotations
