@@ -24,12 +24,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cloudpickle
 import keras
 import numpy as np
 from tqdm.auto import tqdm
@@ -65,7 +69,7 @@ class GridResult:
     test_accuracy: float
     params: int
     weights: list[np.ndarray]
-    from_cache: bool = False
+    from_cache: bool = False  # read from disk: an earlier run, or a worker process of this run
 
     @property
     def val_accuracy(self) -> float:
@@ -210,20 +214,8 @@ def train_side_by_side(models: Sequence[keras.Model], data: Mnist, epochs: int, 
     return split_history(fitted.history, len(models), [_penalty(m) for m in models])
 
 
-def run_grid(
-    build: Callable[..., keras.Model],
-    grid: Sequence[dict[str, Any]],
-    data: Mnist,
-    *,
-    epochs: int,
-    seed: int,
-    profile: str,
-    models_per_graph: int = 6,
-    cache_dir: Path | None = None,
-    description: str = "grid",
-) -> list[GridResult]:
-    """Train ``build(**point)`` for each point of ``grid`` (resuming from the cache); see module doc."""
-    folder = cache_root() if cache_dir is None else cache_dir
+def _scan(build, grid, data, *, epochs, seed, profile, folder):
+    """Build every point's model; return cached results (None where missing) and the pending points."""
     data_id = data_fingerprint(data)
     results: list[GridResult | None] = []
     pending: list[tuple[int, str, keras.Model]] = []
@@ -235,12 +227,68 @@ def run_grid(
         results.append(cached)
         if cached is None:
             pending.append((index, key, model))
+    return results, pending
+
+
+def default_parallelism() -> tuple[int, int]:
+    """``(workers, models_per_graph)`` for this machine.
+
+    On a CPU, separate processes with one thread each were measured fastest (``make bench``); on an
+    accelerator, one process trains many models side by side instead.
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        if not tf.config.list_physical_devices("GPU"):
+            return max(1, min(os.cpu_count() or 1, 8)), 1
+    return 1, 12
+
+
+def run_grid(
+    build: Callable[..., keras.Model],
+    grid: Sequence[dict[str, Any]],
+    data: Mnist,
+    *,
+    epochs: int,
+    seed: int,
+    profile: str,
+    models_per_graph: int | None = None,
+    workers: int | None = None,
+    cache_dir: Path | None = None,
+    description: str = "grid",
+) -> list[GridResult]:
+    """Train ``build(**point)`` for each point of ``grid``, resuming from the cache; see the module doc.
+
+    ``workers`` processes (each with its share of the CPU threads) train the pending points, each
+    ``models_per_graph`` at a time; ``None`` picks both for this machine. Neither changes the results.
+    """
+    folder = cache_root() if cache_dir is None else cache_dir
+    auto_workers, auto_per_graph = default_parallelism()
+    workers = auto_workers if workers is None else workers
+    models_per_graph = auto_per_graph if models_per_graph is None else models_per_graph
+    settings = {"epochs": epochs, "seed": seed, "profile": profile, "folder": folder}
+    results, pending = _scan(build, grid, data, **settings)
+    if pending and workers > 1 and len(pending) > 1:
+        _train_in_workers(
+            build, [grid[i] for i, _, _ in pending], data, settings, workers, models_per_graph, description
+        )
+        results, pending = _scan(build, grid, data, **settings)
+        if pending:
+            raise RuntimeError(f"{description}: {len(pending)} points are missing after the workers finished")
+    if pending:
+        _train_here(grid, pending, results, data, settings, models_per_graph, description)
+    return [r for r in results if r is not None]
+
+
+def _train_here(grid, pending, results, data, settings, models_per_graph, description) -> None:
+    """Train the pending points in this process, ``models_per_graph`` at a time, storing each at once."""
+    epochs = settings["epochs"]
     bar = tqdm(
         total=len(pending) * epochs, desc=f"{description}: {len(grid) - len(pending)} cached", unit="model-epoch"
     )
     for start in range(0, len(pending), models_per_graph):
         chunk = pending[start : start + models_per_graph]
-        seed_everything(seed)
+        seed_everything(settings["seed"])
         histories = train_side_by_side([m for _, _, m in chunk], data, epochs, [_EpochProgress(bar, len(chunk))])
         for (index, key, model), history in zip(chunk, histories, strict=True):
             compile_classifier(model)
@@ -248,17 +296,97 @@ def run_grid(
             result = GridResult(
                 grid[index], history, test_loss, test_accuracy, model.count_params(), model.get_weights()
             )
-            _store(folder, key, result)
+            _store(settings["folder"], key, result)
             results[index] = result
     bar.close()
-    return [r for r in results if r is not None]
 
 
-def timed(function: Callable[[], Any]) -> tuple[Any, float]:
-    """Call ``function`` and return its result with the wall seconds it took."""
-    start = time.perf_counter()
-    value = function()
-    return value, time.perf_counter() - start
+def _train_in_workers(build, points, data, settings, workers, models_per_graph, description) -> None:
+    """Share ``points`` among ``workers`` processes (``python -m helpers.grid JOB``); they write the cache.
+
+    The builder travels by value (cloudpickle), the data as ``.npy`` files the workers memory-map. Each
+    worker gets an equal share of the CPU threads. Progress is read off the cache as points finish.
+    """
+    workers = min(workers, len(points))
+    threads = str(max(1, (os.cpu_count() or 1) // workers))
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),  # whatever the builder's module needs
+        "TF_NUM_INTRAOP_THREADS": threads,
+        "TF_NUM_INTEROP_THREADS": threads,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    folder: Path = settings["folder"]
+    before = len(list(folder.glob("*.json"))) if folder.is_dir() else 0
+    with tempfile.TemporaryDirectory(prefix="grid-") as tmp:
+        for name in ("x_train", "y_train", "x_test", "y_test"):
+            np.save(Path(tmp) / f"{name}.npy", getattr(data, name))
+        processes = []
+        try:
+            for rank in range(workers):
+                job = Path(tmp) / f"job{rank}.pkl"
+                job.write_bytes(
+                    cloudpickle.dumps(
+                        {
+                            "build": build,
+                            "grid": points[rank::workers],
+                            "data": tmp,
+                            "models_per_graph": models_per_graph,
+                            **settings,
+                        }
+                    )
+                )
+                log = open(Path(tmp) / f"job{rank}.log", "w")  # noqa: SIM115 - closed with the process below
+                processes.append(
+                    (
+                        subprocess.Popen(
+                            [sys.executable, "-m", "helpers.grid", str(job)],
+                            env=env,
+                            stdout=log,
+                            stderr=subprocess.STDOUT,
+                        ),
+                        log,
+                    )
+                )
+            bar = tqdm(total=len(points), desc=f"{description}: {workers} workers", unit="model")
+            while any(p.poll() is None for p, _ in processes):
+                time.sleep(2)
+                bar.update(len(list(folder.glob("*.json"))) - before - bar.n)
+            bar.update(len(list(folder.glob("*.json"))) - before - bar.n)
+            bar.close()
+            for rank, (process, log) in enumerate(processes):
+                log.close()
+                if process.returncode != 0:
+                    tail = (Path(tmp) / f"job{rank}.log").read_text()[-2000:]
+                    raise RuntimeError(f"{description}: grid worker {rank} failed (exit {process.returncode}):\n{tail}")
+        finally:
+            for process, log in processes:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+                log.close()
+
+
+def _worker(job_file: Path) -> None:
+    """Entry point of a grid worker: train its share of the points into the cache."""
+    job = cloudpickle.loads(job_file.read_bytes())  # written by this process's parent
+    arrays = {
+        name: np.load(Path(job["data"]) / f"{name}.npy", mmap_mode="r")
+        for name in ("x_train", "y_train", "x_test", "y_test")
+    }
+    data = Mnist(**{name: np.asarray(array) for name, array in arrays.items()})
+    run_grid(
+        job["build"],
+        job["grid"],
+        data,
+        epochs=job["epochs"],
+        seed=job["seed"],
+        profile=job["profile"],
+        models_per_graph=job["models_per_graph"],
+        workers=1,
+        cache_dir=job["folder"],
+        description="worker",
+    )
 
 
 def select(results: Sequence[GridResult]) -> tuple[int, int]:
@@ -313,3 +441,7 @@ def selection_record(results: Sequence[GridResult]) -> dict[str, Any]:
             for r in results
         ],
     }
+
+
+if __name__ == "__main__":
+    _worker(Path(sys.argv[1]))

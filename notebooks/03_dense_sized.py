@@ -34,7 +34,8 @@ test_size = None  # None: all 10,000 test images
 epochs = 100
 widths = [32, 64, 128, 256]  # hidden-layer sizes searched
 chosen_width = 128  # the width trained, inspected and saved
-models_per_graph = 6  # networks trained side by side: speed only, the results are the same
+workers = None  # processes training the grid (None: one per CPU core); speed only
+models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% tags=["plumbing"]
 import time
@@ -75,10 +76,12 @@ print(data.describe())
 # ## One network per width
 #
 # The builder below is part 2's network with the width of the hidden layer as its only argument.
-# `run_grid` trains one model per width. It trains several of them side by side in one Keras graph
-# (their losses summed, which leaves each model's optimisation untouched, since Adam updates every
-# weight from its own gradient) and keeps each finished model on disk, so an interrupted run resumes
-# where it stopped. Every width starts from the same seed and sees the batches in the same order.
+# `run_grid` trains one model per width, and it is built for speed without changing what is
+# computed: on a CPU it shares the models among worker processes, one per core; on an accelerator it
+# trains many of them side by side in one Keras graph, their losses summed (Adam updates each weight
+# from its own gradient only, so every model's training is untouched). Each finished model is kept on
+# disk, so an interrupted run resumes where it stopped. Every width starts from the same seed and sees
+# the batches in the same order.
 
 
 # %%
@@ -108,6 +111,7 @@ trained = run_grid(
     profile=profile,
     description="widths",
     models_per_graph=models_per_graph,
+    workers=workers,
 )
 
 # %% tags=["nbval-ignore-output"]

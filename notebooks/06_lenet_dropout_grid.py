@@ -34,7 +34,8 @@ test_size = None  # None: all 10,000 test images
 epochs = 60
 first_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_0 (grid rows)
 second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid columns)
-models_per_graph = 6  # networks trained side by side: speed only, the results are the same
+workers = None  # processes training the grid (None: one per CPU core); speed only
+models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% tags=["plumbing"]
 import time
@@ -103,6 +104,7 @@ trained = run_grid(
     profile=profile,
     description="dropout grid",
     models_per_graph=models_per_graph,
+    workers=workers,
 )
 
 # %% [markdown]

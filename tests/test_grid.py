@@ -119,3 +119,17 @@ def test_a_killed_grid_resumes_without_retraining_finished_points(tmp_path, monk
     assert len(trained_now) == len(_grid_job.POINTS) - finished
     assert sum(r.from_cache for r in results) == finished
     assert len(list(cache.glob("*.json"))) == len(_grid_job.POINTS)
+
+
+def test_worker_processes_train_the_same_grid(small_mnist, tmp_path):
+    points = [{"units": 8}, {"units": 16}, {"units": 24}]
+    settings = {"epochs": 2, "seed": 5, "profile": "quick", "models_per_graph": 1}
+    here = grid.run_grid(_grid_job.build, points, small_mnist, workers=1, cache_dir=tmp_path / "one", **settings)
+    spread = grid.run_grid(_grid_job.build, points, small_mnist, workers=2, cache_dir=tmp_path / "two", **settings)
+    assert [r.point for r in spread] == points
+    assert len(list((tmp_path / "two").glob("*.json"))) == 3
+    for alone, shared in zip(here, spread, strict=True):
+        assert shared.params == alone.params
+        # same seed, same batches: equal up to the order of float sums (threads differ between processes)
+        np.testing.assert_allclose(shared.history["loss"], alone.history["loss"], rtol=1e-3)
+        assert shared.test_accuracy == pytest.approx(alone.test_accuracy, abs=0.01)
