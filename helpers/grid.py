@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,11 @@ from typing import Any
 import cloudpickle
 import keras
 import numpy as np
-from tqdm.auto import tqdm
+
+with warnings.catch_warnings():
+    # Without ipywidgets tqdm.auto warns, then draws its text bar, which works in notebooks and logs alike.
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    from tqdm.auto import tqdm
 
 from helpers.data import PROJECT_ROOT
 from helpers.files import atomic_write

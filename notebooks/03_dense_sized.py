@@ -115,7 +115,7 @@ trained = run_grid(
 )
 
 # %% tags=["nbval-ignore-output"]
-plots.line_with_points(
+fig = plots.line_with_points(
     widths,
     {
         "validation (last epoch)": [100 * r.val_accuracy for r in trained],
@@ -170,7 +170,7 @@ history = fit(model, data, epochs, callbacks=[live])
 # %% tags=["nbval-ignore-output"]
 test_loss, test_accuracy = evaluate(model, data)
 print(f"Dense, {chosen_width} neurons: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f}")
-plots.dense_weight_histograms(dense_kernels(model), title=f"Dense {chosen_width}: coefficients per layer")
+fig = plots.dense_weight_histograms(dense_kernels(model), title=f"Dense {chosen_width}: coefficients per layer")
 # %% [markdown]
 # ## Which digits it confuses
 #
@@ -179,7 +179,7 @@ plots.dense_weight_histograms(dense_kernels(model), title=f"Dense {chosen_width}
 
 # %% tags=["nbval-ignore-output"]
 predicted = np.argmax(model.predict(data.x_test, batch_size=1024, verbose=0), axis=1)
-plots.confusion_matrix_figure(data.y_test, predicted, title=f"Dense {chosen_width}: test confusion matrix")
+fig = plots.confusion_matrix_figure(data.y_test, predicted, title=f"Dense {chosen_width}: test confusion matrix")
 confusions = plots.top_confusions(data.y_test, predicted, count=2)
 Markdown(
     "The most frequent mistakes: "

@@ -119,14 +119,14 @@ highlight = {"selected (validation)": divmod(chosen, shape[1]), "best on test": 
 grid_axes = dict(
     rows=first_rates, columns=second_rates, row_title="dropout before dense_0", column_title="dropout before dense_1"
 )
-plots.accuracy_grid(
+fig = plots.accuracy_grid(
     np.reshape([r.val_accuracy for r in trained], shape),
     title="Validation accuracy (%)",
     highlight=highlight,
     **grid_axes,
 )
 # %% tags=["nbval-ignore-output"]
-plots.accuracy_grid(
+fig = plots.accuracy_grid(
     np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
 )
 # %% tags=["nbval-ignore-output"]
@@ -140,13 +140,15 @@ Markdown(
 # %% tags=["nbval-ignore-output"]
 best = trained[chosen]
 best_model = best.model(build_lenet_dropout)
-plots.history_curves(best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})")
+fig = plots.history_curves(
+    best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})"
+)
 # %% tags=["nbval-ignore-output"]
-plots.conv_kernel_heatmaps(
+fig = plots.conv_kernel_heatmaps(
     best_model.get_layer("conv_0").get_weights()[0], title="Selected dropout LeNet: first convolution filters"
 )
 # %% tags=["nbval-ignore-output"]
-plots.dense_weight_histograms(
+fig = plots.dense_weight_histograms(
     dense_kernels(best_model), title="Selected dropout LeNet: coefficients of the dense layers"
 )
 # %% tags=["plumbing"]
