@@ -25,6 +25,7 @@ import jinja2
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.filters.strings import _convert_header_id
+from traitlets.config import Config
 
 from helpers.data import PROJECT_ROOT
 
@@ -198,6 +199,8 @@ def build_site(profile: str, out: Path = SITE) -> Path:
         template_file="page.html.j2",
         embed_images=True,
         filters={"latex_to_mathml": latex_to_mathml},
+        # progress bars arrive as many carriage-return fragments: show each bar's last state only
+        config=Config({"CoalesceStreamsPreprocessor": {"enabled": True}}),
     )
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=out.parent))
     try:

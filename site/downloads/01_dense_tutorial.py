@@ -69,7 +69,7 @@ data = prepare_mnist(train_size, test_size)
 print(data.describe())
 
 # %%
-plots.digit_grid(data.x_train, data.y_train)
+fig = plots.digit_grid(data.x_train, data.y_train)
 # %% [markdown]
 # ## The model
 #
@@ -142,7 +142,7 @@ print(f"Dense tutorial model: test accuracy {test_accuracy:.2%}, test loss {test
 # part 3 follows up.
 
 # %% tags=["nbval-ignore-output"]
-plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial model: coefficients per layer")
+fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial model: coefficients per layer")
 # %% tags=["plumbing"]
 record = model_record(
     params=model.count_params(),

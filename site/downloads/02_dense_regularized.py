@@ -125,7 +125,7 @@ Markdown(
 # of part 3: how small can the hidden layer be?
 
 # %% tags=["nbval-ignore-output"]
-plots.dense_weight_histograms(dense_kernels(model), title="Dense, two dropouts: coefficients per layer")
+fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense, two dropouts: coefficients per layer")
 # %% tags=["plumbing"]
 record = model_record(
     params=model.count_params(),

@@ -34,7 +34,8 @@ test_size = None  # None: all 10,000 test images
 epochs = 100
 widths = [32, 64, 128, 256]  # hidden-layer sizes searched
 chosen_width = 128  # the width trained, inspected and saved
-models_per_graph = 6  # networks trained side by side: speed only, the results are the same
+workers = None  # processes training the grid (None: one per CPU core); speed only
+models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% tags=["plumbing"]
 import time
@@ -75,10 +76,12 @@ print(data.describe())
 # ## One network per width
 #
 # The builder below is part 2's network with the width of the hidden layer as its only argument.
-# `run_grid` trains one model per width. It trains several of them side by side in one Keras graph
-# (their losses summed, which leaves each model's optimisation untouched, since Adam updates every
-# weight from its own gradient) and keeps each finished model on disk, so an interrupted run resumes
-# where it stopped. Every width starts from the same seed and sees the batches in the same order.
+# `run_grid` trains one model per width, and it is built for speed without changing what is
+# computed: on a CPU it shares the models among worker processes, one per core; on an accelerator it
+# trains many of them side by side in one Keras graph, their losses summed (Adam updates each weight
+# from its own gradient only, so every model's training is untouched). Each finished model is kept on
+# disk, so an interrupted run resumes where it stopped. Every width starts from the same seed and sees
+# the batches in the same order.
 
 
 # %%
@@ -108,10 +111,11 @@ trained = run_grid(
     profile=profile,
     description="widths",
     models_per_graph=models_per_graph,
+    workers=workers,
 )
 
 # %% tags=["nbval-ignore-output"]
-plots.line_with_points(
+fig = plots.line_with_points(
     widths,
     {
         "validation (last epoch)": [100 * r.val_accuracy for r in trained],
@@ -166,7 +170,7 @@ history = fit(model, data, epochs, callbacks=[live])
 # %% tags=["nbval-ignore-output"]
 test_loss, test_accuracy = evaluate(model, data)
 print(f"Dense, {chosen_width} neurons: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f}")
-plots.dense_weight_histograms(dense_kernels(model), title=f"Dense {chosen_width}: coefficients per layer")
+fig = plots.dense_weight_histograms(dense_kernels(model), title=f"Dense {chosen_width}: coefficients per layer")
 # %% [markdown]
 # ## Which digits it confuses
 #
@@ -175,7 +179,7 @@ plots.dense_weight_histograms(dense_kernels(model), title=f"Dense {chosen_width}
 
 # %% tags=["nbval-ignore-output"]
 predicted = np.argmax(model.predict(data.x_test, batch_size=1024, verbose=0), axis=1)
-plots.confusion_matrix_figure(data.y_test, predicted, title=f"Dense {chosen_width}: test confusion matrix")
+fig = plots.confusion_matrix_figure(data.y_test, predicted, title=f"Dense {chosen_width}: test confusion matrix")
 confusions = plots.top_confusions(data.y_test, predicted, count=2)
 Markdown(
     "The most frequent mistakes: "

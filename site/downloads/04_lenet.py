@@ -115,9 +115,9 @@ print(f"final training accuracy {history['accuracy'][-1]:.2%}, training loss {hi
 # responds to a change of brightness in one direction.
 
 # %% tags=["nbval-ignore-output"]
-plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], title="LeNet: first convolution filters")
+fig = plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], title="LeNet: first convolution filters")
 # %% tags=["nbval-ignore-output"]
-plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coefficients of the dense layers")
+fig = plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coefficients of the dense layers")
 # %% tags=["plumbing"]
 record = model_record(
     params=model.count_params(),

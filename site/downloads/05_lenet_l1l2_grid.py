@@ -35,7 +35,8 @@ epochs = 60
 l1_values = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]  # L1 coefficient of dense_0 (grid rows)
 l2_values = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]  # L2 coefficient of dense_0 (grid columns)
 fixed_penalty = 1e-6  # L1 and L2 coefficient of dense_1
-models_per_graph = 6  # networks trained side by side: speed only, the results are the same
+workers = None  # processes training the grid (None: one per CPU core); speed only
+models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% tags=["plumbing"]
 import time
@@ -126,6 +127,7 @@ trained = run_grid(
     profile=profile,
     description="L1-L2 grid",
     models_per_graph=models_per_graph,
+    workers=workers,
 )
 
 # %% [markdown]
@@ -137,14 +139,14 @@ chosen, test_pick = select(trained)
 shape = (len(l1_values), len(l2_values))  # the grid is row-major: one row per λ1
 highlight = {"selected (validation)": divmod(chosen, shape[1]), "best on test": divmod(test_pick, shape[1])}
 grid_axes = dict(rows=l1_values, columns=l2_values, row_title="λ1 (L1) on dense_0", column_title="λ2 (L2) on dense_0")
-plots.accuracy_grid(
+fig = plots.accuracy_grid(
     np.reshape([r.val_accuracy for r in trained], shape),
     title="Validation accuracy (%)",
     highlight=highlight,
     **grid_axes,
 )
 # %% tags=["nbval-ignore-output"]
-plots.accuracy_grid(
+fig = plots.accuracy_grid(
     np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
 )
 # %% tags=["nbval-ignore-output"]
@@ -159,13 +161,17 @@ Markdown(selection_summary(trained, lambda p: f"λ1 = {p['l1']:g}, λ2 = {p['l2'
 # %% tags=["nbval-ignore-output"]
 best = trained[chosen]
 best_model = best.model(build_lenet_l1l2)
-plots.history_curves(best.history, title=f"Selected L1-L2 LeNet (λ1 = {best.point['l1']:g}, λ2 = {best.point['l2']:g})")
+fig = plots.history_curves(
+    best.history, title=f"Selected L1-L2 LeNet (λ1 = {best.point['l1']:g}, λ2 = {best.point['l2']:g})"
+)
 # %% tags=["nbval-ignore-output"]
-plots.conv_kernel_heatmaps(
+fig = plots.conv_kernel_heatmaps(
     best_model.get_layer("conv_0").get_weights()[0], title="Selected L1-L2 LeNet: first convolution filters"
 )
 # %% tags=["nbval-ignore-output"]
-plots.dense_weight_histograms(dense_kernels(best_model), title="Selected L1-L2 LeNet: coefficients of the dense layers")
+fig = plots.dense_weight_histograms(
+    dense_kernels(best_model), title="Selected L1-L2 LeNet: coefficients of the dense layers"
+)
 # %% tags=["plumbing"]
 models = {
     "LeNet, L1-L2 (selected)": model_record(

@@ -34,7 +34,8 @@ test_size = None  # None: all 10,000 test images
 epochs = 60
 first_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_0 (grid rows)
 second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid columns)
-models_per_graph = 6  # networks trained side by side: speed only, the results are the same
+workers = None  # processes training the grid (None: one per CPU core); speed only
+models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% tags=["plumbing"]
 import time
@@ -103,6 +104,7 @@ trained = run_grid(
     profile=profile,
     description="dropout grid",
     models_per_graph=models_per_graph,
+    workers=workers,
 )
 
 # %% [markdown]
@@ -117,14 +119,14 @@ highlight = {"selected (validation)": divmod(chosen, shape[1]), "best on test": 
 grid_axes = dict(
     rows=first_rates, columns=second_rates, row_title="dropout before dense_0", column_title="dropout before dense_1"
 )
-plots.accuracy_grid(
+fig = plots.accuracy_grid(
     np.reshape([r.val_accuracy for r in trained], shape),
     title="Validation accuracy (%)",
     highlight=highlight,
     **grid_axes,
 )
 # %% tags=["nbval-ignore-output"]
-plots.accuracy_grid(
+fig = plots.accuracy_grid(
     np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
 )
 # %% tags=["nbval-ignore-output"]
@@ -138,13 +140,15 @@ Markdown(
 # %% tags=["nbval-ignore-output"]
 best = trained[chosen]
 best_model = best.model(build_lenet_dropout)
-plots.history_curves(best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})")
+fig = plots.history_curves(
+    best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})"
+)
 # %% tags=["nbval-ignore-output"]
-plots.conv_kernel_heatmaps(
+fig = plots.conv_kernel_heatmaps(
     best_model.get_layer("conv_0").get_weights()[0], title="Selected dropout LeNet: first convolution filters"
 )
 # %% tags=["nbval-ignore-output"]
-plots.dense_weight_histograms(
+fig = plots.dense_weight_histograms(
     dense_kernels(best_model), title="Selected dropout LeNet: coefficients of the dense layers"
 )
 # %% tags=["plumbing"]

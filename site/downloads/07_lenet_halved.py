@@ -108,9 +108,11 @@ print(f"halved LeNet: test accuracy {test_accuracy:.2%} with {model.count_params
 print(f"part 6's selected LeNet: {full_size['test_accuracy']:.2%} with {full_size['params']:,} coefficients")
 
 # %% tags=["nbval-ignore-output"]
-plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], title="Halved LeNet: first convolution filters")
+fig = plots.conv_kernel_heatmaps(
+    model.get_layer("conv_0").get_weights()[0], title="Halved LeNet: first convolution filters"
+)
 # %% tags=["nbval-ignore-output"]
-plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: coefficients of the dense layers")
+fig = plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: coefficients of the dense layers")
 # %% [markdown]
 # ## Saving the model
 #
