@@ -66,3 +66,29 @@ def test_committed_quick_results_hold_the_recorded_fields():
             assert 0 <= model["test_accuracy"] <= 1 and model["params"] > 0 and model["epochs"] > 0
         if "grid" in part:
             assert {"point", "val_accuracy", "test_accuracy", "test_set_pick", "grid"} <= set(record["selected"])
+
+
+def test_a_failing_part_keeps_the_last_good_output_and_shows_the_error(tmp_path, monkeypatch):
+    from helpers import execute
+
+    notebooks, executed = tmp_path / "notebooks", tmp_path / "executed"
+    notebooks.mkdir()
+    (notebooks / "profiles.yaml").write_text("quick:\n  all_parts: {}\n")
+    (notebooks / "99_broken.py").write_text(
+        '# %% tags=["parameters"]\nprofile = "full"\noutput_dir = "."\n\n# %%\nraise RuntimeError("boom")\n'
+    )
+    good = executed / "quick" / "99_broken.ipynb"
+    good.parent.mkdir(parents=True)
+    good.write_text("last good output")
+    monkeypatch.setattr(execute, "NOTEBOOKS", notebooks)
+    monkeypatch.setattr(execute, "EXECUTED", executed)
+    monkeypatch.setattr(execute, "PROJECT_ROOT", tmp_path)
+
+    with pytest.raises(papermill.PapermillExecutionError, match="boom"):
+        execute.execute_part("99_broken", "quick")
+
+    assert good.read_text() == "last good output"
+    failed = nbformat.read(executed / "quick" / "99_broken.failed.ipynb", as_version=4)
+    errors = [o for c in failed.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors and errors[0].evalue == "boom"
+    assert not (executed / "quick" / "99_broken.partial.ipynb").exists()

@@ -34,7 +34,7 @@ test_size = None  # None: all 10,000 test images
 epochs = 100
 widths = [32, 64, 128, 256]  # hidden-layer sizes searched
 chosen_width = 128  # the width trained, inspected and saved
-workers = None  # processes training the grid (None: one per CPU core); speed only
+workers = None  # processes sharing the grid (None: picked for the hardware); speed only
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% tags=["plumbing"]
@@ -76,12 +76,12 @@ print(data.describe())
 # ## One network per width
 #
 # The builder below is part 2's network with the width of the hidden layer as its only argument.
-# `run_grid` trains one model per width, and it is built for speed without changing what is
-# computed: on a CPU it shares the models among worker processes, one per core; on an accelerator it
-# trains many of them side by side in one Keras graph, their losses summed (Adam updates each weight
-# from its own gradient only, so every model's training is untouched). Each finished model is kept on
-# disk, so an interrupted run resumes where it stopped. Every width starts from the same seed and sees
-# the batches in the same order.
+# `run_grid` trains one model per width, faster than one `fit` after another without changing what
+# is computed: it trains several models side by side in one Keras graph, their losses summed. Adam
+# updates each weight from its own gradient only, so every model's training is untouched; the models
+# just share each batch and the per-step overhead. (It can also share the grid among worker
+# processes.) Each finished model is kept on disk, so an interrupted run resumes where it stopped.
+# Every width starts from the same seed and sees the batches in the same order.
 
 
 # %%

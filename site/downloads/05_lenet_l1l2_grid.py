@@ -35,7 +35,7 @@ epochs = 60
 l1_values = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]  # L1 coefficient of dense_0 (grid rows)
 l2_values = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]  # L2 coefficient of dense_0 (grid columns)
 fixed_penalty = 1e-6  # L1 and L2 coefficient of dense_1
-workers = None  # processes training the grid (None: one per CPU core); speed only
+workers = None  # processes sharing the grid (None: picked for the hardware); speed only
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% tags=["plumbing"]

@@ -34,7 +34,7 @@ test_size = None  # None: all 10,000 test images
 epochs = 60
 first_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_0 (grid rows)
 second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid columns)
-workers = None  # processes training the grid (None: one per CPU core); speed only
+workers = None  # processes sharing the grid (None: picked for the hardware); speed only
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% tags=["plumbing"]
