@@ -61,8 +61,9 @@ class LiveMetricsPlot(tv.train.PlotMetricsOnEpoch):
                 if logs and f"{prefix}{key}" in logs:
                     renamed[f"{prefix}{title}"] = float(logs[f"{prefix}{key}"])
         self.metrics = [name for name in renamed if not name.startswith("val_")]
-        if self.figsize is None:
-            self.figsize = (self.columns * self.cell_size[0], self.cell_size[1])
+        if self.figsize is None:  # tensorview's own layout: it always reserves one spare row of panels
+            rows = (len(self.metrics) + 1) // self.columns + 1
+            self.figsize = (self.columns * self.cell_size[0], rows * self.cell_size[1])
         for name, value in renamed.items():
             self.epoch_logs[name].append(value)
         # tensorview's chart uses ``range(1, self.epoch + 1)`` as x axis: keep ``epoch`` a count.
