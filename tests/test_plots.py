@@ -38,8 +38,9 @@ def test_confusion_matrix_counts_every_test_image_and_names_top_mistakes(mnist_r
     assert plots.top_confusions(y_test, predicted, count=2) == [(5, 3, 7), (7, 2, 4)]
 
 
-def test_annotated_heatmap_writes_every_cell_and_outlines_highlights():
-    values = np.arange(12, dtype=float).reshape(3, 4)
+def test_annotated_heatmap_writes_every_cell_and_outlines_highlights(mnist_raw):
+    (x_train, _), _ = mnist_raw
+    values = x_train[:12].mean(axis=(1, 2)).reshape(3, 4)  # mean brightness of twelve real digits
     fig = plots.annotated_heatmap(
         values,
         x_labels=list("abcd"),
@@ -59,16 +60,18 @@ def test_annotated_heatmap_writes_every_cell_and_outlines_highlights():
     assert len(fig.axes) == 2  # the colour bar
 
 
-def test_accuracy_grid_shows_percentages_with_hyperparameter_labels():
-    accuracy = np.array([[0.99, 0.985], [0.1135, 0.991]])
+def test_accuracy_grid_shows_percentages_with_hyperparameter_labels(mnist_raw):
+    _, (_, y_test) = mnist_raw
+    shares = np.bincount(y_test, minlength=10)[:6].reshape(2, 3) / len(y_test)  # real fractions, like accuracies
     fig = plots.accuracy_grid(
-        accuracy, rows=[0.0, 1e-6], columns=[0.0, 0.01], row_title="λ1", column_title="λ2", title="grid"
+        shares, rows=[0.0, 1e-6], columns=[0.0, 0.01, 0.1], row_title="λ1", column_title="λ2", title="grid"
     )
     _render(fig)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.texts] == ["99.00", "98.50", "11.35", "99.10"]
+    assert [t.get_text() for t in ax.texts] == [f"{100 * v:.2f}" for v in shares.ravel()]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "1e-06"]
-    assert ax.get_xlabel() == "λ2"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "0.01", "0.1"]
+    assert ax.get_xlabel() == "λ2" and ax.get_title() == "grid"
 
 
 def test_history_weights_and_kernels_of_a_real_model(small_mnist, tmp_path):
