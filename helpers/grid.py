@@ -7,7 +7,10 @@
   disk the moment its training ends, under a key made of everything that determines it: the model's
   full Keras config, the hyperparameters, epochs, batch size, validation split, seed, the data's
   fingerprint, the profile and the Keras/backend versions. A rerun after a crash or ``kill -9``
-  skips every finished point and loses only the models that were in flight.
+  skips every finished point. Models in flight are checkpointed after every epoch (weights, Adam's
+  moments, history so far) and resume from their last finished epoch; from there on their batches
+  come in a different order than an uninterrupted run would have used, an equally valid training
+  but not a bitwise copy of it (the run's log says which chunk resumed where).
 * **Several models per graph.** ``models_per_graph`` models are trained side by side as one Keras
   model whose loss is the sum of their losses. Adam updates each weight from its own gradient and
   moments only, and the gradient of a sum with respect to one model's weights is that model's own
@@ -24,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -194,29 +198,84 @@ def _penalty(model: keras.Model) -> float:
 
 
 class _EpochProgress(keras.callbacks.Callback):
-    """Advance a progress bar by ``models`` model-epochs at each epoch end."""
+    """Advance a progress bar by ``models`` model-epochs at each epoch end (and over resumed epochs)."""
 
     def __init__(self, bar: tqdm, models: int) -> None:
         super().__init__()
-        self.bar, self.models = bar, models
+        self.bar, self.models, self.started = bar, models, False
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        if not self.started:
+            self.started = True
+            self.bar.update(self.models * epoch)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
         self.bar.update(self.models)
 
 
-def train_side_by_side(models: Sequence[keras.Model], data: Mnist, epochs: int, callbacks: list[Any]) -> list[dict]:
-    """Train ``models`` together (see the module docstring) and return their separate histories."""
+class _EpochCheckpoint(keras.callbacks.Callback):
+    """After every epoch, write the weights (optimizer state included) and the history so far to ``folder``.
+
+    The weights go to a new file named after the epoch; only then is the record that points to it
+    replaced (atomically) and the previous epoch's file removed, so a kill at any moment leaves a
+    consistent pair on disk.
+    """
+
+    def __init__(self, folder: Path, history: dict[str, list[float]]) -> None:
+        super().__init__()
+        self.folder, self.history = folder, history
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        for name, value in (logs or {}).items():
+            self.history.setdefault(name, []).append(float(value))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        weights = f"epoch-{epoch + 1}.weights.h5"
+        self.model.save_weights(self.folder / weights)
+        write_json_atomically(
+            {"epochs": epoch + 1, "weights": weights, "history": self.history}, self.folder / "state.json"
+        )
+        for old in self.folder.glob("epoch-*.weights.h5"):
+            if old.name != weights:
+                old.unlink()
+
+
+def _resume(group: keras.Model, checkpoint: Path) -> tuple[int, dict[str, list[float]]]:
+    """Load ``checkpoint``'s last state into ``group``; return the epochs it had finished and their history."""
+    state_path = checkpoint / "state.json"
+    if not state_path.is_file():
+        return 0, {}
+    state = json.loads(state_path.read_text())
+    group.optimizer.build(group.trainable_variables)
+    group.load_weights(checkpoint / state["weights"])
+    return state["epochs"], state["history"]
+
+
+def train_side_by_side(
+    models: Sequence[keras.Model], data: Mnist, epochs: int, callbacks: list[Any], checkpoint: Path | None = None
+) -> list[dict]:
+    """Train ``models`` together (see the module docstring) and return their separate histories.
+
+    With ``checkpoint`` (a folder), every epoch is saved there and a later call with the same models
+    continues from the last saved epoch; the caller removes the folder once the results are stored.
+    """
     group = build_side_by_side(models, data.x_train.shape[1:])
-    fitted = group.fit(
-        data.x_train,
-        {f"m{k}": data.y_train for k in range(len(models))},
-        epochs=epochs,
-        batch_size=BATCH_SIZE,
-        validation_split=VALIDATION_SPLIT,
-        verbose=0,
-        callbacks=callbacks,
-    )
-    return split_history(fitted.history, len(models), [_penalty(m) for m in models])
+    done, history = _resume(group, checkpoint) if checkpoint else (0, {})
+    if done:
+        tqdm.write(f"{checkpoint.name}: resuming {len(models)} models after epoch {done} of {epochs}")
+    if done < epochs:
+        fitted = group.fit(
+            data.x_train,
+            {f"m{k}": data.y_train for k in range(len(models))},
+            initial_epoch=done,
+            epochs=epochs,
+            batch_size=BATCH_SIZE,
+            validation_split=VALIDATION_SPLIT,
+            verbose=0,
+            callbacks=[*callbacks, _EpochCheckpoint(checkpoint, history)] if checkpoint else callbacks,
+        )
+        if not checkpoint:
+            history = fitted.history
+    return split_history(history, len(models), [_penalty(m) for m in models])
 
 
 def _scan(build, grid, data, *, epochs, seed, profile, folder):
@@ -296,7 +355,14 @@ def _train_here(grid, pending, results, data, settings, models_per_graph, descri
     for start in range(0, len(pending), models_per_graph):
         chunk = pending[start : start + models_per_graph]
         seed_everything(settings["seed"])
-        histories = train_side_by_side([m for _, _, m in chunk], data, epochs, [_EpochProgress(bar, len(chunk))])
+        in_flight = (
+            settings["folder"]
+            / "in-flight"
+            / hashlib.sha256("+".join(k for _, k, _ in chunk).encode()).hexdigest()[:24]
+        )
+        histories = train_side_by_side(
+            [m for _, _, m in chunk], data, epochs, [_EpochProgress(bar, len(chunk))], checkpoint=in_flight
+        )
         for (index, key, model), history in zip(chunk, histories, strict=True):
             compile_classifier(model)
             test_loss, test_accuracy = evaluate(model, data)
@@ -305,6 +371,7 @@ def _train_here(grid, pending, results, data, settings, models_per_graph, descri
             )
             _store(settings["folder"], key, result)
             results[index] = result
+        shutil.rmtree(in_flight)
     bar.close()
 
 
@@ -363,9 +430,14 @@ def _train_in_workers(build, points, data, settings, workers, models_per_graph, 
             bar.close()
             for rank, (process, log) in enumerate(processes):
                 log.close()
+                text = (Path(tmp) / f"job{rank}.log").read_text()
                 if process.returncode != 0:
-                    tail = (Path(tmp) / f"job{rank}.log").read_text()[-2000:]
-                    raise RuntimeError(f"{description}: grid worker {rank} failed (exit {process.returncode}):\n{tail}")
+                    raise RuntimeError(
+                        f"{description}: grid worker {rank} failed (exit {process.returncode}):\n{text[-2000:]}"
+                    )
+                for line in text.splitlines():
+                    if ": resuming " in line:
+                        tqdm.write(f"worker {rank}, {line}")
         finally:
             for process, log in processes:
                 if process.poll() is None:

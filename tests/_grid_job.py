@@ -32,4 +32,14 @@ def data() -> Mnist:
 if __name__ == "__main__":
     from helpers.grid import run_grid
 
-    run_grid(build, POINTS, data(), epochs=4, seed=3, profile="quick", models_per_graph=1, cache_dir=Path(sys.argv[1]))
+    run_grid(
+        build,
+        POINTS,
+        data(),
+        epochs=4,
+        seed=3,
+        profile="quick",
+        workers=1,
+        models_per_graph=1,
+        cache_dir=Path(sys.argv[1]),
+    )

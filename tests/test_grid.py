@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -60,7 +61,15 @@ def test_side_by_side_training_equals_separate_trainings(small_mnist):
 def test_run_grid_results_and_cache_hits(small_mnist, tmp_path):
     points = [{"units": 8}, {"units": 16}, {"units": 24}]
     first = grid.run_grid(
-        _grid_job.build, points, small_mnist, epochs=2, seed=1, profile="quick", models_per_graph=2, cache_dir=tmp_path
+        _grid_job.build,
+        points,
+        small_mnist,
+        epochs=2,
+        seed=1,
+        profile="quick",
+        workers=1,
+        models_per_graph=2,
+        cache_dir=tmp_path,
     )
     assert [r.point for r in first] == points and not any(r.from_cache for r in first)
     for result in first:
@@ -76,7 +85,15 @@ def test_run_grid_results_and_cache_hits(small_mnist, tmp_path):
     )
 
     again = grid.run_grid(
-        _grid_job.build, points, small_mnist, epochs=2, seed=1, profile="quick", models_per_graph=2, cache_dir=tmp_path
+        _grid_job.build,
+        points,
+        small_mnist,
+        epochs=2,
+        seed=1,
+        profile="quick",
+        workers=1,
+        models_per_graph=2,
+        cache_dir=tmp_path,
     )
     assert all(r.from_cache for r in again)
     assert [r.test_accuracy for r in again] == [r.test_accuracy for r in first]
@@ -113,12 +130,64 @@ def test_a_killed_grid_resumes_without_retraining_finished_points(tmp_path, monk
         epochs=4,
         seed=3,
         profile="quick",
+        workers=1,
         models_per_graph=1,
         cache_dir=cache,
     )
     assert len(trained_now) == len(_grid_job.POINTS) - finished
     assert sum(r.from_cache for r in results) == finished
     assert len(list(cache.glob("*.json"))) == len(_grid_job.POINTS)
+
+
+class _Interrupt(keras.callbacks.Callback):
+    """Stop training like a Ctrl-C at the end of epoch ``at`` (before that epoch's checkpoint is written)."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at = at
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if epoch == self.at:
+            raise KeyboardInterrupt
+
+
+class _EpochsRun(keras.callbacks.Callback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.epochs: list[int] = []
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epochs.append(epoch)
+
+
+def test_models_in_flight_resume_from_their_last_finished_epoch(small_mnist, tmp_path):
+    checkpoint = tmp_path / "in-flight"
+    seed_everything(0)
+    models = [_grid_job.build(8), _grid_job.build(16)]
+    with pytest.raises(KeyboardInterrupt):
+        grid.train_side_by_side(models, small_mnist, 5, [_Interrupt(at=2)], checkpoint=checkpoint)
+    saved = json.loads((checkpoint / "state.json").read_text())
+    assert saved["epochs"] == 2  # epochs 0 and 1 finished and were saved; epoch 2 was lost
+    assert [p.name for p in checkpoint.glob("*.weights.h5")] == ["epoch-2.weights.h5"]
+
+    seed_everything(0)
+    fresh = [_grid_job.build(8), _grid_job.build(16)]
+    group = grid.build_side_by_side(fresh, small_mnist.x_train.shape[1:])
+    done, _ = grid._resume(group, checkpoint)
+    assert done == 2
+    assert group.optimizer.iterations.numpy() == 2 * np.ceil(0.9 * len(small_mnist.x_train) / 128)  # Adam's state too
+
+    seed_everything(0)
+    fresh = [_grid_job.build(8), _grid_job.build(16)]
+    ran = _EpochsRun()
+    histories = grid.train_side_by_side(fresh, small_mnist, 5, [ran], checkpoint=checkpoint)
+    assert ran.epochs == [2, 3, 4]
+    for history in histories:
+        assert all(len(values) == 5 for values in history.values())
+        assert (
+            history["accuracy"][:2] == saved["history"]["m0_accuracy" if history is histories[0] else "m1_accuracy"][:2]
+        )
+    assert histories[0]["val_accuracy"][-1] > 0.5
 
 
 def test_worker_processes_train_the_same_grid(small_mnist, tmp_path):
