@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
+from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import confusion_matrix
 
 DIGITS = [str(d) for d in range(10)]
@@ -22,7 +24,7 @@ def annotated_heatmap(
     x_title: str,
     y_title: str,
     fmt: str = ".2f",
-    cmap: str = "viridis",
+    cmap: str | Colormap = "viridis",
     center: float | None = None,
     vmin: float | None = None,
     vmax: float | None = None,
@@ -30,7 +32,11 @@ def annotated_heatmap(
     highlight: Mapping[str, tuple[int, int]] | None = None,
     ax: plt.Axes | None = None,
 ) -> Figure:
-    """A heatmap with every cell annotated; ``highlight`` outlines named cells (``{label: (row, col)}``)."""
+    """A heatmap with every cell annotated; ``highlight`` outlines named cells (``{label: (row, col)}``).
+
+    Cells below ``vmin`` take the colour map's "under" colour, and the colour bar then ends in an arrow.
+    """
+    below_scale = vmin is not None and bool(np.nanmin(values) < vmin)
     if ax is None:
         fig, ax = plt.subplots(figsize=(1.1 * len(x_labels) + 2.5, 0.8 * len(y_labels) + 1.8))
     else:
@@ -47,7 +53,7 @@ def annotated_heatmap(
         xticklabels=list(x_labels),
         yticklabels=list(y_labels),
         cbar=colorbar_label is not None,
-        cbar_kws={"label": colorbar_label} if colorbar_label else None,
+        cbar_kws={"label": colorbar_label, "extend": "min" if below_scale else "neither"} if colorbar_label else None,
         annot_kws={"fontsize": 10},
         square=False,
     )
@@ -74,6 +80,7 @@ def history_curves(history: Mapping[str, Sequence[float]], *, title: str) -> Fig
             ax.plot(epochs, history[f"val_{metric}"], label="validation")
         ax.set_title(metric.replace("_", " "))
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(metric.replace("_", " "))
         ax.grid(alpha=0.3)
         ax.legend()
@@ -197,12 +204,18 @@ def accuracy_grid(
 ) -> Figure:
     """A 2-D grid of accuracies (fractions) as an annotated heatmap in percent.
 
-    The colour scale starts at the grid's lower quartile (or its minimum for small grids), so that a
-    few collapsed cells do not flatten the differences between the good ones; every cell keeps its
-    number.
+    The colour scale spans the cells that are not outliers on the low side (more than three robust
+    standard deviations, 1.4826 median absolute deviations, below the median; grids under 9 cells keep
+    them all), so that a few collapsed networks do not flatten the differences between the good ones.
+    Outliers are grey, and every cell keeps its number.
     """
     percent = 100 * np.asarray(accuracy, dtype=float)
-    floor = float(np.nanpercentile(percent, 25) if percent.size >= 9 else np.nanmin(percent))
+    floor = float(np.nanmin(percent))
+    if percent.size >= 9:
+        median = np.nanmedian(percent)
+        spread = 1.4826 * np.nanmedian(np.abs(percent - median))
+        floor = float(np.nanmin(percent[percent >= median - 3 * spread]))
+    colours = plt.get_cmap("viridis").with_extremes(under="lightgrey")
     return annotated_heatmap(
         percent,
         x_labels=[f"{v:g}" for v in columns],
@@ -211,7 +224,7 @@ def accuracy_grid(
         x_title=column_title,
         y_title=row_title,
         fmt=".2f",
-        cmap="viridis",
+        cmap=colours,
         vmin=floor,
         vmax=float(np.nanmax(percent)),
         colorbar_label="accuracy (%)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -72,6 +73,19 @@ def test_accuracy_grid_shows_percentages_with_hyperparameter_labels(mnist_raw):
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "1e-06"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "0.01", "0.1"]
     assert ax.get_xlabel() == "λ2" and ax.get_title() == "grid"
+
+
+def test_accuracy_grid_greys_out_collapsed_cells_below_its_scale():
+    accuracy = np.full((3, 3), 0.99) + np.arange(9).reshape(3, 3) * 1e-4
+    accuracy[2, 2] = 0.1135  # a network that collapsed to predicting one digit
+    fig = plots.accuracy_grid(accuracy, rows=[0, 1, 2], columns=[0, 1, 2], row_title="r", column_title="c", title="t")
+    _render(fig)
+    heatmap = fig.axes[0]
+    cells = heatmap.collections[0].get_facecolors()
+    grey = matplotlib.colors.to_rgba("lightgrey")
+    assert tuple(cells[8]) == grey and all(tuple(c) != grey for c in cells[:8])
+    assert heatmap.collections[0].colorbar.extend == "min"  # the colour bar ends in a "below" arrow
+    assert heatmap.texts[8].get_text() == "11.35"
 
 
 def test_history_weights_and_kernels_of_a_real_model(small_mnist, tmp_path):
