@@ -36,7 +36,7 @@ PURPOSE = (
     "A reproducible retelling of the tutorial 'Convolutional versus Dense layers in neural networks, Part 1': "
     "the TensorFlow tutorial's dense MNIST classifier against LeNet, regularized with dropout and L1-L2 penalties, "
     "tuned by grid searches and sized down. For learners and teachers: read the pages, rerun any part in "
-    "JupyterLab, or rebuild the whole series with `make notebooks`."
+    "JupyterLab, or rebuild the whole series."
 )
 
 
@@ -141,10 +141,19 @@ def _comparison(executed: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     rows = json.loads(path.read_text())["comparison"]
-    columns = ["network", "coefficients", "regularization", "test accuracy (%)", "reference (%)", "difference (points)"]
+    columns = [
+        "network",
+        "coefficients",
+        "regularization",
+        "test accuracy (%)",
+        "s.e. (points)",
+        "reference (%)",
+        "difference (points)",
+    ]
     formats = {
         "coefficients": "{:,}",
         "test accuracy (%)": "{:.2f}",
+        "s.e. (points)": "{:.2f}",
         "reference (%)": "{:.1f}",
         "difference (points)": "{:+.2f}",
     }

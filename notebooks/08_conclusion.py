@@ -53,8 +53,8 @@ PART = "08_conclusion"
 # Each row takes its numbers from the results file of the part that trained the network. The last
 # two columns hold the original tutorial's reported values (taken from its conclusion table, rounded
 # to 0.1 point there) and the difference between ours and theirs, in percentage points. The test set
-# is itself a sample of digits: the column "s.e." is the standard error of each accuracy p measured on
-# n test images, $\sqrt{p(1-p)/n}$, the scatter another 10,000 digits of the same kind would cause.
+# is itself a sample of digits: the column "s.e." is the standard error of an accuracy $p$ measured on
+# $n$ test images, $\sqrt{p(1-p)/n}$, the scatter another test set of the same size would cause.
 
 # %%
 # (part, model name in that part's results, row label, reference tutorial's coefficients and accuracy in %)
@@ -82,8 +82,11 @@ table = pd.DataFrame(
         for part, name, label, ref_params, ref_accuracy in ROWS
     ]
 ).set_index("network")
-table["s.e. (points)"] = 100 * np.sqrt(
-    table["test accuracy (%)"] / 100 * (1 - table["test accuracy (%)"] / 100) / test_images
+accuracy = table["test accuracy (%)"] / 100
+table.insert(
+    table.columns.get_loc("test accuracy (%)") + 1,
+    "s.e. (points)",
+    100 * np.sqrt(accuracy * (1 - accuracy) / test_images),
 )
 table["difference (points)"] = table["test accuracy (%)"] - table["reference (%)"]
 

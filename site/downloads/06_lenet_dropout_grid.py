@@ -110,7 +110,7 @@ trained = run_grid(
 # %% [markdown]
 # Validation accuracy after the last epoch for every pair of rates (what the selection looks at),
 # then the test accuracy of the same networks. Red frame: the selected cell; blue: the cell the test
-# set would have picked.
+# set would have picked. Grey cells, if any, are outliers far below the colour scale.
 
 # %% tags=["nbval-ignore-output"]
 chosen, test_pick = select(trained)
