@@ -34,9 +34,12 @@ def annotated_heatmap(
 ) -> Figure:
     """A heatmap with every cell annotated; ``highlight`` outlines named cells (``{label: (row, col)}``).
 
-    Cells below ``vmin`` take the colour map's "under" colour, and the colour bar then ends in an arrow.
+    Cells outside ``vmin``..``vmax`` take the colour map's "under" or "over" colour, and the colour bar
+    then ends in an arrow on that side.
     """
-    below_scale = vmin is not None and bool(np.nanmin(values) < vmin)
+    below = vmin is not None and bool(np.nanmin(values) < vmin)
+    above = vmax is not None and bool(np.nanmax(values) > vmax)
+    extend = {(False, False): "neither", (True, False): "min", (False, True): "max", (True, True): "both"}[below, above]
     if ax is None:
         fig, ax = plt.subplots(figsize=(1.1 * len(x_labels) + 2.5, 0.8 * len(y_labels) + 1.8))
     else:
@@ -53,7 +56,7 @@ def annotated_heatmap(
         xticklabels=list(x_labels),
         yticklabels=list(y_labels),
         cbar=colorbar_label is not None,
-        cbar_kws={"label": colorbar_label, "extend": "min" if below_scale else "neither"} if colorbar_label else None,
+        cbar_kws={"label": colorbar_label, "extend": extend} if colorbar_label else None,
         annot_kws={"fontsize": 10},
         square=False,
     )
@@ -90,7 +93,11 @@ def history_curves(history: Mapping[str, Sequence[float]], *, title: str) -> Fig
 
 
 def confusion_matrix_figure(y_true: np.ndarray, y_pred: np.ndarray, *, title: str) -> Figure:
-    """The test-set confusion matrix as an annotated count heatmap (true digit by row)."""
+    """The test-set confusion matrix as an annotated count heatmap (true digit by row).
+
+    The colours span the mistakes (0 to the largest off-diagonal count); the correct answers on the
+    diagonal lie above that scale, so they saturate and the colour bar ends in an arrow.
+    """
     counts = confusion_matrix(y_true, y_pred, labels=range(10))
     mistakes = counts - np.diag(np.diag(counts))
     fig, ax = plt.subplots(figsize=(8.5, 7))
@@ -104,7 +111,7 @@ def confusion_matrix_figure(y_true: np.ndarray, y_pred: np.ndarray, *, title: st
         fmt="d",
         cmap="Reds",
         vmax=max(int(mistakes.max()), 1),  # colour scaled to the mistakes; the diagonal saturates
-        colorbar_label="test images (colour saturates above the largest mistake count)",
+        colorbar_label="test images",
         ax=ax,
     )
     return fig

@@ -15,6 +15,7 @@ from typing import Any
 
 import keras
 import numpy as np
+from absl import logging as absl_logging
 
 from helpers.data import load_mnist, pad_to_32, scale_pixels
 
@@ -110,10 +111,16 @@ def save_model_files(model: keras.Model, models_dir: Path | str, name: str) -> l
     for suffix in (".keras", ".h5"):
         final = Path(models_dir) / f"{name}{suffix}"
         partial = final.with_name(f".{name}.partial{suffix}")  # Keras insists on the suffix
+        level = absl_logging.get_verbosity()
+        if (
+            suffix == ".h5"
+        ):  # Keras logs that HDF5 is a legacy format: writing it for the original's readers is the point
+            absl_logging.set_verbosity(absl_logging.ERROR)
         try:
             model.save(partial)
             os.replace(partial, final)
         finally:
+            absl_logging.set_verbosity(level)
             partial.unlink(missing_ok=True)
         written.append(str(final))
     return written

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import keras
 import numpy as np
 import pytest
+from absl import logging as absl_logging
 
 from helpers.data import PROJECT_ROOT
 from helpers.training import compile_classifier, fit, save_model_files
@@ -12,7 +15,7 @@ from helpers.training import compile_classifier, fit, save_model_files
 QUICK_MODELS = PROJECT_ROOT / "executed" / "quick" / "models"
 
 
-def test_saved_h5_and_keras_files_predict_like_the_in_memory_model(small_mnist, tmp_path):
+def test_saved_h5_and_keras_files_predict_like_the_in_memory_model(small_mnist, tmp_path, caplog):
     model = compile_classifier(
         keras.Sequential(
             [
@@ -25,7 +28,11 @@ def test_saved_h5_and_keras_files_predict_like_the_in_memory_model(small_mnist, 
         )
     )
     fit(model, small_mnist, epochs=1)
-    written = save_model_files(model, tmp_path / "models", "MNIST_dense32")
+    verbosity = absl_logging.get_verbosity()
+    with caplog.at_level(logging.WARNING):
+        written = save_model_files(model, tmp_path / "models", "MNIST_dense32")
+    assert not [r for r in caplog.records if "legacy" in r.getMessage()]  # the page shows no legacy-format notice
+    assert absl_logging.get_verbosity() == verbosity  # and Keras's other warnings still get through afterwards
     assert sorted(p.rsplit("/", 1)[1] for p in written) == ["MNIST_dense32.h5", "MNIST_dense32.keras"]
     assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["MNIST_dense32.h5", "MNIST_dense32.keras"]
     expected = model.predict(small_mnist.x_test, verbose=0)

@@ -36,6 +36,7 @@ def test_confusion_matrix_counts_every_test_image_and_names_top_mistakes(mnist_r
     numbers = [int(t.get_text()) for t in ax.texts]
     assert len(numbers) == 100 and sum(numbers) == len(y_test)
     assert ax.get_xlabel() == "predicted digit" and ax.get_ylabel() == "true digit"
+    assert ax.collections[0].colorbar.extend == "max"  # the diagonal lies above the mistakes' colour scale
     assert plots.top_confusions(y_test, predicted, count=2) == [(5, 3, 7), (7, 2, 4)]
 
 

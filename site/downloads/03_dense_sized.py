@@ -96,6 +96,7 @@ def build_dense(width: int) -> keras.Model:
             layers.Dropout(0.5, name="dropout_1"),
             layers.Dense(10, activation="softmax", name="dense_1"),
         ],
+        name=f"dense_{width}",
     )
     return compile_classifier(model)
 
