@@ -425,8 +425,8 @@ def _train_in_workers(build, points, data, settings, workers, models_per_graph, 
             bar = tqdm(total=len(points), desc=f"{description}: {workers} workers", unit="model")
             while any(p.poll() is None for p, _ in processes):
                 time.sleep(2)
-                bar.update(len(list(folder.glob("*.json"))) - before - bar.n)
-            bar.update(len(list(folder.glob("*.json"))) - before - bar.n)
+                _advance_to(bar, len(list(folder.glob("*.json"))) - before)
+            _advance_to(bar, len(list(folder.glob("*.json"))) - before)
             bar.close()
             for rank, (process, log) in enumerate(processes):
                 log.close()
@@ -444,6 +444,12 @@ def _train_in_workers(build, points, data, settings, workers, models_per_graph, 
                     process.kill()
                     process.wait()
                 log.close()
+
+
+def _advance_to(bar: tqdm, count: int) -> None:
+    """Move ``bar`` to ``count`` only when it changed: every redraw is one more output in an executed notebook."""
+    if count != bar.n:
+        bar.update(count - bar.n)
 
 
 def _worker(job_file: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -202,3 +203,13 @@ def test_worker_processes_train_the_same_grid(small_mnist, tmp_path):
         # same seed, same batches: equal up to the order of float sums (threads differ between processes)
         np.testing.assert_allclose(shared.history["loss"], alone.history["loss"], rtol=1e-3)
         assert shared.test_accuracy == pytest.approx(alone.test_accuracy, abs=0.01)
+
+
+def test_worker_progress_redraws_only_when_a_point_finishes():
+    out = io.StringIO()
+    bar = grid.tqdm(total=3, file=out, mininterval=0)
+    drawn = out.getvalue().count("\r")
+    for count in (0, 0, 1, 1, 1, 3, 3):
+        grid._advance_to(bar, count)
+    assert bar.n == 3
+    assert out.getvalue().count("\r") - drawn == 2  # one redraw per change, none while waiting
