@@ -23,8 +23,9 @@ from helpers.training import Mnist, compile_classifier, fit, prepare_mnist, seed
 EPOCHS = 2
 GRID = [{"rate_0": r, "rate_1": r} for r in (0.0, 0.1, 0.2, 0.3)]
 # Epochs of the full profile: dense models trained alone (parts 1, 2 and 3's 128-wide model), dense
-# grid (part 3), LeNets trained alone (parts 4 and 7), LeNet grids (parts 5 and 6).
-FULL_PROFILE = {"dense alone": 300, "dense grid": 400, "lenet alone": 140, "lenet grids": 2 * 36 * 60}
+# grid (part 3), LeNets trained alone (parts 4 and 7), LeNets on the grid runner (parts 5 and 6's grids,
+# part 4's 8 reruns).
+FULL_PROFILE = {"dense alone": 300, "dense grid": 400, "lenet alone": 140, "lenet grids": 2 * 36 * 60 + 8 * 60}
 
 
 def lenet(rate_0: float, rate_1: float) -> keras.Model:

@@ -335,9 +335,7 @@ def run_grid(
     settings = {"epochs": epochs, "seed": seed, "profile": profile, "folder": folder}
     results, pending = _scan(build, grid, data, **settings)
     if pending and workers > 1 and len(pending) > 1:
-        _train_in_workers(
-            build, [grid[i] for i, _, _ in pending], data, settings, workers, models_per_graph, description
-        )
+        _train_in_workers(build, grid, pending, data, settings, workers, models_per_graph, description)
         results, pending = _scan(build, grid, data, **settings)
         if pending:
             raise RuntimeError(f"{description}: {len(pending)} points are missing after the workers finished")
@@ -375,12 +373,15 @@ def _train_here(grid, pending, results, data, settings, models_per_graph, descri
     bar.close()
 
 
-def _train_in_workers(build, points, data, settings, workers, models_per_graph, description) -> None:
-    """Share ``points`` among ``workers`` processes (``python -m helpers.grid JOB``); they write the cache.
+def _train_in_workers(build, grid, pending, data, settings, workers, models_per_graph, description) -> None:
+    """Share the ``pending`` points among ``workers`` processes (``python -m helpers.grid JOB``); they write the cache.
 
     The builder travels by value (cloudpickle), the data as ``.npy`` files the workers memory-map. Each
-    worker gets an equal share of the CPU threads. Progress is read off the cache as points finish.
+    worker gets an equal share of the CPU threads. Progress is read off the cache as these points'
+    records appear (other runs may be writing to the same cache).
     """
+    points = [grid[i] for i, _, _ in pending]
+    records = [settings["folder"] / f"{key}.json" for _, key, _ in pending]
     workers = min(workers, len(points))
     threads = str(max(1, (os.cpu_count() or 1) // workers))
     env = {
@@ -390,8 +391,6 @@ def _train_in_workers(build, points, data, settings, workers, models_per_graph, 
         "TF_NUM_INTEROP_THREADS": threads,
         "TF_CPP_MIN_LOG_LEVEL": "2",
     }
-    folder: Path = settings["folder"]
-    before = len(list(folder.glob("*.json"))) if folder.is_dir() else 0
     with tempfile.TemporaryDirectory(prefix="grid-") as tmp:
         for name in ("x_train", "y_train", "x_test", "y_test"):
             np.save(Path(tmp) / f"{name}.npy", getattr(data, name))
@@ -425,8 +424,8 @@ def _train_in_workers(build, points, data, settings, workers, models_per_graph, 
             bar = tqdm(total=len(points), desc=f"{description}: {workers} workers", unit="model")
             while any(p.poll() is None for p, _ in processes):
                 time.sleep(2)
-                _advance_to(bar, len(list(folder.glob("*.json"))) - before)
-            _advance_to(bar, len(list(folder.glob("*.json"))) - before)
+                _advance_to(bar, sum(r.is_file() for r in records))
+            _advance_to(bar, sum(r.is_file() for r in records))
             bar.close()
             for rank, (process, log) in enumerate(processes):
                 log.close()

@@ -17,7 +17,7 @@ def check_run(*, profile: str, epochs: int, train_size: int | None, test_size: i
     """Check the parameters every part has."""
     if profile not in PROFILES:
         raise ParameterError(f"profile must be one of {PROFILES}, got {profile!r}")
-    check_epochs("epochs", epochs)
+    check_count("epochs", epochs)
     for name, size, limit in (("train_size", train_size, TRAIN_IMAGES), ("test_size", test_size, TEST_IMAGES)):
         if size is not None and (not isinstance(size, int) or not 0 < size <= limit):
             raise ParameterError(f"{name} must be None (all images) or an integer in 1..{limit}, got {size!r}")
@@ -29,10 +29,11 @@ def check_run(*, profile: str, epochs: int, train_size: int | None, test_size: i
         raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
 
 
-def check_epochs(name: str, epochs: int) -> None:
-    """A number of epochs: a positive integer."""
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs <= 0:
-        raise ParameterError(f"{name} must be a positive integer, got {epochs!r}")
+def check_count(name: str, value: int, *, minimum: int = 1) -> None:
+    """A count (epochs, reruns): an integer of at least ``minimum``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        wanted = "a positive integer" if minimum == 1 else f"an integer of at least {minimum}"
+        raise ParameterError(f"{name} must be {wanted}, got {value!r}")
 
 
 def check_grid(name: str, values: Sequence[float], *, kind: str) -> None:

@@ -237,3 +237,75 @@ def accuracy_grid(
         colorbar_label="accuracy (%)",
         highlight=highlight,
     )
+
+
+def rerun_spread(reruns: Sequence[float], *, first_run: float, standard_error: float, title: str) -> Figure:
+    """Test accuracies (fractions) of several trainings of one network, as dots on a percent axis.
+
+    The shaded band is the reruns' mean ± one standard deviation, the star is the part's own run, and the
+    bar underneath spans ± one test-set standard error around the mean, for scale. Equal accuracies stack.
+    """
+    percent = np.round(100 * np.asarray(reruns, dtype=float), 2)
+    mean, spread = float(percent.mean()), float(percent.std(ddof=1))
+    stack = np.array([np.count_nonzero(percent[:i] == v) for i, v in enumerate(percent)])
+    fig, ax = plt.subplots(figsize=(7.5, 2.8))
+    ax.axvspan(mean - spread, mean + spread, color="tab:blue", alpha=0.15, label="reruns: mean ± 1 s.d.")
+    ax.scatter(percent, 0.25 * stack, s=60, color="tab:blue", zorder=3, label=f"{len(percent)} reruns")
+    ax.scatter([100 * first_run], [0], marker="*", s=260, color="tab:red", zorder=4, label="the run above")
+    ax.errorbar(mean, -0.6, xerr=100 * standard_error, fmt="none", ecolor="black", capsize=5, label="± 1 test-set s.e.")
+    ax.set_ylim(-1.0, 0.6 + 0.25 * stack.max())
+    ax.set_yticks([])
+    ax.set_xlabel("test accuracy (%)")
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def against_reference(
+    ours: Mapping[str, float],
+    reference: Mapping[str, float],
+    *,
+    tolerance: float,
+    noise: Mapping[str, float],
+    noise_label: str,
+    title: str,
+) -> Figure:
+    """Our accuracy (dot) beside a reference's (diamond in a ± ``tolerance`` band) for each named network.
+
+    All values are in percent. Networks named in ``noise`` get a whisker of ± that many points around our
+    dot, labelled ``noise_label``.
+    """
+    names = list(ours)
+    rows = np.arange(len(names))[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.55 * len(names) + 1.6))
+    for row, name in zip(rows, names, strict=True):
+        ax.fill_betweenx(
+            [row - 0.3, row + 0.3],
+            reference[name] - tolerance,
+            reference[name] + tolerance,
+            color="lightgrey",
+            label=f"reference ± {tolerance:g} points" if row == rows[0] else None,
+        )
+    ax.scatter([reference[n] for n in names], rows, marker="D", s=50, facecolor="white", edgecolor="black", zorder=3)
+    ax.scatter([ours[n] for n in names], rows, s=60, color="tab:blue", zorder=4, label="this series")
+    with_noise = [(row, n) for row, n in zip(rows, names, strict=True) if n in noise]
+    if with_noise:
+        ax.errorbar(
+            [ours[n] for _, n in with_noise],
+            [row for row, _ in with_noise],
+            xerr=[noise[n] for _, n in with_noise],
+            fmt="none",
+            ecolor="tab:blue",
+            capsize=4,
+            label=noise_label,
+        )
+    ax.scatter([], [], marker="D", facecolor="white", edgecolor="black", label="reference tutorial")
+    ax.set_yticks(rows, names)
+    ax.set_xlabel("test accuracy (%)")
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False)
+    fig.tight_layout()
+    return fig

@@ -213,3 +213,20 @@ def test_worker_progress_redraws_only_when_a_point_finishes():
         grid._advance_to(bar, count)
     assert bar.n == 3
     assert out.getvalue().count("\r") - drawn == 2  # one redraw per change, none while waiting
+
+
+def test_worker_progress_counts_only_its_own_points(small_mnist, tmp_path, monkeypatch):
+    cache = tmp_path / "shared-cache"
+    cache.mkdir()
+    counts: list[int] = []
+    advance = grid._advance_to
+
+    def advance_while_another_run_writes(bar, count):
+        (cache / f"another-run-{len(counts)}.json").write_text("{}")  # a concurrent run sharing the cache
+        counts.append(count)
+        advance(bar, count)
+
+    monkeypatch.setattr(grid, "_advance_to", advance_while_another_run_writes)
+    points = [{"units": 8}, {"units": 16}]
+    grid.run_grid(_grid_job.build, points, small_mnist, epochs=1, seed=5, profile="quick", workers=2, cache_dir=cache)
+    assert counts[-1] == len(points) and max(counts) == len(points)

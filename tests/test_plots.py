@@ -128,3 +128,40 @@ def test_line_with_points_labels_every_width():
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["32", "64"]
     assert ax.get_legend().get_texts()[0].get_text() == "test"
+
+
+def test_rerun_spread_marks_each_rerun_the_first_run_and_the_scales():
+    reruns = [0.9912, 0.9918, 0.9912, 0.9925]
+    fig = plots.rerun_spread(reruns, first_run=0.9926, standard_error=0.0009, title="reruns")
+    _render(fig)
+    ax = fig.axes[0]
+    dots, star = ax.collections[0], ax.collections[1]
+    xy = dots.get_offsets()
+    np.testing.assert_allclose(xy[:, 0], [99.12, 99.18, 99.12, 99.25])
+    assert xy[0, 1] != xy[2, 1]  # equal accuracies stack instead of hiding each other
+    np.testing.assert_allclose(star.get_offsets()[0], [99.26, 0])
+    band = ax.patches[0]  # mean ± 1 s.d.
+    mean, sd = np.mean(xy[:, 0]), np.std(xy[:, 0], ddof=1)
+    np.testing.assert_allclose([band.get_x(), band.get_x() + band.get_width()], [mean - sd, mean + sd])
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["reruns: mean ± 1 s.d.", "4 reruns", "the run above", "± 1 test-set s.e."]
+    assert ax.get_xlabel() == "test accuracy (%)"
+
+
+def test_against_reference_lists_networks_top_down_with_whiskers_only_where_measured():
+    ours = {"dense": 98.43, "lenet": 99.26, "halved": 99.02}
+    reference = {"dense": 98.4, "lenet": 99.1, "halved": 99.2}
+    fig = plots.against_reference(
+        ours, reference, tolerance=0.3, noise={"lenet": 0.2, "halved": 0.2}, noise_label="± 2 s.d.", title="t"
+    )
+    _render(fig)
+    ax = fig.axes[0]
+    ticks = sorted(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()], strict=True), reverse=True)
+    assert [name for _, name in ticks] == ["dense", "lenet", "halved"]  # in the given order, top down
+    diamonds, dots = ax.collections[3], ax.collections[4]
+    np.testing.assert_allclose(diamonds.get_offsets()[:, 0], [98.4, 99.1, 99.2])
+    np.testing.assert_allclose(dots.get_offsets()[:, 0], [98.43, 99.26, 99.02])
+    whiskers = ax.containers[0]
+    assert len(whiskers.lines[2][0].get_segments()) == 2  # lenet and halved only
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "reference ± 0.3 points" in labels and "± 2 s.d." in labels

@@ -19,7 +19,8 @@
 # **What this part shows.** A LeNet-5 style network with ReLU activations, trained for 60 epochs: two
 # convolution + average-pooling stages followed by three dense layers. It has a fifth of the
 # coefficients of part 1's dense network, and the comparison of their accuracies is the heart of the
-# series.
+# series. The same network is then retrained from other initial weights, to measure how far one
+# training's accuracy is from another's: the yardstick for every comparison that follows.
 #
 # **What it reuses.** The data and training settings of parts 1-3; the images are zero-padded from
 # 28x28 to 32x32 pixels, the input size LeNet was designed for.
@@ -33,22 +34,27 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 60
+reruns = 8  # further trainings of the same network from other initial weights, to measure run-to-run noise
 
 # %% tags=["plumbing"]
 import time
 from pathlib import Path
 
 import keras
+import numpy as np
+from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
+from helpers.grid import run_grid
 from helpers.live import LiveMetricsPlot
-from helpers.params import check_run
+from helpers.params import check_count, check_run
 from helpers.results import model_record, save_results
 from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist, seed_everything
 
 PART = "04_lenet"
 check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
+check_count("reruns", reruns, minimum=2)
 output_dir = Path(output_dir)
 started = time.perf_counter()
 seed_everything(seed)
@@ -75,21 +81,29 @@ print(data.describe())
 # * **Dense layers:** the 6x6x16 = 576 values are flattened and classified by dense layers of 120, 84
 #   and 10 neurons. They hold most of the coefficients.
 
+
 # %%
-model = keras.Sequential(
-    [
-        layers.Input(shape=(32, 32, 1)),
-        layers.Conv2D(6, kernel_size=3, activation="relu", name="conv_0"),
-        layers.AveragePooling2D(pool_size=2, name="pool_0"),
-        layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
-        layers.AveragePooling2D(pool_size=2, name="pool_1"),
-        layers.Flatten(name="flatten"),
-        layers.Dense(120, activation="relu", name="dense_0"),
-        layers.Dense(84, activation="relu", name="dense_1"),
-        layers.Dense(10, activation="softmax", name="dense_2"),
-    ],
-    name="lenet",
-)
+def build_lenet(init_seed: int | None = None) -> keras.Model:
+    """LeNet-5 with ReLU; ``init_seed``, if given, draws its initial weights from that seed."""
+    if init_seed is not None:
+        seed_everything(init_seed)
+    return keras.Sequential(
+        [
+            layers.Input(shape=(32, 32, 1)),
+            layers.Conv2D(6, kernel_size=3, activation="relu", name="conv_0"),
+            layers.AveragePooling2D(pool_size=2, name="pool_0"),
+            layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
+            layers.AveragePooling2D(pool_size=2, name="pool_1"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(120, activation="relu", name="dense_0"),
+            layers.Dense(84, activation="relu", name="dense_1"),
+            layers.Dense(10, activation="softmax", name="dense_2"),
+        ],
+        name="lenet",
+    )
+
+
+model = build_lenet()
 compile_classifier(model)
 model.summary()
 
@@ -118,6 +132,46 @@ print(f"final training accuracy {history['accuracy'][-1]:.2%}, training loss {hi
 fig = plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], title="LeNet: first convolution filters")
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coefficients of the dense layers")
+# %% [markdown]
+# ## How much does one run tell?
+#
+# The accuracy above is one draw: other initial weights would have given another number, and parts
+# 5-8 compare networks whose accuracies differ by tenths of a point. To see how far luck alone moves
+# this network, it is trained again from several other random initial weights, everything else
+# unchanged (data, epochs, optimiser). The reruns train side by side like the grid cells of parts 5
+# and 6 (they share one batch order), and are cached like them.
+
+# %% tags=["nbval-ignore-output"]
+init_seeds = [seed + k for k in range(1, reruns + 1)]
+rerun_results = run_grid(
+    build_lenet,
+    [{"init_seed": s} for s in init_seeds],
+    data,
+    epochs=epochs,
+    seed=seed,
+    profile=profile,
+    description="LeNet reruns",
+)
+rerun_accuracy = np.array([r.test_accuracy for r in rerun_results])
+standard_error = float(np.sqrt(test_accuracy * (1 - test_accuracy) / len(data.y_test)))
+fig = plots.rerun_spread(
+    rerun_accuracy,
+    first_run=test_accuracy,
+    standard_error=standard_error,
+    title=f"LeNet trained {reruns} more times from other initial weights",
+)
+# %% tags=["nbval-ignore-output"]
+spread = 100 * rerun_accuracy.std(ddof=1)
+Markdown(
+    f"The {reruns} reruns reach between **{100 * rerun_accuracy.min():.2f} %** and "
+    f"**{100 * rerun_accuracy.max():.2f} %** (mean {100 * rerun_accuracy.mean():.2f} %, standard deviation "
+    f"**{spread:.2f} points**); the run above scored {100 * test_accuracy:.2f} %. Every one of them is scored "
+    f"on the same {len(data.y_test):,} test digits, so this scatter is the training's own, on top of the "
+    f"{100 * standard_error:.2f}-point standard error of a test sample of that size. The gap between two "
+    f"independent trainings scatters √2 times as much, **{np.sqrt(2) * spread:.2f} points**: part 8 uses "
+    f"this yardstick when it sets our accuracies beside the original tutorial's."
+)
+
 # %% tags=["plumbing"]
 record = model_record(
     params=model.count_params(),
@@ -127,6 +181,13 @@ record = model_record(
     regularization="none",
     history=history,
 )
+reruns_record = {
+    "init_seeds": init_seeds,
+    "test_accuracy": rerun_accuracy.tolist(),
+    "val_accuracy": [r.val_accuracy for r in rerun_results],
+}
 wall_seconds = time.perf_counter() - started
-save_results(output_dir, PART, profile=profile, models={"LeNet": record}, wall_seconds=wall_seconds)
+save_results(
+    output_dir, PART, profile=profile, models={"LeNet": record}, reruns=reruns_record, wall_seconds=wall_seconds
+)
 print(f"results recorded; this part took {wall_seconds:.0f} s")
