@@ -78,7 +78,7 @@ class GridResult:
     test_accuracy: float
     params: int
     weights: list[np.ndarray]
-    from_cache: bool = False  # read from disk: an earlier run, or a worker process of this run
+    from_cache: bool = False  # trained by an earlier run and read from the cache
 
     @property
     def val_accuracy(self) -> float:
@@ -334,12 +334,17 @@ def run_grid(
     models_per_graph = auto_per_graph if models_per_graph is None else models_per_graph
     settings = {"epochs": epochs, "seed": seed, "profile": profile, "folder": folder}
     results, pending = _scan(build, grid, data, **settings)
+    cached = len(grid) - len(pending)
+    if cached:
+        tqdm.write(f"{description}: {cached} of {len(grid)} networks come from an earlier run's cache")
     if pending and workers > 1 and len(pending) > 1:
         _train_in_workers(build, grid, pending, data, settings, workers, models_per_graph, description)
-        results, pending = _scan(build, grid, data, **settings)
-        if pending:
-            raise RuntimeError(f"{description}: {len(pending)} points are missing after the workers finished")
-    if pending:
+        results, missing = _scan(build, grid, data, **settings)
+        if missing:
+            raise RuntimeError(f"{description}: {len(missing)} points are missing after the workers finished")
+        for index, _, _ in pending:
+            results[index].from_cache = False  # trained by this run's workers
+    elif pending:
         _train_here(grid, pending, results, data, settings, models_per_graph, description)
     return [r for r in results if r is not None]
 

@@ -59,7 +59,7 @@ def test_side_by_side_training_equals_separate_trainings(small_mnist):
             np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
 
 
-def test_run_grid_results_and_cache_hits(small_mnist, tmp_path):
+def test_run_grid_results_and_cache_hits(small_mnist, tmp_path, capsys):
     points = [{"units": 8}, {"units": 16}, {"units": 24}]
     first = grid.run_grid(
         _grid_job.build,
@@ -97,6 +97,7 @@ def test_run_grid_results_and_cache_hits(small_mnist, tmp_path):
         cache_dir=tmp_path,
     )
     assert all(r.from_cache for r in again)
+    assert "grid: 3 of 3 networks come from an earlier run's cache" in capsys.readouterr().out
     assert [r.test_accuracy for r in again] == [r.test_accuracy for r in first]
     other_epochs = grid.run_grid(
         _grid_job.build, points[:1], small_mnist, epochs=1, seed=1, profile="quick", cache_dir=tmp_path
@@ -197,6 +198,7 @@ def test_worker_processes_train_the_same_grid(small_mnist, tmp_path):
     here = grid.run_grid(_grid_job.build, points, small_mnist, workers=1, cache_dir=tmp_path / "one", **settings)
     spread = grid.run_grid(_grid_job.build, points, small_mnist, workers=2, cache_dir=tmp_path / "two", **settings)
     assert [r.point for r in spread] == points
+    assert not any(r.from_cache for r in spread)  # trained by this run's workers, not an earlier run
     assert len(list((tmp_path / "two").glob("*.json"))) == 3
     for alone, shared in zip(here, spread, strict=True):
         assert shared.params == alone.params

@@ -197,11 +197,16 @@ Markdown(
 # 5 and 6 show how much that choice mattered there.
 #
 # ## How long each part took
+#
+# The wall time of each part's last run, on the hardware it ran on. The grids keep every finished
+# network in a cache, so a grid part that was interrupted and resumed, or rerun after its networks
+# were trained, reports only the time of that last run; its page says how many networks came from an
+# earlier run's cache.
 
 # %% tags=["nbval-ignore-output"]
 pd.DataFrame(
     {
-        "wall time (s)": {part: records[part]["wall_seconds"] for part, *_ in ROWS},
+        "wall time of the last run (s)": {part: records[part]["wall_seconds"] for part, *_ in ROWS},
         "hardware": {part: records[part]["environment"]["hardware"] for part, *_ in ROWS},
         "finished (UTC)": {part: records[part]["environment"]["finished_utc"] for part, *_ in ROWS},
     }
