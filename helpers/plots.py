@@ -64,8 +64,14 @@ def annotated_heatmap(
     ax.set_xlabel(x_title)
     ax.set_ylabel(y_title)
     colors = ["tab:red", "tab:blue", "tab:orange"]
-    for (label, (row, col)), color in zip((highlight or {}).items(), colors, strict=False):
-        ax.add_patch(plt.Rectangle((col, row), 1, 1, fill=False, edgecolor=color, lw=3, label=label))
+    cells = list((highlight or {}).values())
+    for index, ((label, (row, col)), color) in enumerate(zip((highlight or {}).items(), colors, strict=False)):
+        inset = 0.07 * cells[:index].count((row, col))  # a cell framed twice shows both frames, one inside the other
+        ax.add_patch(
+            plt.Rectangle(
+                (col + inset, row + inset), 1 - 2 * inset, 1 - 2 * inset, fill=False, edgecolor=color, lw=3, label=label
+            )
+        )
     if highlight:
         ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=len(highlight), frameon=False)
     fig.tight_layout()

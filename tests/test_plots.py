@@ -165,3 +165,16 @@ def test_against_reference_lists_networks_top_down_with_whiskers_only_where_meas
     assert len(whiskers.lines[2][0].get_segments()) == 2  # lenet and halved only
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "reference ± 0.3 points" in labels and "± 2 s.d." in labels
+
+
+def test_a_cell_framed_twice_shows_both_frames():
+    accuracy = np.full((3, 3), 0.99) + np.arange(9).reshape(3, 3) * 1e-4
+    both = {"selected (validation)": (2, 2), "best on test": (2, 2)}
+    fig = plots.accuracy_grid(
+        accuracy, rows=[0, 1, 2], columns=[0, 1, 2], row_title="r", column_title="c", title="t", highlight=both
+    )
+    _render(fig)
+    outer, inner = fig.axes[0].patches
+    assert outer.get_xy() == (2, 2) and outer.get_width() == 1
+    assert inner.get_x() > 2 and inner.get_width() < 1  # inside the first frame, not on top of it
+    assert outer.get_edgecolor() != inner.get_edgecolor()
