@@ -162,10 +162,13 @@ fig = plots.rerun_spread(
 )
 # %% tags=["nbval-ignore-output"]
 spread = 100 * rerun_accuracy.std(ddof=1)
+standing = 100 * (test_accuracy - rerun_accuracy.mean()) / spread
 Markdown(
     f"The {reruns} reruns reach between **{100 * rerun_accuracy.min():.2f} %** and "
     f"**{100 * rerun_accuracy.max():.2f} %** (mean {100 * rerun_accuracy.mean():.2f} %, standard deviation "
-    f"**{spread:.2f} points**); the run above scored {100 * test_accuracy:.2f} %. Every one of them is scored "
+    f"**{spread:.2f} points**). The run above scored {100 * test_accuracy:.2f} %, higher than "
+    f"{(rerun_accuracy < test_accuracy).sum()} of them and {standing:+.1f} standard deviations from their mean: "
+    f"had the series started from another seed, part 4's number could have been any of these. Every one is scored "
     f"on the same {len(data.y_test):,} test digits, so this scatter is the training's own, on top of the "
     f"{100 * standard_error:.2f}-point standard error of a test sample of that size. The gap between two "
     f"independent trainings scatters √2 times as much, **{np.sqrt(2) * spread:.2f} points**: part 8 uses "

@@ -135,7 +135,8 @@ print(table["coefficients"].map("{:,}".format).to_string())
 
 # %% tags=["nbval-ignore-output"]
 reruns = records["04_lenet"]["reruns"]
-rerun_sd = 100 * float(np.std(reruns["test_accuracy"], ddof=1))
+rerun_accuracy = 100 * np.array(reruns["test_accuracy"])
+rerun_sd = float(rerun_accuracy.std(ddof=1))
 gap_sd = np.sqrt(2) * rerun_sd  # the scatter of the gap between two independent trainings
 lenet_rows = [label for _, _, label, *_ in ROWS if "LeNet" in label]
 fig = plots.against_reference(
@@ -166,6 +167,8 @@ def compare(a: str, b: str) -> str:
 dense, dense_512, dense_128 = table.index[:3]
 lenet, elastic, dropout, halved = table.index[3:]
 gaps = table["difference (points)"].abs()
+ours_z = (acc[lenet] - rerun_accuracy.mean()) / rerun_sd
+reference_z = (table["reference (%)"][lenet] - rerun_accuracy.mean()) / rerun_sd
 Markdown(
     f"- **Convolutions against dense layers.** LeNet has {params[lenet]:,} coefficients, "
     f"{params[dense] / params[lenet]:.1f} times fewer than the tutorial's dense network, and "
@@ -184,7 +187,16 @@ Markdown(
     f"of LeNet differ with a standard deviation of {gap_sd:.2f} points (part 4's reruns, √2 × {rerun_sd:.2f}); "
     f"against that yardstick the LeNet rows' gaps to the reference are "
     + "; ".join(f"{row}: {gaps[row] / gap_sd:.1f}" for row in lenet_rows)
-    + " standard deviations."
+    + " standard deviations.\n"
+    f"- **How typical is part 4's run?** Its LeNet scored {acc[lenet]:.2f} %; the {len(rerun_accuracy)} reruns "
+    f"from other initial weights average {rerun_accuracy.mean():.2f} % ({rerun_accuracy.min():.2f} to "
+    f"{rerun_accuracy.max():.2f} %). Our run sits {ours_z:+.1f} standard deviations from that mean and the "
+    f"reference's {table['reference (%)'][lenet]:.1f} % sits {reference_z:+.1f}: "
+    + (
+        "both are results a rerun of the same training could give."
+        if max(abs(ours_z), abs(reference_z)) <= 2
+        else "more than two standard deviations out, further than a rerun usually goes."
+    )
 )
 
 # %% [markdown]
