@@ -205,6 +205,10 @@ def line_with_points(
     return fig
 
 
+# Accuracy points below a grid's median under which a cell may count as an outlier (see accuracy_grid).
+OUTLIER_MIN_GAP = 1.0
+
+
 def accuracy_grid(
     accuracy: np.ndarray,
     *,
@@ -217,17 +221,19 @@ def accuracy_grid(
 ) -> Figure:
     """A 2-D grid of accuracies (fractions) as an annotated heatmap in percent.
 
-    The colour scale spans the cells that are not outliers on the low side (more than three robust
-    standard deviations, 1.4826 median absolute deviations, below the median; grids under 9 cells keep
-    them all), so that a few collapsed networks do not flatten the differences between the good ones.
-    Outliers are grey, and every cell keeps its number.
+    The colour scale spans the cells that are not outliers on the low side, so that a few collapsed
+    networks do not flatten the differences between the good ones. An outlier lies below the median by
+    more than three robust standard deviations (1.4826 median absolute deviations) and by more than
+    ``OUTLIER_MIN_GAP`` points: in a flat grid, where every cell is within a few tenths of a point, the
+    lowest cells are ordinary training noise, not outliers. Grids under 9 cells keep every cell on the
+    scale. Outliers are grey, and every cell keeps its number.
     """
     percent = 100 * np.asarray(accuracy, dtype=float)
     floor = float(np.nanmin(percent))
     if percent.size >= 9:
         median = np.nanmedian(percent)
         spread = 1.4826 * np.nanmedian(np.abs(percent - median))
-        floor = float(np.nanmin(percent[percent >= median - 3 * spread]))
+        floor = float(np.nanmin(percent[percent >= median - max(3 * spread, OUTLIER_MIN_GAP)]))
     colours = plt.get_cmap("viridis").with_extremes(under="lightgrey")
     return annotated_heatmap(
         percent,

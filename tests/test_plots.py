@@ -89,6 +89,29 @@ def test_accuracy_grid_greys_out_collapsed_cells_below_its_scale():
     assert heatmap.texts[8].get_text() == "11.35"
 
 
+def test_accuracy_grid_keeps_ordinary_noise_of_a_flat_grid_on_its_scale():
+    # Part 6's full-profile test accuracies: every cell within 0.32 points. The two lowest lie more than
+    # three robust s.d. below the median, yet they are ordinary draws, not collapsed networks.
+    accuracy = (
+        np.array(
+            [
+                [99.07, 99.13, 99.26, 99.36, 99.33, 99.26],
+                [99.18, 99.36, 99.23, 99.25, 99.24, 99.30],
+                [99.18, 99.15, 99.27, 99.26, 99.36, 99.29],
+                [99.31, 99.34, 99.27, 99.33, 99.35, 99.39],
+                [99.31, 99.22, 99.31, 99.29, 99.31, 99.24],
+                [99.30, 99.33, 99.33, 99.28, 99.37, 99.30],
+            ]
+        )
+        / 100
+    )
+    fig = plots.accuracy_grid(accuracy, rows=range(6), columns=range(6), row_title="r", column_title="c", title="t")
+    _render(fig)
+    cells = fig.axes[0].collections[0].get_facecolors()
+    assert all(tuple(c) != matplotlib.colors.to_rgba("lightgrey") for c in cells)
+    assert fig.axes[0].collections[0].colorbar.extend == "neither"
+
+
 def test_history_weights_and_kernels_of_a_real_model(small_mnist, tmp_path):
     model = keras.Sequential(
         [
