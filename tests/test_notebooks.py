@@ -9,8 +9,8 @@ import nbformat
 import papermill
 import pytest
 
+from helpers.build.run import KERNEL_NAME, declared_parameters, part_parameters, with_kernel
 from helpers.data import PROJECT_ROOT
-from helpers.execute import KERNEL_NAME, declared_parameters, part_parameters, with_kernel
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 PARTS = sorted(p.stem for p in NOTEBOOKS.glob("*.py"))

@@ -16,8 +16,8 @@ from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
 
+from helpers.build.site import build_site
 from helpers.data import PROJECT_ROOT
-from helpers.site import build_site
 
 pytestmark = pytest.mark.browser
 

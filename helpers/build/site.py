@@ -1,7 +1,7 @@
-"""Build the static HTML site from an executed profile: ``python -m helpers.site --profile full``.
+"""Build the static HTML site from an executed profile: ``python -m helpers.build.site --profile full``.
 
 Each executed part becomes ``site/NN_name.html`` through nbconvert's HTML exporter and the small
-template in ``helpers/site_template/`` (which extends nbconvert's ``lab`` template); the index is
+template in ``helpers/build/site_template/`` (which extends nbconvert's ``lab`` template); the index is
 rendered from the same layout. Pages embed their figures, and LaTeX formulas become MathML at
 build time, so pages load nothing from the network and formulas render offline. The site is
 written to a temporary folder and swapped in at the end: a failed build leaves the old site.

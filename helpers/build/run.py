@@ -1,4 +1,4 @@
-"""Execute one part of the series with papermill: ``python -m helpers.execute NN_name --profile quick``.
+"""Execute one part of the series with papermill: ``python -m helpers.build.run NN_name --profile quick``.
 
 The part's ``.py`` (the hand-edited source) is read with jupytext, given the project kernel and run
 by papermill with the profile's parameters from ``notebooks/profiles.yaml``. Output goes to
