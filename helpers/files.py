@@ -15,6 +15,8 @@ def atomic_write(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
     """Yield a temporary file beside ``path``; on success it replaces ``path`` in one rename.
 
     On any error (or Ctrl-C) the temporary file is removed and ``path``, if it existed, is untouched.
+    The file gets the permissions of any other new file (0644 under the usual umask), not
+    ``mkstemp``'s private 0600, so a web server running as another user can serve it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
@@ -23,7 +25,15 @@ def atomic_write(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
             yield tmp
             tmp.flush()
             os.fsync(tmp.fileno())
+        os.chmod(tmp_name, 0o666 & ~current_umask())
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def current_umask() -> int:
+    """The process's umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

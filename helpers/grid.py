@@ -5,7 +5,8 @@
 
 * **Cache and resume.** Each point's result (history, test metrics, final weights) is written to
   disk the moment its training ends, under a key made of everything that determines it: the model's
-  full Keras config, the hyperparameters, epochs, batch size, validation split, seed, the data's
+  full Keras config, the hyperparameters, epochs, seed, the training settings (optimiser, loss,
+  metrics, batch size, validation split: ``helpers.training.training_settings``), the data's
   fingerprint, the profile and the Keras/backend versions. A rerun after a crash or ``kill -9``
   skips every finished point. Models in flight are checkpointed after every epoch (weights, Adam's
   moments, history so far) and resume from their last finished epoch; from there on their batches
@@ -49,18 +50,23 @@ with warnings.catch_warnings():
 
 from helpers.data import PROJECT_ROOT
 from helpers.files import atomic_write
+from helpers.params import check_optional_count
 from helpers.results import write_json_atomically
 from helpers.training import (
     BATCH_SIZE,
+    METRICS,
     VALIDATION_SPLIT,
     Mnist,
     compile_classifier,
     evaluate,
+    make_loss,
+    make_optimizer,
     seed_everything,
+    training_settings,
     use_xla,
 )
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def cache_root() -> Path:
@@ -109,8 +115,7 @@ def point_key(model: keras.Model, point: dict[str, Any], *, epochs: int, seed: i
         "point": point,
         "epochs": epochs,
         "seed": seed,
-        "batch_size": BATCH_SIZE,
-        "validation_split": VALIDATION_SPLIT,
+        "training": training_settings(),
         "data": data_id,
         "profile": profile,
         "keras": keras.__version__,
@@ -166,11 +171,15 @@ def build_side_by_side(models: Sequence[keras.Model], input_shape: tuple[int, ..
 
 
 def compile_classifier_group(model: keras.Model, count: int) -> None:
-    """Compile a side-by-side model: one cross-entropy per output, summed; one Adam for all."""
+    """Compile a side-by-side model with the series' settings: one loss per output, summed; one optimiser for all.
+
+    Each output also reports its loss as the metric ``xent``, which (unlike Keras's ``loss``) leaves out
+    the weight penalties, so ``split_history`` can give every model its own curves.
+    """
     model.compile(
-        optimizer=keras.optimizers.Adam(),
-        loss={f"m{k}": keras.losses.SparseCategoricalCrossentropy() for k in range(count)},
-        metrics={f"m{k}": ["accuracy", keras.metrics.SparseCategoricalCrossentropy(name="xent")] for k in range(count)},
+        optimizer=make_optimizer(),
+        loss={f"m{k}": make_loss() for k in range(count)},
+        metrics={f"m{k}": [*METRICS, keras.metrics.SparseCategoricalCrossentropy(name="xent")] for k in range(count)},
         jit_compile=use_xla(),
     )
 
@@ -328,6 +337,8 @@ def run_grid(
     ``workers`` processes (each with its share of the CPU threads) train the pending points, each
     ``models_per_graph`` at a time; ``None`` picks both for this machine. Neither changes the results.
     """
+    check_optional_count("workers", workers)
+    check_optional_count("models_per_graph", models_per_graph)
     folder = cache_root() if cache_dir is None else cache_dir
     auto_workers, auto_per_graph = default_parallelism()
     workers = auto_workers if workers is None else workers

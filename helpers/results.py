@@ -2,12 +2,14 @@
 
 Layout of ``executed/<profile>/results/<NN>_<name>.json``::
 
-    {"part": "01_dense_tutorial", "profile": "quick",
+    {"part": "01_dense_tutorial", "profile": "quick",   # or "interactive": run by hand
+     "parameters": {...},          # every parameter the run was given
      "models": {"<model name>": {"params": int, "test_accuracy": float, "test_loss": float,
                                  "epochs": int, "regularization": str, ...}},
      "selected": {...},            # grid parts only
      "wall_seconds": float,
-     "environment": {"hardware": ..., "python": ..., "tensorflow": ..., "keras": ...}}
+     "environment": {"hardware": ..., "python": ..., "tensorflow": ..., "keras": ...},
+     "build": {"digest": ..., "inputs": {...}}}   # added by the build (helpers/build/digest.py)
 
 Later parts read earlier ones only through these files.
 """
@@ -23,7 +25,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from helpers.data import PROJECT_ROOT
 from helpers.files import atomic_write
+from helpers.params import EXECUTED, Run
 
 PACKAGES = ("tensorflow-cpu", "jax", "keras", "numpy", "scikit-learn", "matplotlib", "tensorview")
 
@@ -108,33 +112,39 @@ def model_record(
 
 
 def save_results(
-    output_dir: Path | str,
-    part: str,
+    run: Run,
     *,
-    profile: str,
     models: dict[str, dict[str, Any]],
-    wall_seconds: float,
     selected: dict[str, Any] | None = None,
     **extra: Any,
 ) -> Path:
-    """Record a part's results (plus any ``extra`` entries) and return the file's path."""
-    record: dict[str, Any] = {"part": part, "profile": profile, "models": models}
+    """Record a run's results (its parameters, models, any ``extra`` entries) and return the file's path."""
+    record: dict[str, Any] = {"part": run.part, "profile": run.profile, "parameters": run.parameters, "models": models}
     if selected is not None:
         record["selected"] = selected
     record.update(extra)
-    record["wall_seconds"] = round(float(wall_seconds), 1)
+    record["wall_seconds"] = round(run.elapsed(), 1)
     record["environment"] = environment()
-    path = results_path(output_dir, part)
+    path = results_path(run.output_dir, run.part)
     write_json_atomically(record, path)
+    where = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+    print(f"results recorded in {where}; this part took {record['wall_seconds']:.0f} s")
     return path
 
 
-def load_results(output_dir: Path | str, part: str) -> dict[str, Any]:
-    """Read an earlier part's results, or say clearly which part must run first."""
-    path = results_path(output_dir, part)
-    if not path.is_file():
-        raise MissingResultsError(
-            f"{path} is missing: run part {part} first with the same output folder "
-            f"(`make notebooks` runs the parts in order)."
-        )
-    return json.loads(path.read_text())
+def load_results(run: Run, part: str) -> dict[str, Any]:
+    """Read an earlier part's results, or say clearly which part must run first.
+
+    A run by hand reads its own earlier runs first, then the published results of its profile.
+    """
+    folders = [run.output_dir]
+    if run.profile == "interactive":
+        folders.append(EXECUTED / run.published_profile)
+    for folder in folders:
+        path = results_path(folder, part)
+        if path.is_file():
+            return json.loads(path.read_text())
+    raise MissingResultsError(
+        f"{results_path(folders[-1], part)} is missing: run part {part} first "
+        f"(`make notebooks` runs the parts in order)."
+    )

@@ -37,14 +37,42 @@ def use_xla() -> bool:
     return keras.backend.backend() != "tensorflow"
 
 
+def make_optimizer() -> keras.optimizers.Optimizer:
+    """The series' optimiser: Adam with Keras's default settings, as in the reference tutorial."""
+    return keras.optimizers.Adam()
+
+
+def make_loss(name: str | None = None) -> keras.losses.Loss:
+    """The series' loss: cross-entropy of integer labels against the softmax output."""
+    return keras.losses.SparseCategoricalCrossentropy(**({"name": name} if name else {}))
+
+
+#: What every fit reports besides the loss.
+METRICS = ("accuracy",)
+
+
+def training_settings() -> dict[str, Any]:
+    """Every setting of a training run besides the model, data, epochs and seed, as plain data.
+
+    Grid points are cached under a key that includes this, so a change to any setting here retrains them.
+    """
+    return {
+        "optimizer": _without_name(keras.optimizers.serialize(make_optimizer())),
+        "loss": _without_name(keras.losses.serialize(make_loss())),
+        "metrics": list(METRICS),
+        "batch_size": BATCH_SIZE,
+        "validation_split": VALIDATION_SPLIT,
+    }
+
+
+def _without_name(config: dict[str, Any]) -> dict[str, Any]:
+    """A Keras serialization without the object's ``name`` (Keras numbers unnamed objects per session)."""
+    return {**config, "config": {k: v for k, v in config["config"].items() if k != "name"}}
+
+
 def compile_classifier(model: keras.Model) -> keras.Model:
-    """Compile with the series' optimiser (Adam, Keras defaults), loss and metric."""
-    model.compile(
-        optimizer=keras.optimizers.Adam(),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=["accuracy"],
-        jit_compile=use_xla(),
-    )
+    """Compile with the series' optimiser, loss and metrics (``make_optimizer``, ``make_loss``, ``METRICS``)."""
+    model.compile(optimizer=make_optimizer(), loss=make_loss(), metrics=list(METRICS), jit_compile=use_xla())
     return model
 
 

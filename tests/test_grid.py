@@ -232,3 +232,113 @@ def test_worker_progress_counts_only_its_own_points(small_mnist, tmp_path, monke
     points = [{"units": 8}, {"units": 16}]
     grid.run_grid(_grid_job.build, points, small_mnist, epochs=1, seed=5, profile="quick", workers=2, cache_dir=cache)
     assert counts[-1] == len(points) and max(counts) == len(points)
+
+
+def _key(small_mnist, **changes):
+    settings = {"point": {"units": 8}, "epochs": 2, "seed": 1, "data": small_mnist, "profile": "quick", **changes}
+    seed_everything(settings["seed"])
+    model = _grid_job.build(**settings["point"])
+    return grid.point_key(
+        model,
+        settings["point"],
+        epochs=settings["epochs"],
+        seed=settings["seed"],
+        data_id=grid.data_fingerprint(settings["data"]),
+        profile=settings["profile"],
+    )
+
+
+def test_every_field_of_the_cache_key_counts(small_mnist, monkeypatch):
+    base = _key(small_mnist)
+    assert _key(small_mnist) == base  # the same training gets the same key
+    other_data = grid.Mnist(small_mnist.x_train[:-1], small_mnist.y_train[:-1], small_mnist.x_test, small_mnist.y_test)
+    variants = {
+        "seed": _key(small_mnist, seed=2),
+        "point": _key(small_mnist, point={"units": 16}),
+        "epochs": _key(small_mnist, epochs=3),
+        "data": _key(small_mnist, data=other_data),
+        "profile": _key(small_mnist, profile="full"),
+    }
+    monkeypatch.setattr("helpers.training.make_optimizer", lambda: keras.optimizers.Adam(learning_rate=0.01))
+    variants["optimizer"] = _key(small_mnist)
+    monkeypatch.undo()
+    monkeypatch.setattr("helpers.training.BATCH_SIZE", 64)
+    variants["batch size"] = _key(small_mnist)
+    monkeypatch.undo()
+    monkeypatch.setattr(
+        "helpers.training.make_loss", lambda name=None: keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
+    variants["loss"] = _key(small_mnist)
+    assert {name: key != base for name, key in variants.items()} == dict.fromkeys(variants, True)
+
+
+def test_single_fits_and_the_grid_train_with_the_same_settings(small_mnist, monkeypatch):
+    made = []
+    real = grid.make_optimizer
+
+    def tracked():
+        made.append(real())
+        return made[-1]
+
+    monkeypatch.setattr(grid, "make_optimizer", tracked)
+    group = grid.build_side_by_side([_grid_job.build(8), _grid_job.build(16)], (28, 28))
+    alone = compile_classifier(_grid_job.build(8))
+    assert group.optimizer is made[0]
+    assert type(alone.optimizer) is type(group.optimizer)
+    assert alone.optimizer.get_config() | {"name": None} == group.optimizer.get_config() | {"name": None}
+
+
+def _result(val: float, test: float) -> grid.GridResult:
+    return grid.GridResult({"v": val}, {"val_accuracy": [0.1, val]}, 0.1, test, 10, [])
+
+
+def test_the_selection_uses_validation_never_test():
+    results = [_result(0.90, 0.99), _result(0.95, 0.91), _result(0.93, 0.97)]
+    assert grid.select(results) == (1, 0)
+    record = grid.selection_record(results)
+    assert record["point"] == {"v": 0.95} and record["test_accuracy"] == 0.91
+    assert record["test_set_pick"] == {"point": {"v": 0.90}, "test_accuracy": 0.99}
+
+
+def test_penalties_reach_the_trained_models(small_mnist, tmp_path):
+    def build(l2: float) -> keras.Model:
+        return keras.Sequential(
+            [
+                keras.Input((28, 28)),
+                keras.layers.Flatten(),
+                keras.layers.Dense(16, activation="relu", kernel_regularizer=keras.regularizers.l2(l2)),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
+
+    free, penalized = grid.run_grid(
+        build,
+        [{"l2": 0.0}, {"l2": 0.5}],
+        small_mnist,
+        epochs=2,
+        seed=1,
+        profile="quick",
+        workers=1,
+        cache_dir=tmp_path,
+    )
+    norms = [float(np.square(r.weights[0]).sum()) for r in (free, penalized)]
+    assert norms[1] < 0.75 * norms[0]  # same start, same batches: only the penalty can shrink the weights
+    rebuilt = penalized.model(build)
+    penalty = float(sum(keras.ops.convert_to_numpy(loss) for loss in rebuilt.losses))
+    assert penalty > 0
+
+
+def test_recorded_losses_include_each_models_penalty():
+    logged = {
+        "m0_xent": [0.5, 0.4],
+        "m1_xent": [0.6, 0.5],
+        "m0_accuracy": [0.8, 0.9],
+        "m1_accuracy": [0.7, 0.8],
+        "val_m0_xent": [0.45],
+        "val_m1_xent": [0.55],
+        "val_m0_accuracy": [0.85],
+        "val_m1_accuracy": [0.75],
+    }
+    free, penalized = grid.split_history(logged, 2, [0.0, 0.25])
+    assert free["loss"] == [0.5, 0.4] and penalized["loss"] == [0.85, 0.75]
+    assert penalized["val_loss"] == [0.8] and penalized["accuracy"] == [0.7, 0.8]

@@ -1,10 +1,18 @@
-"""Parameter validation: each bad value gets one message naming it."""
+"""Parameter validation: each bad value gets one message naming it; runs by hand never write a profile."""
 
 from __future__ import annotations
 
 import pytest
 
-from helpers.params import ParameterError, check_count, check_grid, check_run
+from helpers import params
+from helpers.params import (
+    ParameterError,
+    check_count,
+    check_grid,
+    check_optional_count,
+    check_value,
+    start_run,
+)
 
 GOOD = {"profile": "quick", "epochs": 3, "train_size": 6000, "test_size": None, "seed": 1}
 
@@ -16,20 +24,39 @@ GOOD = {"profile": "quick", "epochs": 3, "train_size": 6000, "test_size": None, 
         ("epochs", 0, "epochs must be a positive integer"),
         ("epochs", -5, "epochs must be a positive integer"),
         ("epochs", 2.5, "epochs must be a positive integer"),
+        ("epochs", "3", "epochs must be a positive integer"),
         ("train_size", 60001, "train_size must be None"),
         ("test_size", 0, "test_size must be None"),
         ("train_size", 50, "at least 100"),
         ("seed", -1, "seed must be"),
     ],
 )
-def test_check_run_rejects(field, value, message):
+def test_start_run_rejects(field, value, message, tmp_path):
     with pytest.raises(ParameterError, match=message):
-        check_run(**{**GOOD, field: value})
+        start_run("01_x", output_dir=str(tmp_path), **{**GOOD, field: value})
 
 
-def test_check_run_accepts_the_profiles():
-    check_run(**GOOD)
-    check_run(**{**GOOD, "profile": "full", "train_size": None})
+def test_start_run_records_every_parameter_and_the_folder(tmp_path):
+    run = start_run("03_x", output_dir=str(tmp_path), **GOOD, widths=[32, 64])
+    assert run.output_dir == tmp_path.resolve() and run.profile == "quick"
+    assert run.parameters == {**GOOD, "widths": [32, 64]}
+
+
+def test_a_run_by_hand_writes_to_the_scratch_folder_and_says_so(capsys):
+    run = start_run("01_x", output_dir=None, **{**GOOD, "profile": "full"})
+    assert run.output_dir == params.SCRATCH and run.profile == "interactive"
+    assert run.published_profile == "full"
+    assert "executed/interactive/" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("profile", params.PROFILES)
+def test_only_the_build_may_write_a_published_profile(profile, monkeypatch):
+    published = str(params.EXECUTED / profile)
+    monkeypatch.delenv(params.BUILD_PROFILE_VARIABLE, raising=False)
+    with pytest.raises(ParameterError, match="set output_dir = None"):
+        start_run("01_x", output_dir=published, **{**GOOD, "profile": profile})
+    monkeypatch.setenv(params.BUILD_PROFILE_VARIABLE, profile)
+    assert start_run("01_x", output_dir=published, **{**GOOD, "profile": profile}).profile == profile
 
 
 @pytest.mark.parametrize(
@@ -41,17 +68,26 @@ def test_check_run_accepts_the_profiles():
         ([-0.1], "rate", r"in \[0, 1\)"),
         ([-1e-3], "penalty", ">= 0"),
         ([0, 32], "width", "positive integer"),
+        ([True], "width", "positive integer"),
+        (0.001, "penalty", r"l1 must be a list of penalties >= 0, e.g. \[0.001\], got 0.001"),
+        ("0.1", "rate", "must be a list"),
     ],
 )
 def test_check_grid_rejects(values, kind, message):
     with pytest.raises(ParameterError, match=message):
-        check_grid("axis", values, kind=kind)
+        check_grid("l1", values, kind=kind)
 
 
 def test_check_grid_accepts_the_tutorial_grids():
     check_grid("rates", [0, 0.1, 0.2, 0.3, 0.4, 0.5], kind="rate")
     check_grid("l1", [0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2], kind="penalty")
     check_grid("widths", [32, 64, 128, 256], kind="width")
+
+
+@pytest.mark.parametrize(("value", "kind"), [(-1e-6, "penalty"), ([1e-6], "penalty"), (0, "width"), (1.5, "width")])
+def test_check_value_rejects(value, kind):
+    with pytest.raises(ParameterError, match="fixed must be one of"):
+        check_value("fixed", value, kind=kind)
 
 
 @pytest.mark.parametrize(
@@ -68,5 +104,9 @@ def test_check_count_rejects(value, minimum, message):
         check_count("reruns", value, minimum=minimum)
 
 
-def test_check_count_accepts_enough():
-    check_count("reruns", 8, minimum=2)
+@pytest.mark.parametrize("value", [0, -1, 2.0, "4", [4]])
+def test_speed_settings_must_be_none_or_positive(value):
+    with pytest.raises(ParameterError, match="models_per_graph must be None"):
+        check_optional_count("models_per_graph", value)
+    check_optional_count("models_per_graph", None)
+    check_optional_count("models_per_graph", 4)

@@ -1,57 +1,61 @@
-"""Execute one part of the series with papermill: ``python -m helpers.build.run NN_name --profile quick``.
+"""Build a profile: ``python -m helpers.build.run --profile quick`` runs every stale part, in order.
 
-The part's ``.py`` (the hand-edited source) is read with jupytext, given the project kernel and run
-by papermill with the profile's parameters from ``notebooks/profiles.yaml``. Output goes to
-``executed/<profile>/NN_name.ipynb`` only when the run succeeds: papermill writes into
-``NN_name.partial.ipynb`` as it goes, a success renames it into place, and a failure renames it to
-``NN_name.failed.ipynb`` (the error cell visible) and leaves the last good output untouched.
+``python -m helpers.build.run NN_name --profile quick [-p NAME VALUE ...]`` runs one part whether or
+not it is stale. A part is stale when the inputs recorded in its results differ from the current
+ones (``helpers/build/digest.py``); an up-to-date part whose prose (markdown cells, comments, cell
+tags) changed gets it copied into its executed notebook, without training.
+
+Each part's ``.py`` is read with jupytext, given the project kernel and run by papermill with its
+profile parameters (``notebooks/profiles.yaml``). The output goes to ``executed/<profile>/NN_name.ipynb``
+only when the run succeeds: papermill writes ``NN_name.partial.ipynb`` as it goes, a success renames it
+into place, and a failure renames it to ``NN_name.failed.ipynb`` (the error cell visible) and leaves
+the last good output, results file included, untouched. What the kernel prints outside the cells
+(TensorFlow's start-up messages) goes to ``executed/<profile>/logs/NN_name.log``.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
+import copy
 import json
 import os
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import jupytext
-import papermill
+import nbformat
 import yaml
 
-from helpers.data import PROJECT_ROOT
+from helpers.build.digest import combined, normalized_code, part_inputs, status
+from helpers.build.lock import build_lock
+from helpers.build.profiles import (
+    EXECUTED,
+    PROJECT_ROOT,
+    check_part,
+    check_profile,
+    part_names,
+    part_parameters,
+    read_notebook,
+)
+from helpers.files import atomic_write
+from helpers.params import BUILD_PROFILE_VARIABLE, ParameterError
 
 KERNEL_NAME = "cnn-vs-dense"
-NOTEBOOKS = PROJECT_ROOT / "notebooks"
-EXECUTED = PROJECT_ROOT / "executed"
-
-
-def declared_parameters(notebook: Any) -> set[str]:
-    """Names assigned in the notebook's ``parameters``-tagged cell."""
-    for cell in notebook.cells:
-        if "parameters" in cell.metadata.get("tags", []):
-            tree = ast.parse(cell.source)
-            return {target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets}
-    raise SystemExit("the part has no cell tagged 'parameters'")
-
-
-def part_parameters(part: str, profile: str) -> dict[str, Any]:
-    """The papermill parameters of ``part`` in ``profile``: shared ones, then the part's own."""
-    profiles = yaml.safe_load((NOTEBOOKS / "profiles.yaml").read_text())
-    if profile not in profiles:
-        raise SystemExit(f"unknown profile {profile!r}: notebooks/profiles.yaml defines {sorted(profiles)}")
-    settings = profiles[profile] or {}
-    parameters = dict(settings.get("all_parts") or {})
-    parameters.update(settings.get(part) or {})
-    parameters["profile"] = profile
-    parameters["output_dir"] = "."  # papermill runs each part inside executed/<profile>/
-    return parameters
+#: Environment of the project kernel. oneDNN's CPU kernels are off by default on this AMD CPU and
+#: measured ~1.85x faster on LeNet here (they change float rounding only); TF's C++ start-up log is noise.
+KERNEL_ENV = {"TF_ENABLE_ONEDNN_OPTS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+#: TensorFlow's C++ code writes to the process's stderr (with timestamps) whatever the log level: keep
+#: that in the kernel's own log instead of the notebook's cells.
+KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
+INJECTED = "injected-parameters"
 
 
 def with_kernel(notebook: Any) -> Any:
     """Give a notebook read from its ``.py`` the project kernel, so papermill never guesses one."""
+    notebook = copy.deepcopy(notebook)
     notebook.metadata["kernelspec"] = {
         "name": KERNEL_NAME,
         "display_name": "Python (cnn-vs-dense)",
@@ -61,45 +65,148 @@ def with_kernel(notebook: Any) -> Any:
     return notebook
 
 
+@contextmanager
+def kernel_output_to(log: Path) -> Iterator[None]:
+    """Send this process's stdout and stderr, and so the kernel's, to ``log`` for the block."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(log, "w") as handle:
+        os.dup2(handle.fileno(), 1)
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
 def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = None) -> Path:
     """Run ``notebooks/<part>.py`` into ``executed/<profile>/<part>.ipynb``; see the module docstring."""
-    source = NOTEBOOKS / f"{part}.py"
-    if not source.is_file():
-        raise SystemExit(f"no such part: {source}")
+    import papermill
+
     out_dir = EXECUTED / profile
     out_dir.mkdir(parents=True, exist_ok=True)
     final, partial, failed = (out_dir / f"{part}{suffix}" for suffix in (".ipynb", ".partial.ipynb", ".failed.ipynb"))
-    notebook = with_kernel(jupytext.read(source))
+    results = out_dir / "results" / f"{part}.json"
+    parameters = part_parameters(part, profile, overrides)
+    inputs = part_inputs(part, profile, overrides)
+    last_results = results.read_bytes() if results.is_file() else None
+    os.environ[BUILD_PROFILE_VARIABLE] = profile  # the kernel inherits it: this run may write executed/<profile>
+    log = out_dir / "logs" / f"{part}.log"
     try:
-        papermill.execute_notebook(
-            notebook,
-            str(partial),
-            parameters={
-                name: value
-                for name, value in {**part_parameters(part, profile), **(overrides or {})}.items()
-                if name in declared_parameters(notebook)
-            },
-            kernel_name=KERNEL_NAME,
-            cwd=str(out_dir),
-            progress_bar=False,
-            log_output=False,
-        )
+        with kernel_output_to(log):
+            papermill.execute_notebook(
+                with_kernel(read_notebook(part)),
+                str(partial),
+                parameters=parameters,
+                kernel_name=KERNEL_NAME,
+                cwd=str(out_dir),
+                progress_bar=False,
+                log_output=False,
+            )
+        if not results.is_file() or results.read_bytes() == last_results:
+            raise RuntimeError(f"{part} finished without recording its results in {results}")
     except BaseException:
+        _restore(results, last_results)
         if partial.exists():
             os.replace(partial, failed)
-            print(f"{part} FAILED: see the error cell in {failed.relative_to(PROJECT_ROOT)}", file=sys.stderr)
+        print(
+            f"{part} ({profile}) FAILED: see the error cell in {failed.relative_to(PROJECT_ROOT)} "
+            f"and the kernel's log in {log.relative_to(PROJECT_ROOT)}",
+            file=sys.stderr,
+        )
         raise
+    finally:
+        os.environ.pop(BUILD_PROFILE_VARIABLE, None)
+    record_inputs(results, inputs)
     os.replace(partial, final)
     failed.unlink(missing_ok=True)
     return final
 
 
-#: Environment of the project kernel. oneDNN's CPU kernels are off by default on this AMD CPU and
-#: measured ~1.85x faster on LeNet here (they change float rounding only); TF's C++ start-up log is noise.
-KERNEL_ENV = {"TF_ENABLE_ONEDNN_OPTS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-#: TensorFlow's C++ code writes to the process's stderr (with timestamps) whatever the log level: keep
-#: that in the kernel's own log instead of the notebook's cells.
-KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
+def _restore(path: Path, content: bytes | None) -> None:
+    """Put back a file as it was before a failed run (or remove it if it did not exist)."""
+    if content is None:
+        path.unlink(missing_ok=True)
+    elif not path.is_file() or path.read_bytes() != content:
+        with atomic_write(path) as tmp:
+            tmp.write(content)
+
+
+def record_inputs(results: Path, inputs: dict[str, str]) -> None:
+    """Add the inputs the run was built from to its results file (``"build"``)."""
+    record = json.loads(results.read_text())
+    record["build"] = {"digest": combined(inputs), "inputs": inputs}
+    with atomic_write(results, "w") as tmp:
+        json.dump(record, tmp, indent=2)
+        tmp.write("\n")
+
+
+def with_current_prose(source: Any, executed: Any) -> Any | None:
+    """``executed`` with ``source``'s markdown, code text and cell tags, every output kept.
+
+    Only when the code cells are the same code (``normalized_code``); otherwise ``None``.
+    """
+    ran = [c for c in executed.cells if c.cell_type == "code" and INJECTED not in c.metadata.get("tags", [])]
+    code = [c for c in source.cells if c.cell_type == "code"]
+    if [normalized_code(c.source) for c in ran] != [normalized_code(c.source) for c in code]:
+        return None
+    injected = [c for c in executed.cells if INJECTED in c.metadata.get("tags", [])]
+    old_markdown = iter([c for c in executed.cells if c.cell_type == "markdown"])
+    ran_cells = iter(ran)
+    cells = []
+    for cell in source.cells:
+        new = copy.deepcopy(next(ran_cells) if cell.cell_type == "code" else next(old_markdown, cell))
+        new.source = cell.source
+        new.metadata["tags"] = list(cell.metadata.get("tags", []))
+        cells.append(new)
+        if "parameters" in new.metadata["tags"]:
+            cells.extend(injected)
+    refreshed = copy.deepcopy(executed)
+    refreshed.cells = cells
+    return refreshed
+
+
+def refresh_prose(part: str, profile: str) -> bool:
+    """Bring an up-to-date part's executed notebook in step with its source's prose; True if it changed."""
+    path = EXECUTED / profile / f"{part}.ipynb"
+    executed = nbformat.read(path, as_version=4)
+    refreshed = with_current_prose(read_notebook(part), executed)
+    if refreshed is None or refreshed == executed:
+        return False
+    with atomic_write(path, "w") as tmp:
+        nbformat.write(refreshed, tmp)
+    return True
+
+
+def build(profile: str, parts: list[str] | None = None, overrides: dict[str, Any] | None = None) -> int:
+    """Run ``parts`` (default: every stale part) of ``profile`` in order; return how many trained."""
+    check_profile(profile)
+    for part in parts or []:
+        check_part(part)
+    trained = 0
+    with build_lock(EXECUTED, profile):
+        for part in part_names():
+            if parts is not None and part not in parts:
+                continue
+            current = status(part, profile)
+            if parts is None and current.up_to_date:
+                note = " (prose refreshed, nothing trained)" if refresh_prose(part, profile) else ""
+                print(f"{part} ({profile}): up to date{note}")
+                continue
+            reason = "; ".join(current.reasons) if not current.up_to_date else "asked for by name"
+            print(f"{part} ({profile}): running ({reason})", flush=True)
+            started = time.perf_counter()
+            execute_part(part, profile, overrides)
+            print(f"{part} ({profile}): done in {time.perf_counter() - started:.0f} s", flush=True)
+            trained += 1
+    return trained
 
 
 def set_kernel_env() -> None:
@@ -115,7 +222,7 @@ def set_kernel_env() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", nargs="?", help="part name, e.g. 01_dense_tutorial")
+    parser.add_argument("parts", nargs="*", help="parts to run even if up to date (default: every stale part)")
     parser.add_argument("--profile", default="full")
     parser.add_argument(
         "-p",
@@ -124,21 +231,24 @@ def main() -> None:
         action="append",
         default=[],
         metavar=("NAME", "YAML_VALUE"),
-        help="override one parameter for this run, e.g. -p models_per_graph 36",
+        help="override one parameter of the one named part, e.g. -p models_per_graph 8",
     )
     parser.add_argument("--kernel-env", action="store_true", help="only set up the project kernel's environment")
     args = parser.parse_args()
     if args.kernel_env:
         set_kernel_env()
         return
-    if args.part is None:
-        parser.error("name a part, e.g. 01_dense_tutorial")
+    if args.parameter and len(args.parts) != 1:
+        parser.error("-p overrides a parameter of one part: name exactly one part")
+    import papermill
+
     try:
         overrides = {name: yaml.safe_load(value) for name, value in args.parameter}
-        path = execute_part(args.part, args.profile, overrides)
+        build(args.profile, args.parts or None, overrides)
+    except ParameterError as error:
+        raise SystemExit(f"ParameterError: {error}") from None
     except papermill.PapermillExecutionError as error:
-        raise SystemExit(f"{args.part}: {error.ename}: {error.evalue}") from None
-    print(f"executed {path.relative_to(PROJECT_ROOT)}")
+        raise SystemExit(f"{error.ename}: {error.evalue}") from None
 
 
 if __name__ == "__main__":

@@ -1,0 +1,224 @@
+"""The build: content digests decide what is stale, profiles are read strictly, one build at a time.
+
+Most tests run on a small fake project in a temporary folder (two parts, a two-module library, a
+tooling package), so that each change they make is one a developer could make to the real tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from helpers.build import digest, lock, profiles, run
+from helpers.params import ParameterError
+
+PART_A = """# %% [markdown]
+# # Part A
+# Prose about part A.
+
+# %% tags=["parameters"]
+profile = "full"
+output_dir = None
+epochs = 10
+
+# %%
+from helpers.alpha import twice
+
+value = twice(epochs)  # a comment
+"""
+
+PART_B = """# %% tags=["parameters"]
+profile = "full"
+output_dir = None
+width = 8
+
+# %%
+import json
+
+earlier = "01_a"
+print(width)
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A fake project root with parts 01_a (imports helpers.alpha -> helpers.beta) and 02_b (reads 01_a)."""
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "01_a.py").write_text(PART_A)
+    (tmp_path / "notebooks" / "02_b.py").write_text(PART_B)
+    (tmp_path / "notebooks" / "profiles.yaml").write_text(
+        "full:\n  all_parts: {}\nquick:\n  all_parts:\n    epochs: 2\n  02_b:\n    width: 4\n"
+    )
+    library = tmp_path / "helpers"
+    (library / "build").mkdir(parents=True)
+    (library / "__init__.py").write_text('"""The library."""\n')
+    (library / "alpha.py").write_text(
+        '"""Alpha."""\nfrom helpers.beta import ONE\n\n\ndef twice(x):\n    return 2 * x\n'
+    )
+    (library / "beta.py").write_text("ONE = 1\n")
+    (library / "build" / "tool.py").write_text("from helpers import alpha\n\nTOOL = 1\n")
+    (tmp_path / "requirements.txt").write_text("keras==3.15.1  # deep learning\n")
+    (tmp_path / "requirements-nodeps.txt").write_text("tensorview==0.4.1\n")
+    for module in (profiles, digest):
+        monkeypatch.setattr(module, "PROJECT_ROOT", tmp_path)
+    monkeypatch.setattr(profiles, "NOTEBOOKS", tmp_path / "notebooks")
+    monkeypatch.setattr(profiles, "PROFILES_FILE", tmp_path / "notebooks" / "profiles.yaml")
+    for module in (profiles, digest, run):
+        monkeypatch.setattr(module, "EXECUTED", tmp_path / "executed")
+    profiles.read_notebook.cache_clear()
+    yield tmp_path
+    profiles.read_notebook.cache_clear()
+
+
+def _edit(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    profiles.read_notebook.cache_clear()
+
+
+def _built(root, part, profile="quick", **results):
+    """Pretend ``part`` was built now: an executed notebook and results with the current inputs."""
+    folder = root / "executed" / profile
+    (folder / "results").mkdir(parents=True, exist_ok=True)
+    (folder / f"{part}.ipynb").write_text("{}")
+    inputs = digest.part_inputs(part, profile)
+    record = {"part": part, **results, "build": {"digest": digest.combined(inputs), "inputs": inputs}}
+    (folder / "results" / f"{part}.json").write_text(json.dumps(record))
+
+
+def _reasons(part, profile="quick"):
+    return digest.status(part, profile).reasons
+
+
+def test_code_is_compared_as_code_not_as_text():
+    assert digest.normalized_code("x = 1  # one\n\n") == digest.normalized_code("x=1\n")
+    assert digest.normalized_code("x = 1\n") != digest.normalized_code("x = 2\n")
+    with_doc = '"""Doc."""\ndef f():\n    """Doc."""\n    return 1\n'
+    assert digest.normalized_code(with_doc, drop_docstrings=True) == digest.normalized_code("def f():\n    return 1\n")
+    assert digest.normalized_code(with_doc) != digest.normalized_code("def f():\n    return 1\n")
+
+
+def test_a_part_depends_on_the_library_modules_it_reaches_and_the_parts_it_reads(project):
+    inputs = digest.part_inputs("01_a", "quick")
+    assert {"helpers/alpha.py", "helpers/beta.py"} <= set(inputs)
+    assert not any("build" in name for name in inputs)
+    assert digest.parts_read("02_b") == ["01_a"]
+    assert "results/01_a.json" in digest.part_inputs("02_b", "quick")
+
+
+def test_fresh_outputs_are_up_to_date_and_missing_ones_are_not(project):
+    assert _reasons("01_a") == ("not built yet",)
+    _built(project, "01_a")
+    assert digest.status("01_a", "quick").line() == "01_a: up to date"
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "reason"),
+    [
+        ("notebooks/01_a.py", "value = twice(epochs)", "value = twice(epochs + 1)", "notebooks/01_a.py changed"),
+        ("helpers/beta.py", "ONE = 1", "ONE = 2", "helpers/beta.py changed"),
+        ("helpers/alpha.py", "2 * x", "3 * x", "helpers/alpha.py changed"),
+        ("notebooks/profiles.yaml", "epochs: 2", "epochs: 3", "its profile settings changed"),
+        ("requirements.txt", "keras==3.15.1", "keras==3.16.0", "requirements changed"),
+    ],
+)
+def test_a_change_to_an_input_marks_the_part_stale_and_says_which(project, path, old, new, reason):
+    _built(project, "01_a")
+    _edit(project / path, old, new)
+    assert _reasons("01_a") == (reason,)
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new"),
+    [
+        ("notebooks/01_a.py", "Prose about part A.", "Better prose about part A."),
+        ("notebooks/01_a.py", "# a comment", "# a better comment"),
+        ("helpers/alpha.py", '"""Alpha."""', '"""Alpha, documented."""'),
+        ("helpers/build/tool.py", "TOOL = 1", "TOOL = 2"),
+        ("notebooks/profiles.yaml", "width: 4", "width: 5"),
+        ("requirements.txt", "# deep learning", "# the deep learning stack"),
+    ],
+)
+def test_prose_tooling_and_other_parts_settings_change_nothing(project, path, old, new):
+    _built(project, "01_a")
+    _edit(project / path, old, new)
+    assert digest.status("01_a", "quick").up_to_date
+
+
+def test_a_rerun_upstream_marks_its_readers_stale(project):
+    _built(project, "01_a", accuracy=0.9)
+    _built(project, "02_b")
+    assert digest.status("02_b", "quick").up_to_date
+    _built(project, "01_a", accuracy=0.91)
+    assert _reasons("02_b") == ("results/01_a.json changed",)
+
+
+def test_outputs_from_before_digests_are_stale(project):
+    (project / "executed" / "quick" / "results").mkdir(parents=True)
+    (project / "executed" / "quick" / "01_a.ipynb").write_text("{}")
+    (project / "executed" / "quick" / "results" / "01_a.json").write_text('{"part": "01_a"}')
+    assert "built before content digests" in _reasons("01_a")[0]
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ("quick:\n  01_a:\n    epoch: 3\n", "'epoch' is not a parameter of 01_a; valid names: epochs"),
+        ("quick:\n  all_parts:\n    widht: 3\n", "'widht' is not a parameter of any part; valid names: epochs, width"),
+        ("quick:\n  01_x:\n    epochs: 3\n", "section '01_x', which is not a part"),
+        ("quick:\n  01_a:\n    output_dir: x\n", "'output_dir' is set by the build itself"),
+    ],
+)
+def test_profiles_name_only_declared_parameters(project, yaml_text, message):
+    (project / "notebooks" / "profiles.yaml").write_text(yaml_text)
+    with pytest.raises(ParameterError, match=message):
+        profiles.load_profiles()
+
+
+def test_overrides_name_only_declared_parameters_and_profiles_must_exist(project):
+    with pytest.raises(ParameterError, match="-p: 'epoch' is not a parameter of 01_a; valid names: epochs"):
+        profiles.part_parameters("01_a", "quick", {"epoch": 0})
+    assert profiles.part_parameters("02_b", "quick") == {"width": 4, "profile": "quick", "output_dir": "."}
+    with pytest.raises(SystemExit, match="unknown profile 'fast'"):
+        run.build("fast")
+    assert not (project / "executed" / "fast").exists()
+
+
+def test_prose_is_brought_into_an_executed_notebook_without_rerunning(project):
+    source = profiles.read_notebook("01_a")
+    executed = nbformat.v4.new_notebook(cells=[nbformat.from_dict(c) for c in source.cells])
+    executed.cells.insert(2, nbformat.v4.new_code_cell("epochs = 2\n", metadata={"tags": ["injected-parameters"]}))
+    executed.cells[-1].outputs = [nbformat.v4.new_output("stream", text="trained\n")]
+    _edit(project / "notebooks" / "01_a.py", "Prose about part A.", "New prose.")
+    _edit(project / "notebooks" / "01_a.py", "# a comment", "# a new comment")
+    refreshed = run.with_current_prose(profiles.read_notebook("01_a"), executed)
+    assert "New prose." in refreshed.cells[0].source and "# a new comment" in refreshed.cells[-1].source
+    assert refreshed.cells[-1].outputs[0].text == "trained\n"
+    assert [c.metadata.get("tags") for c in refreshed.cells[1:3]] == [["parameters"], ["injected-parameters"]]
+    _edit(project / "notebooks" / "01_a.py", "twice(epochs)", "twice(epochs) + 1")
+    assert run.with_current_prose(profiles.read_notebook("01_a"), executed) is None
+
+
+def test_a_second_build_of_a_profile_stops_at_once(tmp_path):
+    busy = rf"another build of quick is running \(pid {os.getpid()}\)"
+    with lock.build_lock(tmp_path, "quick"):
+        with pytest.raises(lock.BuildLockedError, match=busy), lock.build_lock(tmp_path, "quick"):
+            pass
+        with lock.build_lock(tmp_path, "full"):  # another profile may build meanwhile
+            pass
+
+
+def test_the_lock_of_a_killed_build_is_taken_over(tmp_path, capsys):
+    holder = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
+    (tmp_path / ".quick.lock").write_text(holder.stdout)  # a pid that has exited, and no flock held
+    with lock.build_lock(tmp_path, "quick"):
+        pass
+    assert f"(pid {holder.stdout.strip()}) that did not finish" in capsys.readouterr().out
