@@ -1,13 +1,17 @@
-"""The built site in a real browser: Debian's Chromium, headless, driven by Playwright.
+"""The built site in a real browser: Debian's Chromium, headless, driven by Playwright, with no network.
 
-Serves a freshly built site on localhost and checks that every page loads without console errors,
-every internal link resolves, every image renders, the formula is typeset by the bundled MathJax,
-and the previous/next links walk the whole series and back. Screenshots of the index and of one
-part go to ``test-output/screenshots/``.
+Serves a freshly built site on localhost and opens every page as a reader would, with every request
+that leaves localhost aborted (and counted as an error): each page loads without console errors, every
+internal link resolves, every image renders, the formula is MathML, the previous/next links walk the
+series. Layout: at 1280 px prose stays a readable column; at 390 px no page scrolls sideways and wide
+tables scroll in their own box; links are coloured apart from the text; a contents jump lands below the
+sticky bar and marks its section; every tensorview chart page draws its charts from the bundled ECharts;
+the search box finds a part. Screenshots at both widths go to ``test-output/screenshots/``.
 """
 
 from __future__ import annotations
 
+import filecmp
 import functools
 import http.server
 import threading
@@ -23,21 +27,40 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
-# Pages whose own scripts come from the web by design (tensorview's ECharts charts) are only checked to exist.
-EXTERNAL_SCRIPT_PAGES = ("charts/",)
+WIDE, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+PROFILE = "full" if (PROJECT_ROOT / "executed" / "full" / "08_conclusion.ipynb").exists() else "quick"
+
+# Pixels of a canvas that are not (nearly) white or transparent: a drawn chart has thousands.
+INKED_PIXELS = """canvas => {
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i + 3] > 0 && Math.min(data[i], data[i + 1], data[i + 2]) < 230) inked++;
+  }
+  return inked;
+}"""
 
 
 @pytest.fixture(scope="module")
-def site_url(tmp_path_factory):
+def site_root(tmp_path_factory) -> Path:
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is needed for the browser test: apt-get install chromium (.ci/run does)")
-    profile = "full" if (PROJECT_ROOT / "executed" / "full" / "08_conclusion.ipynb").exists() else "quick"
-    root = build_site(profile, tmp_path_factory.mktemp("site") / "site")
-    handler = functools.partial(_QuietHandler, directory=str(root))
+    return build_site(PROFILE, tmp_path_factory.mktemp("site") / "site")
+
+
+@pytest.fixture(scope="module")
+def site_url(site_root):
+    handler = functools.partial(_QuietHandler, directory=str(site_root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def pages(site_root) -> list[str]:
+    """Every HTML page of the site, relative to its root: the index, the parts, the chart pages."""
+    return sorted(str(p.relative_to(site_root)) for p in [*site_root.glob("*.html"), *site_root.glob("charts/*.html")])
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -58,9 +81,20 @@ def browser():
         browser.close()
 
 
-def _open(browser, url: str):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def _open(browser, url: str, viewport: dict[str, int] = WIDE):
+    """Open ``url`` offline: every request that leaves the site's server is aborted and reported as an error."""
+    page = browser.new_page(viewport=viewport)
     errors: list[str] = []
+    site = url[: url.index("/", len("http://")) + 1]
+
+    def offline(route) -> None:
+        if route.request.url.startswith(site):
+            route.continue_()
+        else:
+            errors.append(f"request to the network: {route.request.url}")
+            route.abort()
+
+    page.route("**/*", offline)
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("requestfailed", lambda request: errors.append(f"failed request {request.url}"))
@@ -69,7 +103,7 @@ def _open(browser, url: str):
     return page, errors
 
 
-def test_every_page_loads_cleanly_with_links_and_images(browser, site_url):
+def test_every_page_loads_cleanly_with_links_and_images(browser, site_url, pages):
     to_visit, seen = [site_url + "index.html"], set()
     while to_visit:
         url = to_visit.pop()
@@ -77,16 +111,16 @@ def test_every_page_loads_cleanly_with_links_and_images(browser, site_url):
             continue
         seen.add(url)
         path = urlparse(url).path.lstrip("/")
-        if path.startswith(EXTERNAL_SCRIPT_PAGES) or not path.endswith(".html"):
+        if not path.endswith(".html"):
             page = browser.new_page()
-            response = page.request.get(url)
-            assert response.ok, f"broken link: {url}"
+            assert page.request.get(url).ok, f"broken link: {url}"
             page.close()
             continue
         page, errors = _open(browser, url)
         assert errors == [], f"{path}: console errors {errors}"
         images = page.eval_on_selector_all("img", "imgs => imgs.map(i => [i.currentSrc.slice(0, 40), i.naturalWidth])")
         assert all(width > 0 for _, width in images), f"{path}: images that did not render: {images}"
+        assert page.locator("h1").count() == 1, f"{path}: one title per page"
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))"):
             target, fragment = urldefrag(urljoin(url, href))
             if not target.startswith(site_url):
@@ -95,8 +129,9 @@ def test_every_page_loads_cleanly_with_links_and_images(browser, site_url):
                 assert page.locator(f"[id='{fragment}']").count() == 1, f"{path}: no anchor #{fragment}"
             to_visit.append(target)
         page.close()
-    parts = [u for u in seen if urlparse(u).path.lstrip("/")[:2].isdigit() and u.endswith(".html")]
-    assert len(parts) == 8
+    visited = {urlparse(u).path.lstrip("/") for u in seen}
+    assert set(pages) <= visited, f"pages no link leads to: {set(pages) - visited}"
+    assert len([p for p in pages if p[:2].isdigit()]) == 8
 
 
 def test_formula_renders_offline_and_plumbing_is_collapsed(browser, site_url):
@@ -112,26 +147,150 @@ def test_formula_renders_offline_and_plumbing_is_collapsed(browser, site_url):
     page.close()
 
 
-def test_navigation_walks_the_series_and_back_and_screenshots(browser, site_url):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_navigation_walks_the_series_and_back(browser, site_url):
     page, _ = _open(browser, site_url + "index.html")
-    page.screenshot(path=str(SCREENSHOTS / "index.png"), full_page=True)
-    assert page.locator("table tr").count() >= 8  # header + seven networks
+    assert page.locator(".site-table tr").count() >= 8  # header + seven networks
     page.locator("main a").first.click()
     titles = [page.title()]
-    while page.locator("nav.site-bar a[rel=next]").count():
-        page.locator("nav.site-bar a[rel=next]").click()
+    while page.locator(".site-bar a[rel=next]").count():
+        page.locator(".site-bar a[rel=next]").click()
         page.wait_for_load_state()
         titles.append(page.title())
     assert len(titles) == 8 and titles[0].startswith("Part 1") and titles[-1].startswith("Part 8")
-    while page.locator("nav.site-bar a[rel=prev]").count():
-        page.locator("nav.site-bar a[rel=prev]").click()
+    while page.locator(".site-pager a[rel=prev]").count():  # back through the pager at the foot of each part
+        page.locator(".site-pager a[rel=prev]").click()
         page.wait_for_load_state()
     assert page.title() == titles[0]
-    page.goto(site_url + "04_lenet.html", wait_until="networkidle")
-    page.screenshot(path=str(SCREENSHOTS / "04_lenet.png"), full_page=False)
-    page.locator("nav.site-bar a[href='index.html']").first.click()
+    pager = page.locator(".site-pager").inner_text()
+    assert "·  ·" not in pager and not pager.strip().startswith("·") and not pager.strip().endswith("·")
+    page.locator(".site-bar a[href='index.html']").first.click()
     page.wait_for_load_state()
     assert page.url.endswith("index.html")
     page.close()
-    assert (SCREENSHOTS / "index.png").stat().st_size > 10_000
+
+
+def test_prose_is_a_readable_column_at_1280(browser, site_url, pages):
+    for path in pages:
+        page, _ = _open(browser, site_url + path)
+        widths = page.eval_on_selector_all(
+            ".jp-RenderedMarkdown > p, main > p", "ps => ps.map(p => p.getBoundingClientRect().width)"
+        )
+        assert widths and max(widths) <= 800, f"{path}: prose paragraphs up to {max(widths, default=0):.0f} px wide"
+        size = page.eval_on_selector("main p", "p => parseFloat(getComputedStyle(p).fontSize)")
+        assert size >= 15, f"{path}: prose at {size} px"
+        page.close()
+
+
+def test_no_page_scrolls_sideways_at_390_and_wide_tables_scroll_in_their_box(browser, site_url, pages):
+    for path in pages:
+        page, _ = _open(browser, site_url + path, PHONE)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path}: {width} px wide at 390 px"
+        bar_links = page.eval_on_selector_all(
+            ".site-bar nav a", "links => links.map(a => a.getBoundingClientRect()).map(r => [r.left, r.right])"
+        )
+        assert bar_links and all(left >= 0 and right <= 390 for left, right in bar_links), f"{path}: {bar_links}"
+        page.close()
+    page, _ = _open(browser, site_url + "index.html", PHONE)
+    box = page.eval_on_selector(
+        ".site-table",
+        "b => [b.scrollWidth, b.clientWidth, getComputedStyle(b).overflowX, b.getBoundingClientRect().right]",
+    )
+    assert box[0] > box[1] and box[2] == "auto" and box[3] <= 390, (
+        f"results table box (scroll, client, overflow): {box}"
+    )
+    page.close()
+
+
+def test_links_are_coloured_apart_from_the_text(browser, site_url, pages):
+    for path in pages:
+        page, _ = _open(browser, site_url + path)
+        alike = page.evaluate(
+            """() => {
+              const text = getComputedStyle(document.querySelector("main p")).color;
+              return [...document.querySelectorAll("a")]
+                .filter(a => a.getClientRects().length && getComputedStyle(a).color === text)
+                .map(a => a.outerHTML.slice(0, 80));
+            }"""
+        )
+        assert alike == [], f"{path}: links coloured like the text: {alike}"
+        page.close()
+
+
+def test_contents_jump_lands_below_the_bar_and_marks_the_section(browser, site_url):
+    for viewport in (WIDE, PHONE):
+        page, _ = _open(browser, site_url + "04_lenet.html", viewport)
+        links = page.locator(".site-toc a")
+        assert links.count() >= 3
+        for i in range(links.count() - 1):  # the last heading may sit too low on the page to reach the bar
+            if viewport is PHONE:
+                page.locator(".site-toc summary").click()  # folded on a phone; a jump folds it again
+            links.nth(i).click()
+            page.wait_for_timeout(200)
+            anchor = links.nth(i).get_attribute("href")
+            heading = page.locator(f"[id='{anchor[1:]}']").bounding_box()
+            bar = page.locator(".site-bar").bounding_box()
+            assert heading["y"] >= bar["y"] + bar["height"], f"{anchor} hidden under the bar at {viewport}"
+            assert heading["y"] + heading["height"] <= viewport["height"]
+            assert links.nth(i).get_attribute("aria-current") == "location", f"{anchor} not marked as current"
+        assert page.locator(".site-toc[open]").count() == (1 if viewport is WIDE else 0)
+        page.close()
+
+
+def test_chart_pages_draw_offline_in_english_with_a_way_back(browser, site_url, pages):
+    charts = [p for p in pages if p.startswith("charts/")]
+    assert charts, "no tensorview chart pages in the site"
+    for path in charts:
+        page, errors = _open(browser, site_url + path)
+        canvases = page.locator(".site-chart canvas")
+        assert canvases.count() == 2, f"{path}: loss and accuracy charts expected"
+        page.wait_for_timeout(1200)  # the curves animate in
+        inked = [canvases.nth(i).evaluate(INKED_PIXELS) for i in range(canvases.count())]
+        assert min(inked) > 2000, f"{path}: blank charts ({inked} drawn pixels)"
+        locale = page.evaluate(
+            "echarts.getInstanceByDom(document.getElementById('chart-1'))"
+            ".getModel().getLocaleModel().get(['toolbox', 'saveAsImage', 'title'])"
+        )
+        assert locale == "Save as Image", f"{path}: chart locale says {locale!r}"
+        part = Path(path).name
+        assert page.title().startswith("Training charts · Part"), page.title()
+        assert page.locator(f"a[rel=up][href='../{part}']").count() == 1, f"{path}: no link back to {part}"
+        assert errors == [], f"{path}: {errors}"
+        page.close()
+
+
+def test_search_finds_a_part_offline(browser, site_url):
+    page, errors = _open(browser, site_url + "index.html")
+    page.locator(".site-search input").fill("elastic net")
+    results = page.locator(".site-search-results a")
+    assert results.count() >= 1
+    assert "Part 5" in results.first.inner_text()
+    results.first.click()
+    page.wait_for_load_state()
+    assert urlparse(page.url).path.endswith("05_lenet_l1l2_grid.html")
+    assert errors == []
+    page.close()
+
+
+def test_screenshots_at_both_widths(browser, site_url):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, path in [("index", "index.html"), ("04_lenet", "04_lenet.html"), ("chart", "charts/04_lenet.html")]:
+        for label, viewport in (("1280", WIDE), ("390", PHONE)):
+            page, _ = _open(browser, site_url + path, viewport)
+            page.wait_for_timeout(1200 if name == "chart" else 0)
+            shot = SCREENSHOTS / f"{name}-{label}.png"
+            page.screenshot(path=str(shot), full_page=name == "index")
+            assert shot.stat().st_size > 10_000
+            page.close()
+
+
+def test_rebuild_is_byte_identical_and_world_readable(site_root, tmp_path):
+    again = build_site(PROFILE, tmp_path / "site")
+    files = sorted(str(p.relative_to(site_root)) for p in site_root.rglob("*") if p.is_file())
+    assert files == sorted(str(p.relative_to(again)) for p in again.rglob("*") if p.is_file())
+    _, differ, errors = filecmp.cmpfiles(site_root, again, files, shallow=False)
+    assert differ == errors == [], f"a rebuild changed {differ or errors}"
+    modes = {p.stat().st_mode & 0o777 for p in [again, *again.rglob("*")] if p.is_dir()}
+    assert modes == {0o755}, f"folder modes {sorted(map(oct, modes))}"
+    modes = {p.stat().st_mode & 0o777 for p in again.rglob("*") if p.is_file()}
+    assert modes == {0o644}, f"file modes {sorted(map(oct, modes))}"

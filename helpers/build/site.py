@@ -1,10 +1,13 @@
 """Build the static HTML site from an executed profile: ``python -m helpers.build.site --profile full``.
 
 Each executed part becomes ``site/NN_name.html`` through nbconvert's HTML exporter and the small
-template in ``helpers/build/site_template/`` (which extends nbconvert's ``lab`` template); the index is
-rendered from the same layout. Pages embed their figures, and LaTeX formulas become MathML at
-build time, so pages load nothing from the network and formulas render offline. The site is
-written to a temporary folder and swapped in at the end: a failed build leaves the old site.
+template in ``helpers/build/site_template/`` (which extends nbconvert's ``lab`` template); the index and
+the chart pages are rendered from the same layout, with one stylesheet and one script in ``assets/``.
+Pages embed their figures, LaTeX formulas become MathML at build time, tensorview's charts are redrawn
+from their recorded options with the bundled ECharts (``helpers/build/vendor.py``), and the search
+index is written at build time: pages load nothing from the network. The build is reproducible (the
+same executed notebooks give byte-identical files) and world-readable. The site is written to a
+temporary folder and swapped in at the end: a failed build leaves the old site.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ import argparse
 import html
 import itertools
 import json
+import os
 import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ from nbconvert import HTMLExporter
 from nbconvert.filters.strings import _convert_header_id
 from traitlets.config import Config
 
+from helpers.build.vendor import ECHARTS, install
 from helpers.data import PROJECT_ROOT
 
 TEMPLATES = Path(__file__).parent / "site_template"
@@ -39,16 +43,35 @@ PURPOSE = (
     "JupyterLab, or rebuild the whole series."
 )
 
+HEADING = re.compile(r"^(#{1,2})\s+(.*\S)")
+FENCE = re.compile(r"^\s*(```|~~~)")
+MARKUP = re.compile(r"[*_`#>|$]|\\[A-Za-z]+")  # emphasis, code, headings, quotes, table bars, LaTeX commands
+LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+CHART_OPTION = re.compile(r"var option_(\w+) = (\{.*?\});\s*chart_\1\.setOption", re.S)
+
+
+@dataclass
+class Section:
+    """A stretch of a part's prose: the text under one level-1 or level-2 heading (level 0: before any)."""
+
+    level: int
+    heading: str
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return _convert_header_id(self.heading)
+
 
 @dataclass
 class Page:
-    """What the template needs to know about one part."""
+    """What the templates need to know about one part."""
 
     stem: str
     title: str
     summary: str
     short: str
-    toc: list[dict[str, str]] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
     results: dict[str, Any] | None = None
     charts: list[str] = field(default_factory=list)
     previous: Page | None = None
@@ -66,16 +89,50 @@ class Page:
     def py(self) -> str:
         return f"downloads/{self.stem}.py"
 
+    @property
+    def toc(self) -> list[dict[str, str]]:
+        """The contents: the part's level-2 headings and their anchors."""
+        return [{"text": plain(s.heading), "anchor": s.anchor} for s in self.sections if s.level == 2]
 
-def _markdown_headings(notebook: Any) -> list[tuple[int, str]]:
-    headings = []
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                match = re.match(r"^(#{1,3})\s+(.*\S)", line)
-                if match:
-                    headings.append((len(match.group(1)), match.group(2)))
-    return headings
+    def search_entries(self) -> list[dict[str, str]]:
+        """One entry per section for the search box: where it is, what it is called, its text."""
+        return [
+            {
+                "title": self.title if section.level < 2 else f"{self.short} · {plain(section.heading)}",
+                "url": f"{self.html}#{section.anchor}" if section.level == 2 else self.html,
+                "text": plain(" ".join(section.lines)),
+            }
+            for section in self.sections
+            if section.lines or section.heading
+        ]
+
+
+def plain(markdown: str) -> str:
+    """Markdown as a reader would say it: link texts kept, markup and LaTeX commands dropped, spaces collapsed."""
+    return " ".join(MARKUP.sub(" ", LINK.sub(r"\1", markdown)).split())
+
+
+def _prose(cell: Any) -> list[str]:
+    """The markdown a reader sees from one cell: a markdown cell's source, or a code cell's Markdown outputs."""
+    if cell.cell_type == "markdown":
+        return [cell.source]
+    return [
+        output.data["text/markdown"] for output in cell.get("outputs", []) if "text/markdown" in output.get("data", {})
+    ]
+
+
+def _sections(notebook: Any) -> list[Section]:
+    """The notebook's prose cut at its level-1 and level-2 headings (lines in code fences are never headings)."""
+    sections, fenced = [Section(0, "")], False
+    for source in itertools.chain.from_iterable(_prose(cell) for cell in notebook.cells):
+        for line in source.splitlines():
+            fenced ^= bool(FENCE.match(line))
+            heading = None if fenced else HEADING.match(line)
+            if heading:
+                sections.append(Section(len(heading.group(1)), heading.group(2)))
+            else:
+                sections[-1].lines.append(line)
+    return sections
 
 
 def _summary(notebook: Any) -> str:
@@ -91,13 +148,7 @@ def _results_at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
         "wall": f"{record['wall_seconds']:.0f} s",
         "hardware": record["environment"]["hardware"],
         "models": [
-            {
-                "name": name,
-                "params": f"{model['params']:,}",
-                "epochs": model["epochs"],
-                "accuracy": f"{model['test_accuracy']:.2%}",
-                "regularization": model["regularization"],
-            }
+            [name, f"{model['params']:,}", model["epochs"], f"{model['test_accuracy']:.2%}", model["regularization"]]
             for name, model in record["models"].items()
         ],
         "selected": (
@@ -116,8 +167,8 @@ def read_pages(executed: Path) -> list[Page]:
         if path.name.endswith((".partial.ipynb", ".failed.ipynb")):
             continue
         notebook = nbformat.read(path, as_version=4)
-        headings = _markdown_headings(notebook)
-        title = headings[0][1] if headings else path.stem
+        sections = _sections(notebook)
+        title = next((plain(s.heading) for s in sections if s.level == 1), path.stem)
         results_file = executed / "results" / f"{path.stem}.json"
         record = json.loads(results_file.read_text()) if results_file.is_file() else None
         pages.append(
@@ -126,7 +177,7 @@ def read_pages(executed: Path) -> list[Page]:
                 title=title,
                 summary=_summary(notebook),
                 short=title.split("·")[0].strip(),
-                toc=[{"text": text, "anchor": _convert_header_id(text)} for level, text in headings if level == 2],
+                sections=sections,
                 results=_results_at_a_glance(record) if record and record["models"] else None,
                 charts=[f"charts/{c.name}" for c in sorted((executed / "charts").glob(f"{path.stem}*.html"))],
             )
@@ -134,6 +185,34 @@ def read_pages(executed: Path) -> list[Page]:
     for before, after in itertools.pairwise(pages):
         before.next, after.previous = after, before
     return pages
+
+
+def read_charts(path: Path) -> list[dict[str, Any]]:
+    """The charts of one pyecharts page (tensorview's output): each one's title and ECharts option."""
+    charts = []
+    for _, source in CHART_OPTION.findall(path.read_text()):
+        try:
+            option = json.loads(source)
+        except json.JSONDecodeError as error:
+            raise SystemExit(f"{path}: a chart's options are not plain JSON ({error})") from error
+        charts.append({"title": (option.get("title") or [{}])[0].get("text", "chart"), "option": option})
+    if not charts:
+        raise SystemExit(
+            f"{path}: no pyecharts chart in it (expected `var option_<id> = {{...}}; chart_<id>.setOption`)"
+        )
+    return charts
+
+
+def number_figures(notebook: Any) -> None:
+    """Give each PNG figure, in order, its number and the caption from its cell's ``caption`` metadata."""
+    images = (
+        (cell, output)
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if "image/png" in output.get("data", {})
+    )
+    for number, (cell, output) in enumerate(images, start=1):
+        output.metadata["site_figure"] = {"number": number, "caption": cell.metadata.get("caption", "")}
 
 
 def _comparison(executed: Path) -> dict[str, Any] | None:
@@ -164,6 +243,7 @@ def _comparison(executed: Path) -> dict[str, Any] | None:
 
 
 def _site_facts(executed: Path, profile: str) -> dict[str, Any]:
+    """What every page's bar and footer say. Only recorded facts, no build time: a rebuild changes no byte."""
     environments = [json.loads(p.read_text())["environment"] for p in sorted((executed / "results").glob("*.json"))]
     latest = max(environments, key=lambda e: e["finished_utc"]) if environments else {}
     packages = latest.get("packages", {})
@@ -171,10 +251,11 @@ def _site_facts(executed: Path, profile: str) -> dict[str, Any]:
         "title": TITLE,
         "purpose": PURPOSE,
         "profile": profile,
-        "built": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC (runs finished up to {latest.get('finished_utc', '?')})",
+        "finished": latest.get("finished_utc", "?").replace("T", " ").replace("Z", " UTC"),
         "versions": ", ".join(f"{name} {version}" for name, version in packages.items())
         + f", Python {latest.get('python', '?')}",
         "hardware": latest.get("hardware", "unknown"),
+        "echarts": ECHARTS,
     }
 
 
@@ -195,14 +276,9 @@ def latex_to_mathml(rendered: str) -> str:
     return re.sub(r"(?<![\\$])\$([^$\n]+?)\$", inline, rendered)
 
 
-def build_site(profile: str, out: Path = SITE) -> Path:
-    """Build ``out`` from ``executed/<profile>``; see the module docstring."""
-    executed = PROJECT_ROOT / "executed" / profile
-    pages = read_pages(executed)
-    if not pages:
-        raise SystemExit(f"nothing to publish: {executed} holds no executed parts (run `make notebooks`)")
-    site = _site_facts(executed, profile)
-    exporter = HTMLExporter(
+def _exporter() -> HTMLExporter:
+    """nbconvert's HTML exporter with the site's template and filters."""
+    return HTMLExporter(
         extra_template_basedirs=[str(TEMPLATES.parent)],
         template_name=TEMPLATES.name,
         template_file="page.html.j2",
@@ -211,22 +287,67 @@ def build_site(profile: str, out: Path = SITE) -> Path:
         # progress bars arrive as many carriage-return fragments: show each bar's last state only
         config=Config({"CoalesceStreamsPreprocessor": {"enabled": True}}),
     )
+
+
+def _write_parts(pages: list[Page], executed: Path, site: dict[str, Any], staging: Path) -> None:
+    """Each part's page, with its executed notebook and source beside it as downloads."""
+    exporter = _exporter()
+    (staging / "downloads").mkdir()
+    for page in pages:
+        notebook = nbformat.read(executed / f"{page.stem}.ipynb", as_version=4)
+        number_figures(notebook)
+        body, _ = exporter.from_notebook_node(
+            notebook, resources={"site": site, "page": page, "metadata": {"name": page.title}}
+        )
+        (staging / page.html).write_text(body)
+        shutil.copyfile(executed / f"{page.stem}.ipynb", staging / page.ipynb)
+        shutil.copyfile(PROJECT_ROOT / "notebooks" / f"{page.stem}.py", staging / page.py)
+
+
+def _write_charts(
+    pages: list[Page], executed: Path, templates: jinja2.Environment, site: dict[str, Any], staging: Path
+) -> None:
+    """Each part's tensorview charts, redrawn from their recorded options with the bundled ECharts."""
+    (staging / "charts").mkdir()
+    for page in pages:
+        for chart in page.charts:
+            charts = read_charts(executed / chart)
+            _render(templates, "chart.html.j2", staging / chart, site=site, page=page, charts=charts)
+
+
+def _render(templates: jinja2.Environment, name: str, path: Path, **context: Any) -> None:
+    path.write_text(templates.get_template(name).render(**context))
+
+
+def _make_world_readable(root: Path) -> None:
+    """Folders 0755, files 0644, whatever the umask (and tempfile.mkdtemp's 0700) made them."""
+    root.chmod(0o755)
+    for folder, folders, files in os.walk(root):
+        for name in folders:
+            Path(folder, name).chmod(0o755)
+        for name in files:
+            Path(folder, name).chmod(0o644)
+
+
+def build_site(profile: str, out: Path = SITE) -> Path:
+    """Build ``out`` from ``executed/<profile>``; see the module docstring."""
+    executed = PROJECT_ROOT / "executed" / profile
+    pages = read_pages(executed)
+    if not pages:
+        raise SystemExit(f"nothing to publish: {executed} holds no executed parts (run `make notebooks`)")
+    site = _site_facts(executed, profile)
+    templates = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=out.parent))
     try:
-        (staging / "downloads").mkdir()
-        for page in pages:
-            notebook = nbformat.read(executed / f"{page.stem}.ipynb", as_version=4)
-            html, _ = exporter.from_notebook_node(
-                notebook, resources={"site": site, "page": page, "metadata": {"name": page.title}}
-            )
-            (staging / page.html).write_text(html)
-            shutil.copy2(executed / f"{page.stem}.ipynb", staging / page.ipynb)
-            shutil.copy2(PROJECT_ROOT / "notebooks" / f"{page.stem}.py", staging / page.py)
-        if (executed / "charts").is_dir():
-            shutil.copytree(executed / "charts", staging / "charts")
-        index = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-        html = index.get_template("index.html.j2").render(site=site, parts=pages, comparison=_comparison(executed))
-        (staging / "index.html").write_text(html)
+        _write_parts(pages, executed, site, staging)
+        _write_charts(pages, executed, templates, site, staging)
+        shutil.copytree(TEMPLATES / "assets", staging / "assets")
+        install(ECHARTS, staging)
+        entries = [entry for page in pages for entry in page.search_entries()]
+        _render(templates, "search-index.js.j2", staging / "assets" / "search-index.js", entries=entries)
+        comparison = _comparison(executed)
+        _render(templates, "index.html.j2", staging / "index.html", site=site, parts=pages, comparison=comparison)
+        _make_world_readable(staging)
         if out.exists():
             shutil.rmtree(out)
         staging.rename(out)
