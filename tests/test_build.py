@@ -99,6 +99,9 @@ def _reasons(part, profile="quick"):
 def test_code_is_compared_as_code_not_as_text():
     assert digest.normalized_code("x = 1  # one\n\n") == digest.normalized_code("x=1\n")
     assert digest.normalized_code("x = 1\n") != digest.normalized_code("x = 2\n")
+    magic = "%matplotlib inline\nx = 1\n"  # not plain Python: compared as text without comment lines
+    assert digest.normalized_code(magic) == digest.normalized_code("%matplotlib inline\n# set up\nx = 1\n")
+    assert digest.normalized_code(magic) != digest.normalized_code("%matplotlib widget\nx = 1\n")
     with_doc = '"""Doc."""\ndef f():\n    """Doc."""\n    return 1\n'
     assert digest.normalized_code(with_doc, drop_docstrings=True) == digest.normalized_code("def f():\n    return 1\n")
     assert digest.normalized_code(with_doc) != digest.normalized_code("def f():\n    return 1\n")

@@ -9,7 +9,8 @@ import nbformat
 import papermill
 import pytest
 
-from helpers.build.run import KERNEL_NAME, declared_parameters, part_parameters, with_kernel
+from helpers.build import digest, profiles, run
+from helpers.build.run import KERNEL_NAME, with_kernel
 from helpers.data import PROJECT_ROOT
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
@@ -32,30 +33,37 @@ def test_ipynb_is_output_free_and_in_sync_with_its_py(part):
 
 
 @pytest.mark.parametrize("part", PARTS)
-def test_one_parameters_cell_declaring_what_the_profiles_pass(part):
+def test_one_parameters_cell_and_the_profiles_name_only_what_it_declares(part):
     notebook = jupytext.read(NOTEBOOKS / f"{part}.py")
-    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1
-    declared = declared_parameters(notebook)
-    assert {"profile", "output_dir"} <= declared
-    for profile in ("quick", "full"):
-        passed = set(part_parameters(part, profile)) & declared
-        assert passed >= {"profile", "output_dir"}
+    assert len([c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]) == 1
+    declared = profiles.declared_parameters(notebook)
+    assert declared["output_dir"] is None and declared["profile"] == "full"  # by hand: full settings, scratch folder
+    profiles.load_profiles()  # raises on any name a part does not declare
 
 
-def test_a_bad_parameter_stops_the_part_with_one_clear_message(tmp_path):
-    notebook = with_kernel(jupytext.read(NOTEBOOKS / "04_lenet.py"))
+@pytest.mark.parametrize(
+    ("part", "parameters", "message"),
+    [
+        ("04_lenet", {"epochs": 0}, "epochs must be a positive integer, got 0"),
+        ("05_lenet_l1l2_grid", {"l1_values": 0.001}, "l1_values must be a list of penalties >= 0"),
+        ("06_lenet_dropout_grid", {"models_per_graph": 0}, "models_per_graph must be None"),
+    ],
+)
+def test_a_bad_parameter_stops_the_part_before_training_with_one_clear_message(part, parameters, message, tmp_path):
+    notebook = with_kernel(jupytext.read(NOTEBOOKS / f"{part}.py"))
     with pytest.raises(papermill.PapermillExecutionError) as failure:
         papermill.execute_notebook(
             notebook,
             str(tmp_path / "out.ipynb"),
-            parameters={"epochs": 0, "output_dir": str(tmp_path)},
+            parameters={**parameters, "output_dir": str(tmp_path)},
             kernel_name=KERNEL_NAME,
             progress_bar=False,
         )
     assert failure.value.ename == "ParameterError"
-    assert "epochs must be a positive integer, got 0" in failure.value.evalue
+    assert message in failure.value.evalue
     assert not (tmp_path / "results").exists()
+    executed = [c for c in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells if c.get("execution_count")]
+    assert "plumbing" in executed[-1].metadata.get("tags", [])  # it stopped in the set-up cell
 
 
 def test_committed_quick_results_hold_the_recorded_fields():
@@ -68,27 +76,57 @@ def test_committed_quick_results_hold_the_recorded_fields():
             assert {"point", "val_accuracy", "test_accuracy", "test_set_pick", "grid"} <= set(record["selected"])
 
 
-def test_a_failing_part_keeps_the_last_good_output_and_shows_the_error(tmp_path, monkeypatch):
-    from helpers import execute
-
+def _fake_series(tmp_path, monkeypatch, code: str):
+    """A one-part series ``99_part`` in ``tmp_path`` whose code cell is ``code``."""
     notebooks, executed = tmp_path / "notebooks", tmp_path / "executed"
     notebooks.mkdir()
     (notebooks / "profiles.yaml").write_text("quick:\n  all_parts: {}\n")
-    (notebooks / "99_broken.py").write_text(
-        '# %% tags=["parameters"]\nprofile = "full"\noutput_dir = "."\n\n# %%\nraise RuntimeError("boom")\n'
+    (notebooks / "99_part.py").write_text(
+        f'# %% tags=["parameters"]\nprofile = "full"\noutput_dir = None\n\n# %%\n{code}\n'
     )
-    good = executed / "quick" / "99_broken.ipynb"
-    good.parent.mkdir(parents=True)
-    good.write_text("last good output")
-    monkeypatch.setattr(execute, "NOTEBOOKS", notebooks)
-    monkeypatch.setattr(execute, "EXECUTED", executed)
-    monkeypatch.setattr(execute, "PROJECT_ROOT", tmp_path)
+    for module in (profiles, run, digest):
+        monkeypatch.setattr(module, "EXECUTED", executed)
+    monkeypatch.setattr(profiles, "NOTEBOOKS", notebooks)
+    monkeypatch.setattr(profiles, "PROFILES_FILE", notebooks / "profiles.yaml")
+    profiles.read_notebook.cache_clear()
+    return executed / "quick"
+
+
+def test_a_failing_part_keeps_the_last_good_output_and_shows_the_error(tmp_path, monkeypatch):
+    out = _fake_series(
+        tmp_path,
+        monkeypatch,
+        'import pathlib\npathlib.Path("results").mkdir(exist_ok=True)\n'
+        'pathlib.Path("results/99_part.json").write_text("bad")\nraise RuntimeError("boom")',
+    )
+    (out / "results").mkdir(parents=True)
+    (out / "99_part.ipynb").write_text("last good output")
+    (out / "results" / "99_part.json").write_text("last good results")
 
     with pytest.raises(papermill.PapermillExecutionError, match="boom"):
-        execute.execute_part("99_broken", "quick")
+        run.execute_part("99_part", "quick")
+    profiles.read_notebook.cache_clear()
 
-    assert good.read_text() == "last good output"
-    failed = nbformat.read(executed / "quick" / "99_broken.failed.ipynb", as_version=4)
+    assert (out / "99_part.ipynb").read_text() == "last good output"
+    assert (out / "results" / "99_part.json").read_text() == "last good results"
+    failed = nbformat.read(out / "99_part.failed.ipynb", as_version=4)
     errors = [o for c in failed.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors and errors[0].evalue == "boom"
-    assert not (executed / "quick" / "99_broken.partial.ipynb").exists()
+    assert not (out / "99_part.partial.ipynb").exists()
+
+
+def test_a_built_part_records_its_inputs_and_is_then_up_to_date(tmp_path, monkeypatch, capsys):
+    out = _fake_series(
+        tmp_path,
+        monkeypatch,
+        'import json, pathlib\npathlib.Path("results").mkdir(exist_ok=True)\n'
+        'pathlib.Path("results/99_part.json").write_text(json.dumps({"part": "99_part"}))',
+    )
+    assert run.build("quick") == 1
+    assert "99_part (quick): done in" in capsys.readouterr().out
+    record = json.loads((out / "results" / "99_part.json").read_text())
+    assert record["build"]["inputs"]["notebooks/99_part.py"]
+    assert run.build("quick") == 0
+    assert capsys.readouterr().out == "99_part (quick): up to date\n"
+    assert oct((out / "99_part.ipynb").stat().st_mode & 0o777) == "0o644"
+    profiles.read_notebook.cache_clear()

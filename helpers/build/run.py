@@ -117,8 +117,7 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
         if partial.exists():
             os.replace(partial, failed)
         print(
-            f"{part} ({profile}) FAILED: see the error cell in {failed.relative_to(PROJECT_ROOT)} "
-            f"and the kernel's log in {log.relative_to(PROJECT_ROOT)}",
+            f"{part} ({profile}) FAILED: see the error cell in {_shown(failed)} and the kernel's log in {_shown(log)}",
             file=sys.stderr,
         )
         raise
@@ -128,6 +127,11 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
     os.replace(partial, final)
     failed.unlink(missing_ok=True)
     return final
+
+
+def _shown(path: Path) -> str:
+    """A path as the reader typed it: relative to the checkout when inside it."""
+    return str(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path)
 
 
 def _restore(path: Path, content: bytes | None) -> None:
