@@ -103,7 +103,7 @@ def test_a_failing_part_keeps_the_last_good_output_and_shows_the_error(tmp_path,
     (out / "99_part.ipynb").write_text("last good output")
     (out / "results" / "99_part.json").write_text("last good results")
 
-    with pytest.raises(papermill.PapermillExecutionError, match="boom"):
+    with pytest.raises(run.PartFailedError, match="99_part \\(quick\\) FAILED: RuntimeError: boom; the last good"):
         run.execute_part("99_part", "quick")
     profiles.read_notebook.cache_clear()
 

@@ -112,21 +112,33 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
             )
         if not results.is_file() or results.read_bytes() == last_results:
             raise RuntimeError(f"{part} finished without recording its results in {results}")
-    except BaseException:
+    except BaseException as error:
         _restore(results, last_results)
         if partial.exists():
             os.replace(partial, failed)
-        print(
-            f"{part} ({profile}) FAILED: see the error cell in {_shown(failed)} and the kernel's log in {_shown(log)}",
-            file=sys.stderr,
-        )
-        raise
+        raise PartFailedError(part, profile, error, failed, log) from error
     finally:
         os.environ.pop(BUILD_PROFILE_VARIABLE, None)
     record_inputs(results, inputs)
     os.replace(partial, final)
     failed.unlink(missing_ok=True)
     return final
+
+
+class PartFailedError(Exception):
+    """A part stopped: one line saying why, and where the error cell and the kernel's log are."""
+
+    def __init__(self, part: str, profile: str, error: BaseException, failed: Path, log: Path) -> None:
+        name, detail = getattr(error, "ename", type(error).__name__), getattr(error, "evalue", str(error))
+        if name == "ParameterError":
+            message = f"{part} ({profile}): ParameterError: {detail} (nothing was trained or overwritten)"
+        else:
+            message = (
+                f"{part} ({profile}) FAILED: {name}: {detail}; the last good output is kept, the error cell is "
+                f"in {_shown(failed)} and the kernel's log in {_shown(log)}"
+            )
+        super().__init__(message)
+        self.original = error
 
 
 def _shown(path: Path) -> str:
@@ -194,6 +206,7 @@ def build(profile: str, parts: list[str] | None = None, overrides: dict[str, Any
     check_profile(profile)
     for part in parts or []:
         check_part(part)
+        part_parameters(part, profile, overrides)  # refuses an unknown override before anything runs
     trained = 0
     with build_lock(EXECUTED, profile):
         for part in part_names():
@@ -244,15 +257,13 @@ def main() -> None:
         return
     if args.parameter and len(args.parts) != 1:
         parser.error("-p overrides a parameter of one part: name exactly one part")
-    import papermill
-
     try:
         overrides = {name: yaml.safe_load(value) for name, value in args.parameter}
         build(args.profile, args.parts or None, overrides)
     except ParameterError as error:
         raise SystemExit(f"ParameterError: {error}") from None
-    except papermill.PapermillExecutionError as error:
-        raise SystemExit(f"{error.ename}: {error.evalue}") from None
+    except PartFailedError as error:
+        raise SystemExit(str(error)) from None
 
 
 if __name__ == "__main__":
