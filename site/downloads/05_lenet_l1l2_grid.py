@@ -27,7 +27,7 @@
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = "../executed/full"  # where results, models and charts are written
+output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
@@ -39,8 +39,6 @@ workers = None  # processes sharing the grid (None: picked for the hardware); sp
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% tags=["plumbing"]
-import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -49,17 +47,30 @@ from keras import layers, regularizers
 
 from helpers import plots
 from helpers.grid import run_grid, select, selection_record, selection_summary
-from helpers.params import check_grid, check_run
+from helpers.params import check_grid, check_optional_count, check_value, start_run
 from helpers.results import model_record, save_results
 from helpers.training import dense_kernels, prepare_mnist
 
 PART = "05_lenet_l1l2_grid"
-check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
+run = start_run(
+    PART,
+    profile=profile,
+    output_dir=output_dir,
+    seed=seed,
+    train_size=train_size,
+    test_size=test_size,
+    epochs=epochs,
+    l1_values=l1_values,
+    l2_values=l2_values,
+    fixed_penalty=fixed_penalty,
+    workers=workers,
+    models_per_graph=models_per_graph,
+)
 check_grid("l1_values", l1_values, kind="penalty")
 check_grid("l2_values", l2_values, kind="penalty")
-check_grid("fixed_penalty", [fixed_penalty], kind="penalty")
-output_dir = Path(output_dir)
-started = time.perf_counter()
+check_value("fixed_penalty", fixed_penalty, kind="penalty")
+check_optional_count("workers", workers)
+check_optional_count("models_per_graph", models_per_graph)
 data = prepare_mnist(train_size, test_size, pad=True)
 print(data.describe())
 
@@ -213,6 +224,4 @@ models = {
     )
 }
 selected = selection_record(trained)
-wall_seconds = time.perf_counter() - started
-save_results(output_dir, PART, profile=profile, models=models, selected=selected, wall_seconds=wall_seconds)
-print(f"results recorded; this part took {wall_seconds:.0f} s")
+save_results(run, models=models, selected=selected)
