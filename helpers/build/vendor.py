@@ -72,7 +72,7 @@ def fetch(vendored: Vendored) -> None:
     """Download ``vendored`` from the npm registry, check it, and rewrite its committed files."""
     with tempfile.TemporaryDirectory() as tmp:
         spec = f"{vendored.package}@{vendored.version}"
-        subprocess.run(["npm", "pack", spec, "--pack-destination", tmp, "--silent"], check=True)
+        subprocess.run(["npm", "pack", spec, "--pack-destination", tmp], check=True, stdout=subprocess.DEVNULL)
         tarball = Path(tmp) / f"{vendored.name}.tgz"
         algorithm, expected = vendored.integrity.split("-", 1)
         actual = base64.b64encode(hashlib.new(algorithm, tarball.read_bytes()).digest()).decode()
