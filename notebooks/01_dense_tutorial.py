@@ -35,7 +35,7 @@ train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 100
 
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 
 import keras
 from IPython.display import Markdown
@@ -140,7 +140,7 @@ print(f"Dense tutorial model: test accuracy {test_accuracy:.2%}, test loss {test
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial model: coefficients per layer")
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 record = model_record(
     params=model.count_params(),
     test_accuracy=test_accuracy,

@@ -34,7 +34,7 @@ train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 100
 
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 
 import keras
 import matplotlib.pyplot as plt
@@ -131,7 +131,7 @@ Markdown(
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense, two dropouts: coefficients per layer")
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 record = model_record(
     params=model.count_params(),
     test_accuracy=test_accuracy,

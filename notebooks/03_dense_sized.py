@@ -37,7 +37,7 @@ chosen_width = 128  # the width trained, inspected and saved
 workers = None  # processes sharing the grid (None: picked for the hardware); speed only
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 from pathlib import Path
 
 import keras
@@ -208,7 +208,7 @@ Markdown(
 # transformations) reuse this network, so it is saved twice: in Keras's native `.keras` format and
 # in the legacy HDF5 `.h5` format the original used.
 
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 saved = save_model_files(model, run.output_dir / "models", f"MNIST_dense{chosen_width}")
 models = {
     f"Dense {r.point['width']} (width search)": model_record(

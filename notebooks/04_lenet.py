@@ -36,7 +36,7 @@ test_size = None  # None: all 10,000 test images
 epochs = 60
 reruns = 8  # further trainings of the same network from other initial weights, to measure run-to-run noise
 
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 
 import keras
 import numpy as np
@@ -179,7 +179,7 @@ Markdown(
     f"this yardstick when it sets our accuracies beside the original tutorial's."
 )
 
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 record = model_record(
     params=model.count_params(),
     test_accuracy=test_accuracy,

@@ -38,7 +38,7 @@ fixed_penalty = 1e-6  # L1 and L2 coefficient of dense_1
 workers = None  # processes sharing the grid (None: picked for the hardware); speed only
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 
 import keras
 import numpy as np
@@ -212,7 +212,7 @@ else:
         " are below 0.001 in size."
     )
 Markdown(effect)
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {
     "LeNet, L1-L2 (selected)": model_record(
         params=best.params,

@@ -37,7 +37,7 @@ second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid co
 workers = None  # processes sharing the grid (None: picked for the hardware); speed only
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 
 import keras
 import numpy as np
@@ -161,7 +161,7 @@ fig = plots.conv_kernel_heatmaps(
 fig = plots.dense_weight_histograms(
     dense_kernels(best_model), title="Selected dropout LeNet: coefficients of the dense layers"
 )
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {
     "LeNet, dropout (selected)": model_record(
         params=best.params,

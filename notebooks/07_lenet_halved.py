@@ -34,7 +34,7 @@ train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 80
 
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 from pathlib import Path
 
 import keras
@@ -118,7 +118,7 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: c
 # Saved in the native `.keras` format and in the legacy `.h5` format of the original, for the later
 # parts of the series.
 
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 saved = save_model_files(model, run.output_dir / "models", "MNIST_LeNet60")
 record = model_record(
     params=model.count_params(),

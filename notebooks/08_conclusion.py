@@ -27,7 +27,7 @@ profile = "full"  # which profile's results to read
 output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
 test_size = None  # test images the parts were evaluated on (None: all 10,000), for the standard errors
 
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 
 import numpy as np
 import pandas as pd
@@ -229,7 +229,7 @@ pd.DataFrame(
     }
 )
 
-# %% tags=["plumbing"]
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
 save_results(
     run,
     models={},
