@@ -117,8 +117,8 @@ def save_results(
     models: dict[str, dict[str, Any]],
     selected: dict[str, Any] | None = None,
     **extra: Any,
-) -> Path:
-    """Record a run's results (its parameters, models, any ``extra`` entries) and return the file's path."""
+) -> None:
+    """Record a run's results (its parameters, models, any ``extra`` entries) and say where they went."""
     record: dict[str, Any] = {"part": run.part, "profile": run.profile, "parameters": run.parameters, "models": models}
     if selected is not None:
         record["selected"] = selected
@@ -129,7 +129,6 @@ def save_results(
     write_json_atomically(record, path)
     where = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
     print(f"results recorded in {where}; this part took {record['wall_seconds']:.0f} s")
-    return path
 
 
 def load_results(run: Run, part: str) -> dict[str, Any]:

@@ -18,8 +18,8 @@ def _run(folder, part="04_lenet", profile="quick") -> Run:
 
 def test_saved_results_carry_models_parameters_timing_and_environment(tmp_path, capsys):
     record = model_record(params=81194, test_accuracy=0.99, test_loss=0.03, epochs=60, regularization="none")
-    path = save_results(_run(tmp_path), models={"LeNet": record})
-    assert path == tmp_path / "results" / "04_lenet.json"
+    save_results(_run(tmp_path), models={"LeNet": record})
+    path = tmp_path / "results" / "04_lenet.json"
     loaded = load_results(_run(tmp_path, "08_conclusion"), "04_lenet")
     assert loaded["models"]["LeNet"]["params"] == 81194
     assert loaded["parameters"] == {"profile": "quick", "epochs": 3} and loaded["profile"] == "quick"
