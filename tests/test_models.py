@@ -53,3 +53,20 @@ def test_committed_quick_models_reload_in_both_formats(name, params, mnist_raw):
         assert model.count_params() == params
         predictions.append(model.predict(images, verbose=0))
     np.testing.assert_allclose(predictions[0], predictions[1], rtol=1e-6, atol=1e-7)
+
+
+def test_saved_networks_load_from_h5_and_a_missing_one_names_the_part_to_run(tmp_path, monkeypatch):
+    from helpers.params import Run
+    from helpers.saved_models import MissingModelError, load_saved_model
+
+    quick = Run("09_x", "quick", QUICK_MODELS.parent, {"profile": "quick"})
+    assert load_saved_model(quick, "MNIST_LeNet60").count_params() == 38_552
+    monkeypatch.setattr("helpers.saved_models.EXECUTED", tmp_path / "executed")
+    by_hand = Run("09_x", "interactive", tmp_path / "scratch", {"profile": "quick"})
+    with pytest.raises(MissingModelError, match="run part 07_lenet_halved first"):
+        load_saved_model(by_hand, "MNIST_LeNet60")
+    (tmp_path / "executed" / "quick" / "models").mkdir(parents=True)
+    (tmp_path / "executed" / "quick" / "models" / "MNIST_dense128.h5").write_bytes(
+        (QUICK_MODELS / "MNIST_dense128.h5").read_bytes()
+    )
+    assert load_saved_model(by_hand, "MNIST_dense128").count_params() == 101_770
