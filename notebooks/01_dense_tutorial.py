@@ -36,7 +36,6 @@ test_size = None  # None: all 10,000 test images
 epochs = 100
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
-
 import keras
 from IPython.display import Markdown
 from keras import layers

@@ -35,7 +35,6 @@ test_size = None  # None: all 10,000 test images
 epochs = 100
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
-
 import keras
 import matplotlib.pyplot as plt
 from IPython.display import Markdown

@@ -37,7 +37,6 @@ epochs = 60
 reruns = 8  # further trainings of the same network from other initial weights, to measure run-to-run noise
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
-
 import keras
 import numpy as np
 from IPython.display import Markdown

@@ -39,7 +39,6 @@ workers = None  # processes sharing the grid (None: picked for the hardware); sp
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
-
 import keras
 import numpy as np
 from IPython.display import Markdown

@@ -28,7 +28,6 @@ output_dir = None  # None: a scratch folder, executed/interactive/ (the build pa
 test_size = None  # test images the parts were evaluated on (None: all 10,000), for the standard errors
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
-
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display

@@ -225,3 +225,13 @@ def test_the_lock_of_a_killed_build_is_taken_over(tmp_path, capsys):
     with lock.build_lock(tmp_path, "quick"):
         pass
     assert f"(pid {holder.stdout.strip()}) that did not finish" in capsys.readouterr().out
+
+
+def test_the_index_groups_parts_into_chapters():
+    from helpers.build.site import Page, chapters
+
+    pages = [Page(stem=f"{n:02d}_p", title=f"Part {n}", summary="", short="") for n in (1, 2, 8, 9, 10)]
+    grouped = chapters(pages)
+    assert [c["title"] for c in grouped] == ["The original tutorial, retold", "Looking closer"]
+    assert [[p.number for p in c["parts"]] for c in grouped] == [[1, 2, 8], [9, 10]]
+    assert [c["title"] for c in chapters(pages[:3])] == ["The original tutorial, retold"]

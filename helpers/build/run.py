@@ -51,6 +51,8 @@ KERNEL_ENV = {"TF_ENABLE_ONEDNN_OPTS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
 #: that in the kernel's own log instead of the notebook's cells.
 KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
 INJECTED = "injected-parameters"
+#: Cell metadata that belongs to the source (papermill's timings and the like belong to the run).
+SOURCE_METADATA = ("tags", "jupyter")
 
 
 def with_kernel(notebook: Any) -> Any:
@@ -180,9 +182,12 @@ def with_current_prose(source: Any, executed: Any) -> Any | None:
     for cell in source.cells:
         new = copy.deepcopy(next(ran_cells) if cell.cell_type == "code" else next(old_markdown, cell))
         new.source = cell.source
-        new.metadata["tags"] = list(cell.metadata.get("tags", []))
+        for key in SOURCE_METADATA:  # what the author sets on a cell: tags, and whether Lab collapses it
+            new.metadata.pop(key, None)
+            if cell.metadata.get(key):
+                new.metadata[key] = copy.deepcopy(cell.metadata[key])
         cells.append(new)
-        if "parameters" in new.metadata["tags"]:
+        if "parameters" in new.metadata.get("tags", []):
             cells.extend(injected)
     refreshed = copy.deepcopy(executed)
     refreshed.cells = cells

@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jupytext
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.filters.strings import _convert_header_id
 from traitlets.config import Config
 
+from helpers.build.run import SOURCE_METADATA
 from helpers.build.vendor import ECHARTS, install
 from helpers.data import PROJECT_ROOT
 
@@ -76,6 +78,11 @@ class Page:
     charts: list[str] = field(default_factory=list)
     previous: Page | None = None
     next: Page | None = None
+
+    @property
+    def number(self) -> int:
+        """The part's number, from its name (``04_lenet`` -> 4)."""
+        return int(self.stem[:2])
 
     @property
     def html(self) -> str:
@@ -158,6 +165,21 @@ def _results_at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
             else None
         ),
     }
+
+
+#: The series' chapters: a title and the first part of each, in order.
+CHAPTERS = (("The original tutorial, retold", 1), ("Looking closer", 9))
+
+
+def chapters(pages: list[Page]) -> list[dict[str, Any]]:
+    """The pages grouped by chapter (``CHAPTERS``), leaving out chapters with no page yet."""
+    grouped = []
+    for index, (title, first) in enumerate(CHAPTERS):
+        last = CHAPTERS[index + 1][1] if index + 1 < len(CHAPTERS) else None
+        members = [p for p in pages if p.number >= first and (last is None or p.number < last)]
+        if members:
+            grouped.append({"title": title, "parts": members})
+    return grouped
 
 
 def read_pages(executed: Path) -> list[Page]:
@@ -301,7 +323,21 @@ def _write_parts(pages: list[Page], executed: Path, site: dict[str, Any], stagin
         )
         (staging / page.html).write_text(body)
         shutil.copyfile(executed / f"{page.stem}.ipynb", staging / page.ipynb)
-        shutil.copyfile(PROJECT_ROOT / "notebooks" / f"{page.stem}.py", staging / page.py)
+        (staging / page.py).write_text(source_as_run(executed / f"{page.stem}.ipynb"))
+
+
+def source_as_run(executed: Path) -> str:
+    """The jupytext ``.py`` of the code that produced ``executed``, without papermill's injected cell.
+
+    The download beside a page is this rather than today's ``notebooks/`` file, which may have
+    changed since the run (the build copies prose edits into the executed notebook, so an up-to-date
+    part's download equals its source).
+    """
+    notebook = nbformat.read(executed, as_version=4)
+    notebook.cells = [c for c in notebook.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    for cell in notebook.cells:
+        cell.metadata = {k: v for k, v in cell.metadata.items() if k in SOURCE_METADATA and v}
+    return jupytext.writes(notebook, fmt="py:percent")
 
 
 def _write_charts(
@@ -346,7 +382,14 @@ def build_site(profile: str, out: Path = SITE) -> Path:
         entries = [entry for page in pages for entry in page.search_entries()]
         _render(templates, "search-index.js.j2", staging / "assets" / "search-index.js", entries=entries)
         comparison = _comparison(executed)
-        _render(templates, "index.html.j2", staging / "index.html", site=site, parts=pages, comparison=comparison)
+        _render(
+            templates,
+            "index.html.j2",
+            staging / "index.html",
+            site=site,
+            chapters=chapters(pages),
+            comparison=comparison,
+        )
         _make_world_readable(staging)
         if out.exists():
             shutil.rmtree(out)

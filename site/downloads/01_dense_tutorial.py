@@ -29,13 +29,15 @@
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = "../executed/full"  # where results, models and charts are written
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 100
 
 # %% tags=["plumbing"]
+import time
+from pathlib import Path
 
 import keras
 from IPython.display import Markdown
@@ -43,14 +45,15 @@ from keras import layers
 
 from helpers import plots
 from helpers.live import LiveMetricsPlot
-from helpers.params import start_run
+from helpers.params import check_run
 from helpers.results import model_record, save_results
-from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist
+from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist, seed_everything
 
 PART = "01_dense_tutorial"
-run = start_run(
-    PART, profile=profile, output_dir=output_dir, seed=seed, train_size=train_size, test_size=test_size, epochs=epochs
-)
+check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
+output_dir = Path(output_dir)
+started = time.perf_counter()
+seed_everything(seed)
 
 # %% [markdown]
 # ## The data
@@ -67,6 +70,7 @@ print(data.describe())
 
 # %%
 fig = plots.digit_grid(data.x_train, data.y_train)
+
 # %% [markdown]
 # ## The model
 #
@@ -100,7 +104,7 @@ model.summary()
 # interactive chart of them when training ends.
 
 # %% tags=["nbval-ignore-output"]
-live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
+live = LiveMetricsPlot(epochs=epochs, output_dir=output_dir / "charts", chart_name=PART)
 history = fit(model, data, epochs, callbacks=[live])
 
 # %% [markdown]
@@ -140,6 +144,7 @@ print(f"Dense tutorial model: test accuracy {test_accuracy:.2%}, test loss {test
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial model: coefficients per layer")
+
 # %% tags=["plumbing"]
 record = model_record(
     params=model.count_params(),
@@ -150,4 +155,6 @@ record = model_record(
     best_val_loss_epoch=best_epoch,
     history=history,
 )
-save_results(run, models={"Dense tutorial": record})
+wall_seconds = time.perf_counter() - started
+save_results(output_dir, PART, profile=profile, models={"Dense tutorial": record}, wall_seconds=wall_seconds)
+print(f"results recorded; this part took {wall_seconds:.0f} s")

@@ -27,7 +27,7 @@
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = "../executed/full"  # where results, models and charts are written
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
@@ -38,6 +38,7 @@ workers = None  # processes sharing the grid (None: picked for the hardware); sp
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% tags=["plumbing"]
+import time
 from pathlib import Path
 
 import keras
@@ -48,7 +49,7 @@ from keras import layers
 from helpers import plots
 from helpers.grid import run_grid
 from helpers.live import LiveMetricsPlot
-from helpers.params import check_grid, check_optional_count, check_value, start_run
+from helpers.params import ParameterError, check_grid, check_run
 from helpers.results import model_record, save_results
 from helpers.training import (
     compile_classifier,
@@ -61,23 +62,12 @@ from helpers.training import (
 )
 
 PART = "03_dense_sized"
-run = start_run(
-    PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    widths=widths,
-    chosen_width=chosen_width,
-    workers=workers,
-    models_per_graph=models_per_graph,
-)
+check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
 check_grid("widths", widths, kind="width")
-check_value("chosen_width", chosen_width, kind="width")
-check_optional_count("workers", workers)
-check_optional_count("models_per_graph", models_per_graph)
+if not isinstance(chosen_width, int) or chosen_width <= 0:
+    raise ParameterError(f"chosen_width must be a positive integer, got {chosen_width!r}")
+output_dir = Path(output_dir)
+started = time.perf_counter()
 data = prepare_mnist(train_size, test_size)
 print(data.describe())
 
@@ -92,7 +82,6 @@ print(data.describe())
 # just share each batch and the per-step overhead. (It can also share the grid among worker
 # processes.) Each finished model is kept on disk, so an interrupted run resumes where it stopped.
 # Every width starts from the same seed and sees the batches in the same order.
-
 
 # %%
 def build_dense(width: int) -> keras.Model:
@@ -136,6 +125,7 @@ fig = plots.line_with_points(
     x_title="neurons in the hidden layer",
     y_title="accuracy (%)",
 )
+
 # %% tags=["nbval-ignore-output"]
 Markdown(
     "| neurons | coefficients | validation accuracy | test accuracy |\n|---:|---:|---:|---:|\n"
@@ -171,7 +161,7 @@ model = build_dense(chosen_width)
 model.summary()
 
 # %% tags=["nbval-ignore-output"]
-live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
+live = LiveMetricsPlot(epochs=epochs, output_dir=output_dir / "charts", chart_name=PART)
 history = fit(model, data, epochs, callbacks=[live])
 
 # %% [markdown]
@@ -185,6 +175,7 @@ history = fit(model, data, epochs, callbacks=[live])
 test_loss, test_accuracy = evaluate(model, data)
 print(f"Dense, {chosen_width} neurons: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f}")
 fig = plots.dense_weight_histograms(dense_kernels(model), title=f"Dense {chosen_width}: coefficients per layer")
+
 # %% [markdown]
 # ## Which digits it confuses
 #
@@ -209,7 +200,7 @@ Markdown(
 # in the legacy HDF5 `.h5` format the original used.
 
 # %% tags=["plumbing"]
-saved = save_model_files(model, run.output_dir / "models", f"MNIST_dense{chosen_width}")
+saved = save_model_files(model, output_dir / "models", f"MNIST_dense{chosen_width}")
 models = {
     f"Dense {r.point['width']} (width search)": model_record(
         params=r.params,
@@ -232,5 +223,6 @@ models[f"Dense {chosen_width}"] = model_record(
     top_confusions=[{"true": t, "predicted": p, "count": n} for t, p, n in confusions],
     saved=[Path(p).name for p in saved],
 )
-save_results(run, models=models)
-print(f"saved {', '.join(Path(p).name for p in saved)}")
+wall_seconds = time.perf_counter() - started
+save_results(output_dir, PART, profile=profile, models=models, wall_seconds=wall_seconds)
+print(f"saved {', '.join(Path(p).name for p in saved)}; results recorded; this part took {wall_seconds:.0f} s")

@@ -29,7 +29,7 @@
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = "../executed/full"  # where results, models and charts are written
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
@@ -37,6 +37,8 @@ epochs = 60
 reruns = 8  # further trainings of the same network from other initial weights, to measure run-to-run noise
 
 # %% tags=["plumbing"]
+import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -46,22 +48,16 @@ from keras import layers
 from helpers import plots
 from helpers.grid import run_grid
 from helpers.live import LiveMetricsPlot
-from helpers.params import check_count, start_run
+from helpers.params import check_count, check_run
 from helpers.results import model_record, save_results
 from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist, seed_everything
 
 PART = "04_lenet"
-run = start_run(
-    PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    reruns=reruns,
-)
+check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
 check_count("reruns", reruns, minimum=2)
+output_dir = Path(output_dir)
+started = time.perf_counter()
+seed_everything(seed)
 
 # %% [markdown]
 # ## Padded images
@@ -74,6 +70,7 @@ check_count("reruns", reruns, minimum=2)
 data = prepare_mnist(train_size, test_size, pad=True)
 print(data.describe())
 
+
 # %% [markdown]
 # ## The network
 #
@@ -84,7 +81,6 @@ print(data.describe())
 # * **Convolution 2:** 16 filters of 3x3x6 give sixteen 13x13 maps; pooling halves them to 6x6.
 # * **Dense layers:** the 6x6x16 = 576 values are flattened and classified by dense layers of 120, 84
 #   and 10 neurons. They hold most of the coefficients.
-
 
 # %%
 def build_lenet(init_seed: int | None = None) -> keras.Model:
@@ -112,7 +108,7 @@ compile_classifier(model)
 model.summary()
 
 # %% tags=["nbval-ignore-output"]
-live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
+live = LiveMetricsPlot(epochs=epochs, output_dir=output_dir / "charts", chart_name=PART)
 history = fit(model, data, epochs, callbacks=[live])
 
 # %% [markdown]
@@ -134,8 +130,10 @@ print(f"final training accuracy {history['accuracy'][-1]:.2%}, training loss {hi
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], title="LeNet: first convolution filters")
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coefficients of the dense layers")
+
 # %% [markdown]
 # ## How much does one run tell?
 #
@@ -164,6 +162,7 @@ fig = plots.rerun_spread(
     standard_error=standard_error,
     title=f"LeNet trained {reruns} more times from other initial weights",
 )
+
 # %% tags=["nbval-ignore-output"]
 spread = 100 * rerun_accuracy.std(ddof=1)
 standing = 100 * (test_accuracy - rerun_accuracy.mean()) / spread
@@ -193,4 +192,8 @@ reruns_record = {
     "test_accuracy": rerun_accuracy.tolist(),
     "val_accuracy": [r.val_accuracy for r in rerun_results],
 }
-save_results(run, models={"LeNet": record}, reruns=reruns_record)
+wall_seconds = time.perf_counter() - started
+save_results(
+    output_dir, PART, profile=profile, models={"LeNet": record}, reruns=reruns_record, wall_seconds=wall_seconds
+)
+print(f"results recorded; this part took {wall_seconds:.0f} s")

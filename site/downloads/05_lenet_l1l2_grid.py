@@ -27,7 +27,7 @@
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = "../executed/full"  # where results, models and charts are written
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
@@ -39,6 +39,8 @@ workers = None  # processes sharing the grid (None: picked for the hardware); sp
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% tags=["plumbing"]
+import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -47,32 +49,20 @@ from keras import layers, regularizers
 
 from helpers import plots
 from helpers.grid import run_grid, select, selection_record, selection_summary
-from helpers.params import check_grid, check_optional_count, check_value, start_run
+from helpers.params import check_grid, check_run
 from helpers.results import model_record, save_results
 from helpers.training import dense_kernels, prepare_mnist
 
 PART = "05_lenet_l1l2_grid"
-run = start_run(
-    PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    l1_values=l1_values,
-    l2_values=l2_values,
-    fixed_penalty=fixed_penalty,
-    workers=workers,
-    models_per_graph=models_per_graph,
-)
+check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
 check_grid("l1_values", l1_values, kind="penalty")
 check_grid("l2_values", l2_values, kind="penalty")
-check_value("fixed_penalty", fixed_penalty, kind="penalty")
-check_optional_count("workers", workers)
-check_optional_count("models_per_graph", models_per_graph)
+check_grid("fixed_penalty", [fixed_penalty], kind="penalty")
+output_dir = Path(output_dir)
+started = time.perf_counter()
 data = prepare_mnist(train_size, test_size, pad=True)
 print(data.describe())
+
 
 # %% [markdown]
 # ## The elastic net
@@ -95,7 +85,6 @@ print(data.describe())
 # The penalties go on the kernels of the two large dense layers (120 and 84 neurons), which hold
 # most of LeNet's coefficients. The builder takes the first layer's two strengths as arguments; the
 # second layer's are fixed.
-
 
 # %%
 def build_lenet_l1l2(l1: float, l2: float) -> keras.Model:
@@ -158,10 +147,12 @@ fig = plots.accuracy_grid(
     highlight=highlight,
     **grid_axes,
 )
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.accuracy_grid(
     np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
 )
+
 # %% tags=["nbval-ignore-output"]
 Markdown(selection_summary(trained, lambda p: f"λ1 = {p['l1']:g}, λ2 = {p['l2']:g}"))
 
@@ -179,10 +170,12 @@ best_model = best.model(build_lenet_l1l2)
 fig = plots.history_curves(
     best.history, title=f"Selected L1-L2 LeNet (λ1 = {best.point['l1']:g}, λ2 = {best.point['l2']:g})"
 )
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.conv_kernel_heatmaps(
     best_model.get_layer("conv_0").get_weights()[0], title="Selected L1-L2 LeNet: first convolution filters"
 )
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(
     dense_kernels(best_model), title="Selected L1-L2 LeNet: coefficients of the dense layers"
@@ -212,6 +205,7 @@ else:
         " are below 0.001 in size."
     )
 Markdown(effect)
+
 # %% tags=["plumbing"]
 models = {
     "LeNet, L1-L2 (selected)": model_record(
@@ -224,4 +218,6 @@ models = {
     )
 }
 selected = selection_record(trained)
-save_results(run, models=models, selected=selected)
+wall_seconds = time.perf_counter() - started
+save_results(output_dir, PART, profile=profile, models=models, selected=selected, wall_seconds=wall_seconds)
+print(f"results recorded; this part took {wall_seconds:.0f} s")

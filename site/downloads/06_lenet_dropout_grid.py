@@ -27,7 +27,7 @@
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = "../executed/full"  # where results, models and charts are written
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
@@ -38,6 +38,8 @@ workers = None  # processes sharing the grid (None: picked for the hardware); sp
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% tags=["plumbing"]
+import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -46,30 +48,19 @@ from keras import layers
 
 from helpers import plots
 from helpers.grid import run_grid, select, selection_record, selection_summary
-from helpers.params import check_grid, check_optional_count, start_run
+from helpers.params import check_grid, check_run
 from helpers.results import model_record, save_results
 from helpers.training import dense_kernels, prepare_mnist
 
 PART = "06_lenet_dropout_grid"
-run = start_run(
-    PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    first_rates=first_rates,
-    second_rates=second_rates,
-    workers=workers,
-    models_per_graph=models_per_graph,
-)
+check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
 check_grid("first_rates", first_rates, kind="rate")
 check_grid("second_rates", second_rates, kind="rate")
-check_optional_count("workers", workers)
-check_optional_count("models_per_graph", models_per_graph)
+output_dir = Path(output_dir)
+started = time.perf_counter()
 data = prepare_mnist(train_size, test_size, pad=True)
 print(data.describe())
+
 
 # %% [markdown]
 # ## Dropout in front of the dense layers
@@ -80,7 +71,6 @@ print(data.describe())
 # features. Here a dropout goes before `dense_0` (acting on the 576 flattened convolution outputs)
 # and another before `dense_1` (acting on the 120 outputs of `dense_0`). Dropout has no coefficients:
 # the network keeps part 4's 81,194.
-
 
 # %%
 def build_lenet_dropout(rate_0: float, rate_1: float) -> keras.Model:
@@ -135,10 +125,12 @@ fig = plots.accuracy_grid(
     highlight=highlight,
     **grid_axes,
 )
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.accuracy_grid(
     np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
 )
+
 # %% tags=["nbval-ignore-output"]
 Markdown(
     selection_summary(trained, lambda p: f"dropout {p['rate_0']:g} before dense_0, {p['rate_1']:g} before dense_1")
@@ -153,14 +145,17 @@ best_model = best.model(build_lenet_dropout)
 fig = plots.history_curves(
     best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})"
 )
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.conv_kernel_heatmaps(
     best_model.get_layer("conv_0").get_weights()[0], title="Selected dropout LeNet: first convolution filters"
 )
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(
     dense_kernels(best_model), title="Selected dropout LeNet: coefficients of the dense layers"
 )
+
 # %% tags=["plumbing"]
 models = {
     "LeNet, dropout (selected)": model_record(
@@ -173,4 +168,6 @@ models = {
     )
 }
 selected = selection_record(trained)
-save_results(run, models=models, selected=selected)
+wall_seconds = time.perf_counter() - started
+save_results(output_dir, PART, profile=profile, models=models, selected=selected, wall_seconds=wall_seconds)
+print(f"results recorded; this part took {wall_seconds:.0f} s")

@@ -28,13 +28,14 @@
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = "../executed/full"  # where results, models and charts are written
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 80
 
 # %% tags=["plumbing"]
+import time
 from pathlib import Path
 
 import keras
@@ -42,7 +43,7 @@ from keras import layers
 
 from helpers import plots
 from helpers.live import LiveMetricsPlot
-from helpers.params import start_run
+from helpers.params import check_run
 from helpers.results import load_results, model_record, save_results
 from helpers.training import (
     compile_classifier,
@@ -55,10 +56,10 @@ from helpers.training import (
 )
 
 PART = "07_lenet_halved"
-run = start_run(
-    PART, profile=profile, output_dir=output_dir, seed=seed, train_size=train_size, test_size=test_size, epochs=epochs
-)
-part6 = load_results(run, "06_lenet_dropout_grid")
+check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
+output_dir = Path(output_dir)
+part6 = load_results(output_dir, "06_lenet_dropout_grid")
+started = time.perf_counter()
 seed_everything(seed)
 data = prepare_mnist(train_size, test_size, pad=True)
 print(data.describe())
@@ -97,7 +98,7 @@ compile_classifier(model)
 model.summary()
 
 # %% tags=["nbval-ignore-output"]
-live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
+live = LiveMetricsPlot(epochs=epochs, output_dir=output_dir / "charts", chart_name=PART)
 history = fit(model, data, epochs, callbacks=[live])
 
 # %% tags=["nbval-ignore-output"]
@@ -110,8 +111,10 @@ print(f"part 6's selected LeNet: {full_size['test_accuracy']:.2%} with {full_siz
 fig = plots.conv_kernel_heatmaps(
     model.get_layer("conv_0").get_weights()[0], title="Halved LeNet: first convolution filters"
 )
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: coefficients of the dense layers")
+
 # %% [markdown]
 # ## Saving the model
 #
@@ -119,7 +122,7 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: c
 # parts of the series.
 
 # %% tags=["plumbing"]
-saved = save_model_files(model, run.output_dir / "models", "MNIST_LeNet60")
+saved = save_model_files(model, output_dir / "models", "MNIST_LeNet60")
 record = model_record(
     params=model.count_params(),
     test_accuracy=test_accuracy,
@@ -129,5 +132,6 @@ record = model_record(
     history=history,
     saved=[Path(p).name for p in saved],
 )
-save_results(run, models={"LeNet, dropout, halved": record})
-print(f"saved {', '.join(Path(p).name for p in saved)}")
+wall_seconds = time.perf_counter() - started
+save_results(output_dir, PART, profile=profile, models={"LeNet, dropout, halved": record}, wall_seconds=wall_seconds)
+print(f"saved {', '.join(Path(p).name for p in saved)}; results recorded; this part took {wall_seconds:.0f} s")
