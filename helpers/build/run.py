@@ -182,10 +182,10 @@ def with_current_prose(source: Any, executed: Any) -> Any | None:
     for cell in source.cells:
         new = copy.deepcopy(next(ran_cells) if cell.cell_type == "code" else next(old_markdown, cell))
         new.source = cell.source
-        for key in SOURCE_METADATA:  # what the author sets on a cell: tags, and whether Lab collapses it
-            new.metadata.pop(key, None)
-            if cell.metadata.get(key):
-                new.metadata[key] = copy.deepcopy(cell.metadata[key])
+        new.metadata["tags"] = list(cell.metadata.get("tags", []))  # papermill's convention: always a list
+        new.metadata.pop("jupyter", None)  # whether Lab collapses the cell: the source says
+        if cell.metadata.get("jupyter"):
+            new.metadata["jupyter"] = copy.deepcopy(cell.metadata["jupyter"])
         cells.append(new)
         if "parameters" in new.metadata.get("tags", []):
             cells.extend(injected)
