@@ -88,8 +88,9 @@ print(data.describe())
 # regularizer adds exactly these two terms, without the factor 1/2 some texts put before the L2 one.)
 # The two pull differently. The L2 term shrinks every weight in proportion to its size, so large
 # weights are expensive and small ones almost free: its level sets are spheres. The L1 term costs the
-# same for every unit of size, whatever the weight; its level sets are cubes with corners on the axes,
-# which is why it drives many weights to exactly zero. Combined, they are known as the elastic net.
+# same for every unit of size, whatever the weight; its level sets are diamonds (cross-polytopes, in
+# many dimensions) whose corners lie on the axes, where many weights are exactly zero, which is why it
+# drives weights to zero. Combined, they are known as the elastic net.
 #
 # The penalties go on the kernels of the two large dense layers (120 and 84 neurons), which hold
 # most of LeNet's coefficients. The builder takes the first layer's two strengths as arguments; the
@@ -143,8 +144,10 @@ trained = run_grid(
 # %% [markdown]
 # Validation accuracy after the last epoch, for every cell: this is what the selection looks at.
 # The red frame marks the selected cell, the blue one the cell the test set would have picked. The
-# colours span the cells that trained normally; a grey cell is an outlier far below the rest (strong
-# penalties can stop a network from learning at all), and its number says by how much.
+# colours span the bulk of the grid; a grey cell lies well below the grid's median (by more than a
+# point and by more than three times the grid's typical spread: strong penalties slow learning down)
+# and is left off the colour scale so that the differences among the others stay visible. Its number
+# still gives its score.
 
 # %% tags=["nbval-ignore-output"]
 chosen, test_pick = select(trained)

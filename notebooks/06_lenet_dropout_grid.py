@@ -119,7 +119,8 @@ trained = run_grid(
 # %% [markdown]
 # Validation accuracy after the last epoch for every pair of rates (what the selection looks at),
 # then the test accuracy of the same networks. Red frame: the selected cell; blue: the cell the test
-# set would have picked. Grey cells, if any, are outliers far below the colour scale.
+# set would have picked. Grey cells, if any, lie well below the grid's median (by more
+# than a point and by more than three times the grid's typical spread) and are left off the colour scale.
 
 # %% tags=["nbval-ignore-output"]
 chosen, test_pick = select(trained)
