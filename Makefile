@@ -22,13 +22,16 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 SITE_PROFILE ?= $(if $(wildcard executed/full/08_conclusion.ipynb),full,quick)
 # `make lab` as root (containers): Jupyter refuses root unless told.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+JUPYTER_LAB = $(CURDIR)/$(VENV)/bin/jupyter lab $(ROOT_FLAG)
+WORKSPACE ?= workspace
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/cnn-vs-dense.json
 
-.PHONY: all env data notebooks status site sync lab test lint pytest nbval browser-test bench clean-cache clean
+.PHONY: all env data notebooks status site sync lab lab-reset lab-author test lint pytest nbval browser-test bench clean-cache clean
 
 all: notebooks
 
 # --- environment: one venv from requirements*.txt, with a named kernel that every tool uses ----------
-env: $(ENV_STAMP)
+env: $(ENV_STAMP) $(LAB_SETTINGS)
 $(ENV_STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q 'pip<24.1'
@@ -68,8 +71,24 @@ site: | $(ENV_STAMP)
 sync: | $(ENV_STAMP)
 	$(VENV)/bin/jupytext --sync notebooks/*.py
 
-lab: $(ENV_STAMP)
-	cd notebooks && ../$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(LAB_ARGS)
+# --- JupyterLab (helpers/build/lab.py) -----------------------------------------------------------------
+# Learners explore WORKSPACE, a git-ignored copy of the parts made on first use: edits, saves and outputs
+# stay there, runs write to executed/interactive/. `make lab-reset` moves that copy aside to
+# WORKSPACE-saved/<date_time>/ and starts afresh. Authors edit notebooks/ itself with `make lab-author`,
+# where every save keeps the paired .ipynb output-free. In both, clicking a part's .py opens it as a
+# notebook: the environment's own Lab settings say so (LAB_SETTINGS, not the user's home).
+lab: $(ENV_STAMP) $(LAB_SETTINGS)
+	$(PY) -m helpers.build.lab workspace $(WORKSPACE)
+	cd $(WORKSPACE) && exec $(JUPYTER_LAB) $(LAB_ARGS)
+
+lab-reset: | $(ENV_STAMP)
+	$(PY) -m helpers.build.lab reset $(WORKSPACE)
+
+lab-author: $(ENV_STAMP) $(LAB_SETTINGS)
+	cd notebooks && exec $(JUPYTER_LAB) --ContentsManager.pre_save_hook=helpers.build.lab.strip_for_commit $(LAB_ARGS)
+
+$(LAB_SETTINGS): helpers/build/lab.py | $(ENV_STAMP)
+	$(PY) -m helpers.build.lab settings $@
 
 # --- tests ----------------------------------------------------------------------------------------------
 test: lint pytest nbval browser-test
