@@ -7,17 +7,33 @@ fails with ``KeyError: 'compile_metrics'``; on any Keras its renaming would also
 during training, the pyecharts HTML chart at train end) and feeds it a renamed *copy* of the logs,
 so Keras's own logs and History keys stay untouched. The HTML chart goes to ``output_dir``, never
 the working directory.
+
+The panels are redrawn every epoch in a short run and about ``REDRAWS`` times in a long one, and in a
+run of up to ``MARKED_EPOCHS`` epochs each epoch is a marked point, so a run of a few epochs started by
+hand shows its curves while it trains (a run of one epoch is a single point on each panel).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import matplotlib
 import tensorview as tv
 
 #: Keras log key -> the title tensorview shows for it (validation keys follow as ``val_<title>``).
 DEFAULT_TITLES = {"loss": "cross-entropy loss", "accuracy": "accuracy"}
+#: About how many times the panels are redrawn during a long run (a run of fewer epochs: every epoch).
+REDRAWS = 50
+#: Runs of up to this many epochs mark each epoch on the curves.
+MARKED_EPOCHS = 20
+
+
+def redraw_interval(epochs: int) -> int:
+    """Epochs between redraws: 1 up to ``REDRAWS`` epochs, then about ``REDRAWS`` redraws (100 epochs: 2)."""
+    return max(1, round(epochs / REDRAWS))
 
 
 class LiveMetricsPlot(tv.train.PlotMetricsOnEpoch):
@@ -28,7 +44,7 @@ class LiveMetricsPlot(tv.train.PlotMetricsOnEpoch):
         output_dir: folder for the interactive HTML chart written at train end.
         chart_name: file name (without ``.html``) of that chart.
         titles: which Keras log keys to plot and the title of each panel.
-        redraw_every: redraw the matplotlib panels every this many epochs.
+        redraw_every: redraw the matplotlib panels every this many epochs (default: ``redraw_interval``).
     """
 
     def __init__(
@@ -37,7 +53,7 @@ class LiveMetricsPlot(tv.train.PlotMetricsOnEpoch):
         output_dir: Path | str,
         chart_name: str,
         titles: Mapping[str, str] = DEFAULT_TITLES,
-        redraw_every: int = 2,
+        redraw_every: int | None = None,
     ) -> None:
         output_dir = Path(output_dir)
         output_dir.mkdir(parents=True, exist_ok=True)
@@ -45,7 +61,7 @@ class LiveMetricsPlot(tv.train.PlotMetricsOnEpoch):
             metrics_name=list(titles.values()),
             columns=2,
             iter_num=epochs,
-            wait_num=redraw_every,
+            wait_num=redraw_every or redraw_interval(epochs),
             cell_size=(6, 4),
             visual_name=chart_name,
             visual_path=str(output_dir),
@@ -80,3 +96,10 @@ class LiveMetricsPlot(tv.train.PlotMetricsOnEpoch):
             cell_size=self.cell_size,
             valid_fmt=self.valid_fmt,
         )
+
+    def draw(self, *args: Any, **kwargs: Any) -> None:
+        """tensorview's redraw, each epoch marked in a short run; one epoch gets a widened x axis without a warning."""
+        style = {"lines.marker": "o", "lines.markersize": 4} if self.iter_num <= MARKED_EPOCHS else {}
+        with matplotlib.rc_context(style), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Attempting to set identical low and high xlims", UserWarning)
+            super().draw(*args, **kwargs)
