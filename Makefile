@@ -107,7 +107,7 @@ nbval: | $(ENV_STAMP) $(DATA)
 	$(VENV)/bin/pytest --nbval test-output/nbval/*.ipynb --nbval-kernel-name $(KERNEL) \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 
-browser-test: | $(ENV_STAMP)
+browser-test: | $(ENV_STAMP) $(DATA)
 	$(VENV)/bin/pytest tests -m browser
 
 bench: | $(ENV_STAMP) $(DATA)

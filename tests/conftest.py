@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -15,6 +16,8 @@ matplotlib.use("Agg")
 
 from helpers.data import load_mnist
 from helpers.training import Mnist, scale_pixels
+
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -45,3 +48,19 @@ def _close_figures():
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (no browser download; no background requests)."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is needed for the browser tests: apt-get install chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield browser
+        browser.close()

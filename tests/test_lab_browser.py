@@ -36,7 +36,6 @@ from helpers.data import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = PROJECT_ROOT / "test-output" / "lab"
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
 WORKSPACE = OUTPUT / "workspace"
@@ -166,21 +165,6 @@ def _page(browser) -> Iterator:
         yield context.new_page()
     finally:
         context.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is needed for the browser test: apt-get install chromium (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield browser
-        browser.close()
 
 
 def test_learner_runs_part_1_in_the_workspace_and_the_series_is_untouched(browser, tmp_path):

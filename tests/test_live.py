@@ -28,3 +28,13 @@ def test_live_plot_runs_in_fit_and_keeps_keras_history_keys(small_mnist, tmp_pat
     chart = live.chart_path.read_text()
     assert "cross-entropy loss" in chart and "echarts" in chart
     assert os.listdir(tmp_path) == ["run"]
+
+
+def test_short_runs_redraw_every_epoch_and_long_ones_about_fifty_times():
+    from helpers.live import REDRAWS, redraw_interval
+
+    assert [redraw_interval(n) for n in (1, 3, 12, REDRAWS)] == [1, 1, 1, 1]
+    assert redraw_interval(100) == 2 and redraw_interval(60) >= 1
+    for epochs in (60, 80, 100, 1000):
+        redraws = epochs // redraw_interval(epochs)
+        assert REDRAWS * 2 // 3 <= redraws <= REDRAWS * 4 // 3, epochs

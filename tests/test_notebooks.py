@@ -131,3 +131,11 @@ def test_a_built_part_records_its_inputs_and_is_then_up_to_date(tmp_path, monkey
     assert capsys.readouterr().out == "99_part (quick): up to date\n"
     assert oct((out / "99_part.ipynb").stat().st_mode & 0o777) == "0o644"
     profiles.read_notebook.cache_clear()
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_set_up_cells_start_collapsed_in_jupyterlab(part):
+    notebook = jupytext.read(NOTEBOOKS / f"{part}.py")
+    plumbing = [c for c in notebook.cells if "plumbing" in c.metadata.get("tags", [])]
+    assert plumbing, "every part has its set-up in a cell tagged plumbing"
+    assert all(c.metadata.get("jupyter", {}).get("source_hidden") for c in plumbing)

@@ -25,7 +25,6 @@ from helpers.data import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
 WIDE, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 PROFILE = "full" if (PROJECT_ROOT / "executed" / "full" / "08_conclusion.ipynb").exists() else "quick"
@@ -43,8 +42,6 @@ INKED_PIXELS = """canvas => {
 
 @pytest.fixture(scope="module")
 def site_root(tmp_path_factory) -> Path:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is needed for the browser test: apt-get install chromium (.ci/run does)")
     return build_site(PROFILE, tmp_path_factory.mktemp("site") / "site")
 
 
@@ -66,19 +63,6 @@ def pages(site_root) -> list[str]:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-        )
-        yield browser
-        browser.close()
 
 
 def _open(browser, url: str, viewport: dict[str, int] = WIDE):
