@@ -1,0 +1,330 @@
+"""Looking inside a trained classifier: activations, saliency, 2-D maps of its representations, mistakes.
+
+Part 10 uses these on the two networks the series saves (``MNIST_dense128`` and ``MNIST_LeNet60``).
+Every function takes plain NumPy arrays and a Keras model whose last layer is a ``Dense`` layer with a
+softmax, and returns NumPy arrays or numbers: the figures live in ``helpers.inspection_plots``.
+
+Attributions (``gradient_saliency`` and ``integrated_gradients``) are taken on the *class score*, the
+logit before the softmax, as in Simonyan et al. (2014) and Sundararajan et al. (2017): the softmax
+probability of a confident prediction is flat, so its gradient says little.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+from scipy.ndimage import binary_dilation
+from scipy.stats import binomtest
+from sklearn.metrics import confusion_matrix
+from sklearn.neighbors import KNeighborsClassifier
+
+from helpers.data import PROJECT_ROOT
+from helpers.files import atomic_write
+
+#: Where 2-D embeddings are kept between runs (git ignores ``.cache/``; ``make clean-cache`` empties it).
+EMBEDDING_CACHE = PROJECT_ROOT / ".cache" / "embeddings"
+
+
+# --- what the layers compute --------------------------------------------------------------------------
+def layer_outputs(
+    model: keras.Model, names: Sequence[str], images: np.ndarray, *, batch_size: int = 1000
+) -> dict[str, np.ndarray]:
+    """The outputs of the layers ``names`` for ``images`` (inference mode: dropout off), by layer name."""
+    probe = keras.Model(model.inputs, [model.get_layer(name).output for name in names])
+    outputs = probe.predict(images, batch_size=batch_size, verbose=0)
+    if len(names) == 1:
+        outputs = [outputs]
+    return {name: np.asarray(output) for name, output in zip(names, outputs, strict=True)}
+
+
+def fraction_silent(activations: np.ndarray) -> float:
+    """The share of activations that are exactly zero (a ReLU unit that does not fire)."""
+    return float(np.mean(np.asarray(activations) == 0))
+
+
+def dead_units(activations: np.ndarray) -> int:
+    """How many units (last axis) output zero for every digit: units that never fire on these digits."""
+    flat = np.asarray(activations).reshape(-1, np.shape(activations)[-1])
+    return int(np.sum(~flat.any(axis=0)))
+
+
+def class_means(activations: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Mean activation of each unit over the digits of each class: shape ``(10, units)`` (NaN for an absent class)."""
+    flat = np.asarray(activations).reshape(len(labels), -1)
+    means = np.full((10, flat.shape[1]), np.nan)
+    for digit in np.unique(labels):
+        means[digit] = flat[labels == digit].mean(axis=0)
+    return means
+
+
+def selectivity(means: np.ndarray) -> float:
+    """How class-specific the units are: each firing unit's share of its mean activation (``class_means``)
+    that goes to its favourite class, averaged over the units. 1: every unit fires for one class only;
+    0.1: every unit fires alike for all ten."""
+    means = np.asarray(means)
+    totals = means.sum(axis=0)
+    firing = totals > 0
+    return float(np.mean(means[:, firing].max(axis=0) / totals[firing]))
+
+
+# --- where the network looks --------------------------------------------------------------------------
+def logit_function(model: keras.Model) -> Callable[[tf.Tensor], tf.Tensor]:
+    """A function from input images to the class scores before the softmax (the last layer's logits)."""
+    last = model.layers[-1]
+    if not isinstance(last, keras.layers.Dense) or last.activation is not keras.activations.softmax:
+        raise ValueError(f"the last layer of {model.name} must be a Dense layer with a softmax, got {last.name}")
+    body = keras.Model(model.inputs, model.layers[-2].output)
+
+    def logits(images: tf.Tensor) -> tf.Tensor:
+        return tf.matmul(body(images, training=False), last.kernel) + last.bias
+
+    return logits
+
+
+def class_scores(model: keras.Model, images: np.ndarray, classes: Sequence[int]) -> np.ndarray:
+    """The logit of class ``classes[i]`` for image ``i``."""
+    logits = logit_function(model)(tf.constant(images, tf.float32)).numpy()
+    return logits[np.arange(len(images)), np.asarray(classes)]
+
+
+def _score_gradients(logits: Callable[[tf.Tensor], tf.Tensor], images: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    x = tf.constant(images, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        scores = tf.gather(logits(x), tf.constant(classes, tf.int32), axis=1, batch_dims=1)
+    return tape.gradient(scores, x).numpy()
+
+
+def gradient_saliency(
+    model: keras.Model, images: np.ndarray, classes: Sequence[int], *, batch_size: int = 1000
+) -> np.ndarray:
+    """Gradient of each image's class score with respect to its pixels: same shape as ``images``."""
+    logits, images, classes = logit_function(model), np.asarray(images), np.asarray(classes)
+    return np.concatenate(
+        [
+            _score_gradients(logits, images[start : start + batch_size], classes[start : start + batch_size])
+            for start in range(0, len(images), batch_size)
+        ]
+    )
+
+
+def share_near_ink(saliency: np.ndarray, images: np.ndarray, *, radius: int = 2, ink: float = 0.1) -> float:
+    """The share of the saliency's absolute mass on pixels within ``radius`` pixels of ink (pixel > ``ink``).
+
+    ``saliency`` and ``images`` are ``(n, height, width)``; the mass is pooled over all images.
+    """
+    structure = np.ones((1, 2 * radius + 1, 2 * radius + 1), dtype=bool)
+    near = binary_dilation(np.asarray(images) > ink, structure=structure)
+    magnitude = np.abs(saliency)
+    return float(magnitude[near].sum() / magnitude.sum())
+
+
+def ink_area(images: np.ndarray, *, radius: int = 2, ink: float = 0.1) -> float:
+    """The share of the frame within ``radius`` pixels of ink, averaged over ``images``: ``share_near_ink``'s
+    value for a saliency spread evenly over the frame."""
+    structure = np.ones((1, 2 * radius + 1, 2 * radius + 1), dtype=bool)
+    return float(binary_dilation(np.asarray(images) > ink, structure=structure).mean())
+
+
+def integrated_gradients(
+    model: keras.Model,
+    images: np.ndarray,
+    classes: Sequence[int],
+    *,
+    baseline: np.ndarray | None = None,
+    steps: int = 64,
+) -> np.ndarray:
+    """Integrated gradients of each image's class score from ``baseline`` (default: black, all zeros).
+
+    The gradient is averaged along the straight path from the baseline to the image (trapezoidal rule,
+    ``steps`` intervals) and multiplied by ``image - baseline``. The attributions of an image add up to
+    its score minus the baseline's score (completeness), up to the error of the quadrature.
+    """
+    images = np.asarray(images, np.float32)
+    baseline = np.zeros_like(images) if baseline is None else np.broadcast_to(baseline, images.shape)
+    alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
+    weights = np.full(steps + 1, 1.0 / steps)
+    weights[[0, -1]] /= 2
+    logits = logit_function(model)
+    attributions = np.empty_like(images)
+    for index, (image, start, target) in enumerate(zip(images, baseline, classes, strict=True)):
+        delta = (image - start).astype(np.float32)
+        path = start[np.newaxis] + alphas.reshape(-1, *[1] * image.ndim) * delta[np.newaxis]
+        gradients = _score_gradients(logits, path, np.full(steps + 1, target))
+        attributions[index] = delta * np.tensordot(weights, gradients, axes=1)
+    return attributions
+
+
+# --- how the network arranges the digits --------------------------------------------------------------
+def array_digest(array: np.ndarray) -> str:
+    """SHA-256 of an array's dtype, shape and bytes: two arrays with the same digest are identical."""
+    array = np.ascontiguousarray(array)
+    digest = hashlib.sha256(f"{array.dtype.str}{array.shape}".encode())
+    digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def cached_array(
+    key: Mapping[str, Any], compute: Callable[[], np.ndarray], *, cache_dir: Path = EMBEDDING_CACHE
+) -> tuple[np.ndarray, bool]:
+    """``compute()``'s array, kept in ``cache_dir`` under a name derived from ``key`` (plain JSON data).
+
+    Returns the array and whether it came from the cache. A file is written whole or not at all.
+    """
+    name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
+    path = cache_dir / f"{name}.npy"
+    if path.is_file():
+        return np.load(path), True
+    array = np.asarray(compute())
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    with atomic_write(path) as tmp:
+        tmp.write(buffer.getvalue())
+    return array, False
+
+
+def umap_embedding(
+    features: np.ndarray,
+    *,
+    seed: int,
+    neighbors: int = 15,
+    min_dist: float = 0.1,
+    cache_dir: Path = EMBEDDING_CACHE,
+) -> tuple[np.ndarray, bool]:
+    """A seeded 2-D UMAP embedding of ``features`` (one row per digit), and whether it came from the cache.
+
+    The cache key is what determines the embedding: the features themselves (their digest), the UMAP
+    settings, the seed and umap-learn's version. A seeded UMAP runs on one thread and gives the same
+    map for the same inputs.
+    """
+    with warnings.catch_warnings():  # umap imports tqdm.auto, which notes that ipywidgets is absent (on purpose)
+        warnings.simplefilter("ignore")
+        import umap  # compiled by numba on first use: imported only when needed
+
+    features = np.asarray(features, np.float32).reshape(len(features), -1)
+    settings = {"n_neighbors": neighbors, "min_dist": min_dist, "random_state": seed, "n_components": 2}
+    key = {"features": array_digest(features), "umap": settings, "umap-learn": umap.__version__}
+
+    def fit() -> np.ndarray:
+        return umap.UMAP(**settings, n_jobs=1).fit_transform(features).astype(np.float32)
+
+    return cached_array(key, fit, cache_dir=cache_dir)
+
+
+def knn_accuracy(
+    train_features: np.ndarray,
+    train_labels: np.ndarray,
+    test_features: np.ndarray,
+    test_labels: np.ndarray,
+    *,
+    neighbors: int = 5,
+) -> float:
+    """Test accuracy of a k-nearest-neighbour vote (Euclidean) among the training digits' features."""
+    classifier = KNeighborsClassifier(n_neighbors=neighbors, algorithm="brute")
+    classifier.fit(np.reshape(train_features, (len(train_labels), -1)), train_labels)
+    return float(classifier.score(np.reshape(test_features, (len(test_labels), -1)), test_labels))
+
+
+# --- mistakes -----------------------------------------------------------------------------------------
+def mistake_groups(labels: np.ndarray, first: np.ndarray, second: np.ndarray) -> dict[str, np.ndarray]:
+    """Indices of the digits both predictions get wrong, only ``first`` gets wrong, only ``second`` does."""
+    wrong_first, wrong_second = first != labels, second != labels
+    return {
+        "both": np.flatnonzero(wrong_first & wrong_second),
+        "only first": np.flatnonzero(wrong_first & ~wrong_second),
+        "only second": np.flatnonzero(~wrong_first & wrong_second),
+    }
+
+
+def pick_examples(
+    labels: np.ndarray, first: np.ndarray, second: np.ndarray, *, per_group: int
+) -> dict[str, np.ndarray]:
+    """Up to ``per_group`` test digits from each of: both right (distinct digits), only ``first`` wrong,
+    only ``second`` wrong. The first ones in test-set order, so a rerun picks the same digits."""
+    groups = mistake_groups(labels, first, second)
+    right = np.flatnonzero((first == labels) & (second == labels))
+    _, first_of_each_digit = np.unique(labels[right], return_index=True)
+    return {
+        "both right": np.sort(right[first_of_each_digit])[:per_group],
+        "only first wrong": groups["only first"][:per_group],
+        "only second wrong": groups["only second"][:per_group],
+    }
+
+
+def confusion_differences(
+    labels: np.ndarray, first: np.ndarray, second: np.ndarray, *, count: int = 5
+) -> list[tuple[int, int, int, int]]:
+    """The ``count`` mistakes (true digit, predicted digit) whose frequency differs most between the two
+    predictions, as ``(true, predicted, times in first, times in second)``; ties go to the more frequent."""
+    a = confusion_matrix(labels, first, labels=range(10))
+    b = confusion_matrix(labels, second, labels=range(10))
+    np.fill_diagonal(a, 0)
+    np.fill_diagonal(b, 0)
+    cells = [(t, p) for t in range(10) for p in range(10) if a[t, p] or b[t, p]]
+    cells.sort(key=lambda c: (-abs(int(a[c]) - int(b[c])), -(int(a[c]) + int(b[c])), c))
+    return [(t, p, int(a[t, p]), int(b[t, p])) for t, p in cells[:count]]
+
+
+# --- verdicts for the prose ---------------------------------------------------------------------------
+def accuracy_margin(first: float, second: float, n: int) -> float:
+    """Twice the standard error of the difference of two accuracies, each measured on ``n`` digits.
+
+    Treats the two as independent samples, which overstates the noise of two scores of the same
+    digits: a gap beyond this margin is a real difference on any reading.
+    """
+    return 2 * float(np.sqrt((first * (1 - first) + second * (1 - second)) / n))
+
+
+def compare(value: float, other: float, *, margin: float) -> str:
+    """'higher than', 'lower than' or 'about the same as': ``value`` against ``other``, ``margin`` as noise."""
+    if abs(value - other) <= margin:
+        return "about the same as"
+    return "higher than" if value > other else "lower than"
+
+
+def agreement(measured: float, recorded: float, *, same_digits: bool) -> str:
+    """Whether an accuracy measured again equals the one recorded when the network was trained.
+
+    On the same test digits a saved network must score what it scored before (to 0.005 points, float32
+    round-off); on other digits the two are not comparable.
+    """
+    if not same_digits:
+        return f"recorded {recorded:.2%} on other test digits: not comparable"
+    if abs(measured - recorded) <= 5e-5:
+        return f"as recorded ({recorded:.2%}): the same network"
+    return f"recorded {recorded:.2%}: NOT the network that was measured"
+
+
+def compare_accuracies(value: float, other: float, n: int) -> str:
+    """``compare`` for two accuracies measured on ``n`` digits each, with ``accuracy_margin`` as the noise."""
+    return compare(value, other, margin=accuracy_margin(value, other, n))
+
+
+def mcnemar_p(only_first: int, only_second: int) -> float:
+    """Exact McNemar test: the two-sided p-value of splits this uneven between the digits only the first
+    and only the second network gets wrong, were both equally likely to err on such a digit."""
+    total = only_first + only_second
+    if total == 0:
+        return 1.0
+    return float(binomtest(only_first, total, 0.5).pvalue)
+
+
+def split_verdict(only_first: int, only_second: int, *, names: tuple[str, str], level: float = 0.05) -> str:
+    """Whether the digits only one network gets wrong lean to one side more than chance would explain.
+
+    ``names`` name the first and second network; the test is ``mcnemar_p`` at ``level``.
+    """
+    p = mcnemar_p(only_first, only_second)
+    if p >= level:
+        return f"a split that chance alone could produce (McNemar p = {p:.2g})"
+    worse = names[0] if only_first > only_second else names[1]
+    return f"too uneven for chance (McNemar p = {p:.2g}): the {worse} network makes more of these mistakes"

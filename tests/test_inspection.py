@@ -1,0 +1,279 @@
+"""Looking inside the saved networks: each measurement checked against its definition on real digits."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from helpers import inspection
+from helpers import inspection_plots as iplots
+from helpers.data import PROJECT_ROOT, pad_to_32, scale_pixels
+
+QUICK_MODELS = PROJECT_ROOT / "executed" / "quick" / "models"
+
+
+@pytest.fixture(scope="module")
+def dense() -> keras.Model:
+    return keras.models.load_model(QUICK_MODELS / "MNIST_dense128.h5")
+
+
+@pytest.fixture(scope="module")
+def lenet() -> keras.Model:
+    return keras.models.load_model(QUICK_MODELS / "MNIST_LeNet60.h5")
+
+
+@pytest.fixture(scope="module")
+def digits(mnist_raw) -> tuple[np.ndarray, np.ndarray]:
+    """Eight real test digits, scaled to [0, 1], and their labels."""
+    _, (x_test, y_test) = mnist_raw
+    return scale_pixels(x_test[:8]), y_test[:8]
+
+
+def _linear_classifier() -> tuple[keras.Model, np.ndarray, np.ndarray]:
+    """Flatten + one softmax layer with known weights: its class scores are ``x @ W + b`` exactly."""
+    rng = np.random.default_rng(0)
+    weights, bias = rng.normal(size=(784, 10)).astype("float32"), rng.normal(size=10).astype("float32")
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, "softmax")])
+    model.layers[-1].set_weights([weights, bias])
+    return model, weights, bias
+
+
+def test_layer_outputs_are_what_each_layer_computes(lenet, dense, digits):
+    images, _ = digits
+    padded = pad_to_32(images)
+    maps = inspection.layer_outputs(lenet, ["conv_0", "pool_0"], padded)
+    assert maps["conv_0"].shape == (8, 30, 30, 6) and maps["pool_0"].shape == (8, 15, 15, 6)
+    pooled = maps["conv_0"].reshape(8, 15, 2, 15, 2, 6).mean(axis=(2, 4))  # 2x2 average pooling by hand
+    np.testing.assert_allclose(maps["pool_0"], pooled, rtol=1e-5, atol=1e-6)
+    kernel, bias = dense.get_layer("dense_0").get_weights()
+    hidden = inspection.layer_outputs(dense, ["dense_0"], images)["dense_0"]
+    np.testing.assert_allclose(hidden, np.maximum(images.reshape(8, -1) @ kernel + bias, 0), rtol=1e-4, atol=1e-5)
+    assert inspection.fraction_silent(hidden) == pytest.approx(np.mean(hidden == 0))
+    assert 0 < inspection.fraction_silent(hidden) < 1  # a ReLU layer: some units fire, some do not
+
+
+def test_dead_units_and_class_means_count_per_unit_and_per_class():
+    activations = np.array([[0.0, 1.0, 0.0], [0.0, 3.0, 2.0], [0.0, 0.0, 4.0]])
+    assert inspection.dead_units(activations) == 1
+    labels = np.array([0, 0, 1])
+    means = inspection.class_means(activations, labels)
+    assert means.shape == (10, 3)
+    np.testing.assert_allclose(means[0], [0.0, 2.0, 1.0])
+    np.testing.assert_allclose(means[1], [0.0, 0.0, 4.0])
+
+
+def test_selectivity_is_the_favourite_class_share_of_each_firing_unit():
+    one_class = np.zeros((10, 2))
+    one_class[3, 0], one_class[7, 1] = 2.0, 5.0
+    assert inspection.selectivity(one_class) == 1.0
+    assert inspection.selectivity(np.ones((10, 4))) == pytest.approx(0.1)
+    mixed = np.column_stack([one_class[:, 0], np.ones(10), np.zeros(10)])  # the silent third unit does not count
+    assert inspection.selectivity(mixed) == pytest.approx((1.0 + 0.1) / 2)
+
+
+def test_saliency_is_the_gradient_of_the_logit_not_of_the_softmax(digits):
+    model, weights, bias = _linear_classifier()
+    images, labels = digits
+    gradient = inspection.gradient_saliency(model, images, labels)
+    np.testing.assert_allclose(gradient.reshape(8, -1), weights[:, labels].T, rtol=1e-5)
+    scores = inspection.class_scores(model, images, labels)
+    np.testing.assert_allclose(scores, (images.reshape(8, -1) @ weights + bias)[np.arange(8), labels], rtol=1e-4)
+
+
+def test_saliency_of_lenet_matches_finite_differences(lenet, digits):
+    images, _ = digits
+    image = pad_to_32(images[:1])
+    predicted = lenet.predict(image, verbose=0).argmax(axis=1)
+    gradient = inspection.gradient_saliency(lenet, image, predicted)
+    step = 1e-2
+    for flat in np.argsort(np.abs(gradient).ravel())[-3:]:  # the three most sensitive pixels
+        up, down = image.copy(), image.copy()
+        up.flat[flat] += step
+        down.flat[flat] -= step
+        numeric = (inspection.class_scores(lenet, up, predicted) - inspection.class_scores(lenet, down, predicted)) / (
+            2 * step
+        )
+        assert numeric[0] == pytest.approx(gradient.flat[flat], rel=0.05)
+
+
+def test_integrated_gradients_of_a_linear_model_are_ink_times_weight(digits):
+    model, weights, _ = _linear_classifier()
+    images, labels = digits
+    attributions = inspection.integrated_gradients(model, images, labels, steps=8)
+    np.testing.assert_allclose(attributions.reshape(8, -1), images.reshape(8, -1) * weights[:, labels].T, rtol=1e-5)
+
+
+@pytest.mark.parametrize("network", ["dense", "lenet"])
+def test_integrated_gradients_add_up_to_the_score_gain_from_black(network, request, digits):
+    model = request.getfixturevalue(network)
+    images, _ = digits
+    if network == "lenet":
+        images = pad_to_32(images)
+    predicted = model.predict(images, verbose=0).argmax(axis=1)
+    attributions = inspection.integrated_gradients(model, images, predicted, steps=128)
+    gain = inspection.class_scores(model, images, predicted) - inspection.class_scores(
+        model, np.zeros_like(images), predicted
+    )
+    totals = attributions.reshape(len(images), -1).sum(axis=1)
+    np.testing.assert_allclose(totals, gain, rtol=0.01, atol=0.01 * np.abs(gain).max())
+    assert np.all(attributions[images == 0] == 0)  # a black baseline gives nothing to pixels without ink
+
+
+def test_share_near_ink_pools_saliency_mass_around_the_strokes(digits):
+    images, _ = digits
+    on_ink = np.where(images > 0.1, 1.0, 0.0)
+    far = np.zeros_like(images)
+    far[:, 0, 0] = 1.0  # the corner of every digit, far from its ink
+    assert inspection.share_near_ink(on_ink, images) == 1.0
+    assert inspection.share_near_ink(far, images) == 0.0
+    mixed = inspection.share_near_ink(on_ink - 3 * far, images)  # magnitudes count, whatever the sign
+    assert mixed == pytest.approx(on_ink.sum() / (on_ink.sum() + 3 * far.sum()))
+    area = inspection.ink_area(images)
+    assert inspection.share_near_ink(np.ones_like(images), images) == pytest.approx(area)
+    assert (images > 0.1).mean() < area < 1
+
+
+def test_cached_array_computes_once_per_key(tmp_path):
+    calls = []
+
+    def compute() -> np.ndarray:
+        calls.append(1)
+        return np.arange(6.0).reshape(3, 2)
+
+    first, cached = inspection.cached_array({"a": 1}, compute, cache_dir=tmp_path)
+    assert not cached and len(calls) == 1
+    again, cached = inspection.cached_array({"a": 1}, compute, cache_dir=tmp_path)
+    assert cached and len(calls) == 1
+    np.testing.assert_array_equal(first, again)
+    _, cached = inspection.cached_array({"a": 2}, compute, cache_dir=tmp_path)
+    assert not cached and len(calls) == 2
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_array_digest_changes_with_values_shape_and_dtype():
+    array = np.arange(6, dtype=np.float32)
+    digests = {
+        inspection.array_digest(array),
+        inspection.array_digest(array.reshape(2, 3)),
+        inspection.array_digest(array.astype(np.float64)),
+        inspection.array_digest(np.where(array == 5, 5.5, array).astype(np.float32)),
+    }
+    assert len(digests) == 4
+    assert inspection.array_digest(array.copy()) == inspection.array_digest(array)
+
+
+def test_umap_embedding_is_seeded_cached_and_keeps_clusters_apart(tmp_path):
+    from sklearn.manifold import trustworthiness
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(scale=10, size=(3, 20))
+    labels = np.repeat(np.arange(3), 60)
+    features = (centres[labels] + rng.normal(size=(180, 20))).astype(np.float32)
+    embedding, cached = inspection.umap_embedding(features, seed=1, neighbors=10, cache_dir=tmp_path)
+    assert embedding.shape == (180, 2) and not cached
+    again, cached = inspection.umap_embedding(features, seed=1, neighbors=10, cache_dir=tmp_path)
+    assert cached
+    np.testing.assert_array_equal(embedding, again)
+    fresh, cached = inspection.umap_embedding(features, seed=1, neighbors=10, cache_dir=tmp_path / "other")
+    assert not cached
+    np.testing.assert_allclose(fresh, embedding, atol=1e-5)  # the seed alone fixes the map
+    assert inspection.knn_accuracy(embedding, labels, embedding, labels, neighbors=3) == 1.0
+    assert trustworthiness(features, embedding, n_neighbors=5) > 0.9
+
+
+def test_knn_accuracy_is_a_nearest_neighbour_vote(small_mnist):
+    train = small_mnist.x_train.reshape(len(small_mnist.x_train), -1)
+    test = small_mnist.x_test.reshape(len(small_mnist.x_test), -1)
+    accuracy = inspection.knn_accuracy(train, small_mnist.y_train, test, small_mnist.y_test, neighbors=1)
+    distances = ((test[:, None, :] - train[None, :, :]) ** 2).sum(axis=2)
+    by_hand = np.mean(small_mnist.y_train[distances.argmin(axis=1)] == small_mnist.y_test)
+    assert accuracy == pytest.approx(by_hand)
+    assert accuracy > 0.8  # raw pixels of real digits: a nearest neighbour is usually the same digit
+    shuffled = np.random.default_rng(0).permutation(small_mnist.y_train)
+    assert inspection.knn_accuracy(train, shuffled, test, small_mnist.y_test, neighbors=5) < 0.25
+
+
+def test_mistake_groups_partition_the_digits_either_network_gets_wrong():
+    labels = np.array([0, 1, 2, 3, 4, 5, 6])
+    first = np.array([0, 7, 7, 3, 7, 5, 6])
+    second = np.array([0, 7, 2, 7, 4, 5, 8])
+    groups = inspection.mistake_groups(labels, first, second)
+    assert groups["both"].tolist() == [1]
+    assert groups["only first"].tolist() == [2, 4]
+    assert groups["only second"].tolist() == [3, 6]
+    examples = inspection.pick_examples(labels, first, second, per_group=1)
+    assert {k: v.tolist() for k, v in examples.items()} == {
+        "both right": [0],
+        "only first wrong": [2],
+        "only second wrong": [3],
+    }
+
+
+def test_pick_examples_takes_right_digits_of_distinct_classes_in_test_order():
+    labels = np.array([7, 7, 2, 1, 2, 0])
+    both_right = labels.copy()
+    examples = inspection.pick_examples(labels, both_right, both_right, per_group=3)
+    assert examples["both right"].tolist() == [0, 2, 3]
+    assert examples["only first wrong"].size == 0
+
+
+def test_confusion_differences_rank_pairs_by_the_gap_between_the_networks():
+    labels = np.array([5] * 6 + [7] * 4 + [4] * 3)
+    first = np.array([3, 3, 3, 3, 5, 5, 2, 2, 7, 7, 9, 9, 9])  # 5 as 3: 4 times, 7 as 2: twice, 4 as 9: 3 times
+    second = np.array([5, 5, 5, 5, 5, 3, 2, 2, 2, 7, 9, 9, 9])  # 5 as 3: once, 7 as 2: 3 times, 4 as 9: 3 times
+    assert inspection.confusion_differences(labels, first, second, count=3) == [
+        (5, 3, 4, 1),
+        (7, 2, 2, 3),
+        (4, 9, 3, 3),  # the most frequent mistake overall, but both networks make it equally often
+    ]
+
+
+def test_agreement_says_whether_a_reloaded_network_scores_as_recorded():
+    assert inspection.agreement(0.9811, 0.98110001, same_digits=True).startswith("as recorded (98.11%)")
+    assert "NOT the network" in inspection.agreement(0.9805, 0.9811, same_digits=True)
+    assert "not comparable" in inspection.agreement(0.873, 0.865, same_digits=False)
+
+
+def test_verdicts_compare_against_the_noise_and_test_uneven_splits():
+    margin = inspection.accuracy_margin(0.98, 0.99, 10_000)
+    assert margin == pytest.approx(2 * np.sqrt((0.98 * 0.02 + 0.99 * 0.01) / 10_000))
+    assert inspection.compare(0.99, 0.98, margin=margin) == "higher than"
+    assert inspection.compare(0.98, 0.99, margin=margin) == "lower than"
+    assert inspection.compare(0.981, 0.98, margin=margin) == "about the same as"
+    assert inspection.compare_accuracies(0.99, 0.98, 10_000) == "higher than"
+    assert inspection.compare_accuracies(0.99, 0.98, 1_000) == "about the same as"  # 1,000 digits cannot tell
+    assert inspection.mcnemar_p(0, 10) == pytest.approx(2 * 0.5**10)
+    assert inspection.mcnemar_p(5, 5) == 1.0 and inspection.mcnemar_p(0, 0) == 1.0
+    assert "chance alone" in inspection.split_verdict(6, 4, names=("dense", "LeNet"))
+    assert "the dense network makes more" in inspection.split_verdict(40, 10, names=("dense", "LeNet"))
+    assert "the LeNet network makes more" in inspection.split_verdict(10, 40, names=("dense", "LeNet"))
+
+
+def test_figures_lay_out_every_panel(dense, lenet, digits):
+    images, labels = digits
+    padded = pad_to_32(images)
+    fig = iplots.first_layer_figure(
+        dense.get_layer("dense_0").get_weights()[0], lenet.get_layer("conv_0").get_weights()[0]
+    )
+    fig.canvas.draw()
+    assert sum(len(ax.images) for ax in fig.axes) == 128 + 6
+    maps = inspection.layer_outputs(lenet, ["conv_0", "pool_0", "conv_1", "pool_1"], padded[:2])
+    fig = iplots.feature_maps_figure(
+        images[:2], maps, layout=[["conv_1"], ["pool_1"]], row_labels=["a", "b"], title="t"
+    )
+    fig.canvas.draw()
+    assert sum(len(ax.images) for ax in fig.axes) == 2 * (1 + 16 + 16)
+    means = np.abs(np.random.default_rng(0).normal(size=(10, 6)))
+    means[:, 2] = 0  # a unit that never fires
+    fig = iplots.class_means_figure({"layer": means}, title="t")
+    fig.canvas.draw()
+    assert fig.axes[0].get_title() == "layer: 6 units; 1 never fires, right of the dashed line"
+    assert not fig.axes[0].images[0].get_array()[:, -1].any()  # the silent unit is drawn last
+    embedding = np.random.default_rng(0).normal(size=(8, 2))
+    fig = iplots.embedding_figure([("raw", embedding, labels == 7)], labels, title="t")
+    fig.canvas.draw()
+    assert fig.axes[0].get_legend().get_texts()[0].get_text() == f"misclassified ({int((labels == 7).sum())})"
+    fig = iplots.example_grid(images, {"g": np.array([3, 1])}, [str(y) for y in labels], columns=4, title="t")
+    fig.canvas.draw()
+    assert [ax.get_title() for ax in fig.axes[:2]] == [str(labels[3]), str(labels[1])]
