@@ -36,7 +36,7 @@ def first_layer_figure(dense_kernel: np.ndarray, conv_kernel: np.ndarray, *, col
     """
     units, filters = dense_kernel.shape[1], conv_kernel.shape[-1]
     rows = int(np.ceil(units / columns))
-    fig = plt.figure(figsize=(15, 0.64 * rows + 1.0))
+    fig = plt.figure(figsize=(13, 0.56 * rows + 1.0))
     left, right = fig.subfigures(1, 2, width_ratios=[3.1, 1], wspace=0.02)
     limit = _symmetric_limit(dense_kernel)
     axes = left.subplots(rows, columns, gridspec_kw={"wspace": 0.06, "hspace": 0.06})
@@ -46,7 +46,7 @@ def first_layer_figure(dense_kernel: np.ndarray, conv_kernel: np.ndarray, *, col
             image = ax.imshow(dense_kernel[:, index].reshape(28, 28), cmap=DIVERGING, vmin=-limit, vmax=limit)
         else:
             ax.axis("off")
-    left.suptitle(f"Dense network: the {units} hidden units' weights on the 28x28 pixels", fontsize=13)
+    left.suptitle(f"Dense network: the {units} hidden units' weights on the 28x28 pixels", fontsize=14)
     left.colorbar(image, ax=axes, shrink=0.6, pad=0.01, label="weight")
     conv_limit = float(np.abs(conv_kernel).max())
     conv_columns = 2
@@ -60,9 +60,9 @@ def first_layer_figure(dense_kernel: np.ndarray, conv_kernel: np.ndarray, *, col
         conv_image = ax.imshow(weights, cmap=DIVERGING, vmin=-conv_limit, vmax=conv_limit)
         for (row, col), value in np.ndenumerate(weights):
             shade = "white" if abs(value) > 0.6 * conv_limit else "black"
-            ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=9, color=shade)
-        ax.set_title(f"filter {index}", fontsize=11)
-    right.suptitle("LeNet: the 3x3 filters of conv_0", fontsize=13)
+            ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=10, color=shade)
+        ax.set_title(f"filter {index}", fontsize=12)
+    right.suptitle("LeNet: the 3x3 filters of conv_0", fontsize=14)
     right.colorbar(conv_image, ax=conv_axes, shrink=0.6, pad=0.04, label="weight")
     return fig
 
@@ -84,7 +84,7 @@ def feature_maps_figure(
     limits = {name: float(np.quantile(values, 0.995)) or 1.0 for name, values in maps.items()}
     columns = 1 + max(sum(maps[name].shape[-1] for name in row) for row in layout)
     rows = len(digits) * len(layout)
-    tile, margin_left, margin_top = 0.72, 1.3, 0.95
+    tile, margin_left, margin_top = 0.64, 1.4, 1.0
     width, height = tile * columns + margin_left, tile * rows + margin_top
     fig, axes = plt.subplots(rows, columns, figsize=(width, height), squeeze=False)
     fig.subplots_adjust(
@@ -99,9 +99,11 @@ def feature_maps_figure(
             if r == 0:
                 line[0].axis("on")
                 line[0].imshow(digit, cmap="gray_r")
-                line[0].set_ylabel(row_labels[d], fontsize=9, rotation=0, ha="right", va="center")
+                line[0].set_ylabel(row_labels[d], fontsize=11, rotation=0, ha="right", va="center")
             else:
-                line[0].text(1.0, 0.5, " + ".join(row) + " →", transform=line[0].transAxes, ha="right", va="center")
+                line[0].text(
+                    1.0, 0.5, " + ".join(row) + " →", transform=line[0].transAxes, ha="right", va="center", fontsize=11
+                )
             column = 1
             for name in row:
                 for channel in range(maps[name].shape[-1]):
@@ -110,9 +112,9 @@ def feature_maps_figure(
                     ax.imshow(maps[name][d, :, :, channel], cmap=ACTIVATION, vmin=0, vmax=limits[name])
                     if d == 0 and r == 0:  # column headers above the first row only
                         header = f"{name}\n#{channel}" if channel == 0 else f"#{channel}"
-                        ax.text(0.5, 1.06, header, transform=ax.transAxes, ha="center", va="bottom", fontsize=9)
+                        ax.text(0.5, 1.06, header, transform=ax.transAxes, ha="center", va="bottom", fontsize=10)
                     column += 1
-    fig.suptitle(title, fontsize=13, y=1 - 0.15 / height, va="top")
+    fig.suptitle(title, fontsize=14, y=1 - 0.1 / height, va="top")
     return fig
 
 
@@ -120,11 +122,11 @@ def hidden_strips_figure(
     digits: np.ndarray, strips: Mapping[str, np.ndarray], *, row_labels: Sequence[str], title: str
 ) -> Figure:
     """Each digit beside its hidden layers' activations, one cell per unit (``strips[name]``: ``(digits, units)``)."""
-    widths = [1.0] + [max(2.0, strip.shape[1] / 12) for strip in strips.values()]
+    widths = [1.0] + [max(2.4, strip.shape[1] / 16) for strip in strips.values()]
     fig, axes = plt.subplots(
         len(digits),
         1 + len(strips),
-        figsize=(sum(widths) + 1.6, 0.62 * len(digits) + 1.3),
+        figsize=(sum(widths) + 1.8, 0.62 * len(digits) + 1.3),
         gridspec_kw={"width_ratios": widths, "wspace": 0.08},
         squeeze=False,
     )
@@ -135,7 +137,7 @@ def hidden_strips_figure(
             image = ax.imshow(strip[d][np.newaxis], cmap=ACTIVATION, vmin=0, vmax=limit, aspect="auto")
             _bare(ax)
             if d == 0:
-                ax.set_title(f"{name}: {strip.shape[1]} units", fontsize=11)
+                ax.set_title(f"{name}: {strip.shape[1]} units", fontsize=12)
             if d == len(digits) - 1:
                 ax.set_xlabel("unit")
                 ax.set_xticks(np.arange(0, strip.shape[1], 16 if strip.shape[1] > 64 else 10))
@@ -144,8 +146,8 @@ def hidden_strips_figure(
         ax = axes[d, 0]
         ax.imshow(digit, cmap="gray_r")
         _bare(ax)
-        ax.set_ylabel(row_labels[d], fontsize=9, rotation=0, ha="right", va="center")
-    fig.suptitle(title, fontsize=13)
+        ax.set_ylabel(row_labels[d], fontsize=10, rotation=0, ha="right", va="center")
+    fig.suptitle(title, fontsize=14)
     return fig
 
 
@@ -155,9 +157,9 @@ def class_means_figure(means: Mapping[str, np.ndarray], *, title: str) -> Figure
     Units are ordered by the digit they respond to most, then by how strongly, so class-selective units
     line up in blocks along the diagonal; units that never fire on these digits are set apart on the right.
     """
-    widths = [max(2.5, m.shape[1] / 14) for m in means.values()]
+    widths = [max(2.5, m.shape[1] / 18) for m in means.values()]
     fig, axes = plt.subplots(
-        1, len(means), figsize=(sum(widths) + 2.5, 4.2), gridspec_kw={"width_ratios": widths}, squeeze=False
+        1, len(means), figsize=(sum(widths) + 2.8, 4.4), gridspec_kw={"width_ratios": widths}, squeeze=False
     )
     for ax, (name, mean) in zip(axes[0], means.items(), strict=True):
         dead = ~mean.any(axis=0)
@@ -187,20 +189,20 @@ def attribution_figure(
     Every map has its own symmetric colour scale (red: more ink here raises the score, blue: lowers it).
     """
     n = len(digits)
-    fig, axes = plt.subplots(n, 1 + len(columns), figsize=(2.1 * (1 + len(columns)) + 1.0, 2.0 * n + 0.6))
+    fig, axes = plt.subplots(n, 1 + len(columns), figsize=(2.0 * (1 + len(columns)) + 1.2, 2.0 * n + 0.6))
     axes = np.atleast_2d(axes)
     for d in range(n):
         axes[d, 0].imshow(digits[d], cmap="gray_r")
-        axes[d, 0].set_ylabel(row_labels[d], fontsize=10, rotation=0, ha="right", va="center")
+        axes[d, 0].set_ylabel(row_labels[d], fontsize=12, rotation=0, ha="right", va="center")
         for c, values in enumerate(columns.values(), start=1):
             limit = _symmetric_limit(values[d], 1.0)
             axes[d, c].imshow(values[d], cmap=DIVERGING, vmin=-limit, vmax=limit)
         for ax in axes[d]:
             _bare(ax)
-    axes[0, 0].set_title("digit", fontsize=11)
+    axes[0, 0].set_title("digit", fontsize=12)
     for c, name in enumerate(columns, start=1):
-        axes[0, c].set_title(name, fontsize=11)
-    fig.suptitle(title, fontsize=13)
+        axes[0, c].set_title(name, fontsize=12)
+    fig.suptitle(title, fontsize=14)
     fig.tight_layout()
     return fig
 
@@ -211,7 +213,7 @@ def embedding_figure(panels: Sequence[tuple[str, np.ndarray, np.ndarray]], label
     ``panels`` holds ``(panel title, embedding (n, 2), marked (n,) booleans)``; each digit class is
     labelled at the median of its points.
     """
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.4 * len(panels), 5.9), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 5.3), squeeze=False)
     size = 4 if len(labels) > 3000 else 9
     for ax, (name, embedding, marked) in zip(axes[0], panels, strict=True):
         ax.scatter(
@@ -239,13 +241,13 @@ def embedding_figure(panels: Sequence[tuple[str, np.ndarray, np.ndarray]], label
                 color=CLASS_COLOURS(digit),
                 bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "alpha": 0.8},
             )
-        ax.set_title(name, fontsize=11)
+        ax.set_title(name, fontsize=12)
         ax.set_xlabel("UMAP 1")
         ax.set_ylabel("UMAP 2")
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.legend(loc="lower right", fontsize=9, framealpha=0.9)
-    fig.suptitle(title, fontsize=13)
+        ax.legend(loc="lower right", fontsize=10, framealpha=0.9)
+    fig.suptitle(title, fontsize=14)
     fig.tight_layout()
     return fig
 
@@ -255,24 +257,24 @@ def example_grid(
     groups: Mapping[str, np.ndarray],
     tile_titles: Sequence[str],
     *,
-    columns: int = 12,
+    columns: int = 10,
     title: str,
 ) -> Figure:
     """One row per group: up to ``columns`` of its images (indices into ``images``) with their titles."""
-    fig, axes = plt.subplots(len(groups), columns, figsize=(1.15 * columns + 1.4, 1.45 * len(groups) + 0.7))
+    fig, axes = plt.subplots(len(groups), columns, figsize=(1.15 * columns + 1.8, 1.5 * len(groups) + 0.7))
     axes = np.atleast_2d(axes)
     for row, (name, indices) in enumerate(groups.items()):
         for column, ax in enumerate(axes[row]):
             _bare(ax)
             if column < len(indices):
                 ax.imshow(images[indices[column]], cmap="gray_r")
-                ax.set_title(tile_titles[indices[column]], fontsize=9)
+                ax.set_title(tile_titles[indices[column]], fontsize=11)
             else:
                 ax.axis("off")
         axes[row, 0].axis("on")
         for spine in axes[row, 0].spines.values():
             spine.set_visible(len(indices) > 0)
-        axes[row, 0].set_ylabel(f"{name}\n({len(indices)})", fontsize=10, rotation=0, ha="right", va="center")
-    fig.suptitle(title, fontsize=13)
+        axes[row, 0].set_ylabel(f"{name}\n({len(indices)})", fontsize=12, rotation=0, ha="right", va="center")
+    fig.suptitle(title, fontsize=14)
     fig.tight_layout()
     return fig
