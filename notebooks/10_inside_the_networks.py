@@ -19,7 +19,8 @@
 # **What this part shows.** What the two saved networks compute, layer by layer: the patterns their
 # first layers respond to, their activations for a few test digits, the pixels each one's decision
 # depends on, how each arranges the test digits in its last hidden layer, and which digits each gets
-# wrong. Every picture is paired with a number that says how far to trust the eye.
+# wrong. Most pictures come with a number measured on all the test digits, to say how far the eye
+# can be trusted.
 #
 # **What it reuses.** The dense network with 128 hidden units saved by part 3 (`MNIST_dense128`) and
 # the halved LeNet saved by part 7 (`MNIST_LeNet60`), read back from their `.h5` files as the original
@@ -207,8 +208,8 @@ fig = iplots.hidden_strips_figure(
 
 # %% [markdown]
 # A black cell is a silent unit: a ReLU outputs zero whenever its input is negative. Look down each
-# strip: which units fire changes from digit to digit, and two digits of the same class share more of
-# them. Averaged over all the test digits of each class:
+# strip: which units fire changes from digit to digit. Averaged over all the test digits of each
+# class:
 
 # %% tags=["nbval-ignore-output"] caption="Mean activation of each hidden unit per true digit, both networks."
 dense_hidden_test = inspection.layer_outputs(dense, ["dense_0"], x_test)["dense_0"]
