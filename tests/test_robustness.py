@@ -288,3 +288,23 @@ def test_figures_draw_every_network_and_setting(digits, networks):
     fig = rplots.equivariance_curves([0, 1, 2], {"conv_0": [0, 0, 0], "dense_0": [0, 0.2, 0.4]}, title="t")
     _render(fig)
     assert len(fig.axes[0].get_lines()) == 2
+
+
+def test_part_9_refuses_a_sweep_without_the_settings_its_summary_reports(tmp_path):
+    import jupytext
+    import papermill
+
+    from helpers.build.run import KERNEL_NAME, with_kernel
+
+    notebook = with_kernel(jupytext.read(PROJECT_ROOT / "notebooks" / "09_robustness.py"))
+    with pytest.raises(papermill.PapermillExecutionError) as failure:
+        papermill.execute_notebook(
+            notebook,
+            str(tmp_path / "out.ipynb"),
+            parameters={"angles": [-10, 0, 10], "output_dir": str(tmp_path)},
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+        )
+    assert failure.value.ename == "ParameterError"
+    assert "angles must include [-20, 20]" in failure.value.evalue
+    assert not (tmp_path / "results").exists()
