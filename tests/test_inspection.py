@@ -277,3 +277,30 @@ def test_figures_lay_out_every_panel(dense, lenet, digits):
     fig = iplots.example_grid(images, {"g": np.array([3, 1])}, [str(y) for y in labels], columns=4, title="t")
     fig.canvas.draw()
     assert [ax.get_title() for ax in fig.axes[:2]] == [str(labels[3]), str(labels[1])]
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"umap_min_dist": 2}, "umap_min_dist must be a number in [0, 1], got 2"),
+        ({"ig_steps": 4}, "ig_steps must be an integer of at least 8, got 4"),
+    ],
+)
+def test_part_10_refuses_a_bad_parameter_in_its_set_up_cell(parameters, message, tmp_path):
+    import jupytext
+    import papermill
+
+    from helpers.build.run import KERNEL_NAME, with_kernel
+
+    notebook = with_kernel(jupytext.read(PROJECT_ROOT / "notebooks" / "10_inside_the_networks.py"))
+    with pytest.raises(papermill.PapermillExecutionError) as failure:
+        papermill.execute_notebook(
+            notebook,
+            str(tmp_path / "out.ipynb"),
+            parameters={**parameters, "output_dir": str(tmp_path)},
+            kernel_name=KERNEL_NAME,
+            progress_bar=False,
+        )
+    assert failure.value.ename == "ParameterError"
+    assert message in failure.value.evalue
+    assert not (tmp_path / "results").exists()
