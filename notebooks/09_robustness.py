@@ -122,10 +122,11 @@ print(f"test digits: {x_test.shape}")
 
 # %% tags=["nbval-ignore-output"]
 clean = {net.name: net.correct(x_test, y_test) for net in (dense, lenet)}
-for net, record, part in ((dense, dense_record, "part 3"), (lenet, lenet_record, "part 7")):
+for net, record, part in ((dense, dense_record, part3), (lenet, lenet_record, part7)):
+    tested = part.get("parameters", {}).get("test_size") or 10000
     print(
-        f"{net.name}: {rb.accuracy_interval(clean[net.name])} here; {part} recorded "
-        f"{100 * record['test_accuracy']:.2f} % on its test set of {part3['parameters']['test_size'] or 10000:,} digits"
+        f"{net.name}: {rb.accuracy_interval(clean[net.name])} here; part {part['part'][:2]} recorded "
+        f"{100 * record['test_accuracy']:.2f} % on its {tested:,} test digits"
     )
 
 # %% [markdown]
@@ -660,13 +661,13 @@ def curve(correct: np.ndarray, values) -> list[dict]:
 
 
 models = {}
-for net, record, regularization in (
-    (dense, dense_record, "saved by part 3 (MNIST_dense128.h5)"),
-    (lenet, lenet_record, "saved by part 7 (MNIST_LeNet60.h5)"),
-    (augmented[0], dense_record, f"as part 3, trained on digits shifted by up to ±{augment_shift} px"),
-    (augmented[1], lenet_record, f"as part 7, trained on digits shifted by up to ±{augment_shift} px"),
+for net, record, name, regularization in (
+    (dense, dense_record, "dense 128, saved by part 3", f"dropout {rates['dense']}"),
+    (lenet, lenet_record, "LeNet 60, saved by part 7", f"dropout {rates['LeNet']}"),
+    (augmented[0], dense_record, "dense 128, shift-augmented", f"dropout {rates['dense']}, ±{augment_shift} px shifts"),
+    (augmented[1], lenet_record, "LeNet 60, shift-augmented", f"dropout {rates['LeNet']}, ±{augment_shift} px shifts"),
 ):
-    models[net.name] = model_record(
+    models[name] = model_record(
         params=net.model.count_params(),
         test_accuracy=float(clean_all[net.name].mean()),
         test_loss=loss_of(net),
