@@ -203,7 +203,7 @@ def attribution_figure(
     for c, name in enumerate(columns, start=1):
         axes[0, c].set_title(name, fontsize=12)
     fig.suptitle(title, fontsize=14)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.985))
     return fig
 
 

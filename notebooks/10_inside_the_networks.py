@@ -330,10 +330,13 @@ near_ink = {
 pd.Series(near_ink, name="share of |gradient| near the ink").round(3)
 
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+even = near_ink["(ink and its 2-pixel margin: share of the frame)"]
 Markdown(
-    f"Ink and its margin cover {near_ink['(ink and its 2-pixel margin: share of the frame)']:.0%} of a typical "
-    f"frame. **{near_ink['LeNet']:.0%}** of LeNet's gradient falls there, against **{near_ink['dense network']:.0%}** "
-    f"of the dense network's."
+    f"Ink and its margin cover {even:.0%} of a typical frame, the share a gradient spread evenly would put there. "
+    f"**{near_ink['LeNet']:.0%}** of LeNet's gradient falls there, "
+    f"{inspection.compare(near_ink['LeNet'], even, margin=0.02)} that even share; "
+    f"**{near_ink['dense network']:.0%}** of the dense network's, "
+    f"{inspection.compare(near_ink['dense network'], even, margin=0.02)} it."
 )
 
 # %% [markdown]
