@@ -327,4 +327,4 @@ def split_verdict(only_first: int, only_second: int, *, names: tuple[str, str], 
     if p >= level:
         return f"a split that chance alone could produce (McNemar p = {p:.2g})"
     worse = names[0] if only_first > only_second else names[1]
-    return f"too uneven for chance (McNemar p = {p:.2g}): the {worse} network makes more of these mistakes"
+    return f"too uneven for chance (McNemar p = {p:.2g}); the {worse} network makes more of these mistakes"
