@@ -287,20 +287,7 @@ def test_figures_lay_out_every_panel(dense, lenet, digits):
     ],
 )
 def test_part_10_refuses_a_bad_parameter_in_its_set_up_cell(parameters, message, tmp_path):
-    import jupytext
-    import papermill
+    # the series' check of every part's parameters (tests/test_notebooks.py), run on this part's own settings
+    from test_notebooks import test_a_bad_parameter_stops_the_part_before_training_with_one_clear_message as refused
 
-    from helpers.build.run import KERNEL_NAME, with_kernel
-
-    notebook = with_kernel(jupytext.read(PROJECT_ROOT / "notebooks" / "10_inside_the_networks.py"))
-    with pytest.raises(papermill.PapermillExecutionError) as failure:
-        papermill.execute_notebook(
-            notebook,
-            str(tmp_path / "out.ipynb"),
-            parameters={**parameters, "output_dir": str(tmp_path)},
-            kernel_name=KERNEL_NAME,
-            progress_bar=False,
-        )
-    assert failure.value.ename == "ParameterError"
-    assert message in failure.value.evalue
-    assert not (tmp_path / "results").exists()
+    refused("10_inside_the_networks", parameters, message, tmp_path)
