@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -238,3 +239,26 @@ def test_the_index_groups_parts_into_chapters():
     assert [c["title"] for c in grouped] == ["The original tutorial, retold", "Looking closer"]
     assert [[p.number for p in c["parts"]] for c in grouped] == [[1, 2, 8], [9, 10]]
     assert [c["title"] for c in chapters(pages[:3])] == ["The original tutorial, retold"]
+
+
+def test_the_site_shows_the_sentences_of_remove_input_cells_but_not_their_code(tmp_path):
+    import html
+
+    from helpers.build.site import build_site
+
+    root = build_site("quick", tmp_path / "site")
+    hidden = 0
+    for notebook_path in sorted((profiles.EXECUTED / "quick").glob("[0-9][0-9]_*.ipynb")):
+        if notebook_path.name.endswith((".partial.ipynb", ".failed.ipynb")):
+            continue
+        page = html.unescape(re.sub(r"<[^>]+>", "", (root / f"{notebook_path.stem}.html").read_text()))
+        for cell in nbformat.read(notebook_path, as_version=4).cells:
+            if "remove-input" in cell.metadata.get("tags", []):
+                hidden += 1
+                first_line = cell.source.strip().splitlines()[0]
+                assert first_line not in page, (notebook_path.stem, first_line)
+                for output in cell.get("outputs", []):
+                    text = output.get("data", {}).get("text/markdown", "")
+                    words = re.search(r"[A-Za-z][A-Za-z ,]{14,}", text)  # plain words survive the rendering
+                    assert not words or words.group(0) in page, (notebook_path.stem, words.group(0))
+    assert hidden, "some part has a cell tagged remove-input"

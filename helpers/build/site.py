@@ -306,8 +306,14 @@ def _exporter() -> HTMLExporter:
         template_file="page.html.j2",
         embed_images=True,
         filters={"latex_to_mathml": latex_to_mathml},
-        # progress bars arrive as many carriage-return fragments: show each bar's last state only
-        config=Config({"CoalesceStreamsPreprocessor": {"enabled": True}}),
+        config=Config(
+            {
+                # progress bars arrive as many carriage-return fragments: show each bar's last state only
+                "CoalesceStreamsPreprocessor": {"enabled": True},
+                # a cell that only writes a sentence with the run's numbers shows the sentence, not its code
+                "TagRemovePreprocessor": {"enabled": True, "remove_input_tags": ["remove-input"]},
+            }
+        ),
     )
 
 
