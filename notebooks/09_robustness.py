@@ -417,7 +417,7 @@ turns = [a for a in angles if a >= 0]
 show_examples("Rotated", rb.rotate, spread(turns), [f"{a:g}°" for a in spread(turns)])
 
 # %% [markdown]
-# Look at what each network mistakes a turned digit for: often a digit whose usual shape is slanted.
+# Look at what each network mistakes a turned digit for, and how sure it is of the wrong answer.
 
 # %% tags=["nbval-ignore-output"] caption="The same digits resized; red: wrong."
 show_examples("Resized", rb.rescale, spread(scales), [f"×{s:g}" for s in spread(scales)])
