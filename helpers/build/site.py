@@ -264,6 +264,27 @@ def _comparison(executed: Path) -> dict[str, Any] | None:
     }
 
 
+def _robustness(executed: Path) -> dict[str, Any] | None:
+    """Part 9's summary table: each network's accuracy (95 % interval) clean and at three distortions."""
+    path = executed / "results" / "09_robustness.json"
+    if not path.is_file():
+        return None
+    summary = json.loads(path.read_text())["summary"]
+    settings = list(next(iter(summary.values())))
+    return {
+        "columns": ["network", *(f"{setting} (%)" for setting in settings)],
+        "rows": [
+            [network] + [_percent_interval(scores[setting]) for setting in settings]
+            for network, scores in summary.items()
+        ],
+    }
+
+
+def _percent_interval(score: dict[str, float]) -> str:
+    """``98.1 [97.8, 98.4]``: an accuracy and its 95 % interval, in percent."""
+    return f"{100 * score['value']:.1f} [{100 * score['low']:.1f}, {100 * score['high']:.1f}]"
+
+
 def _site_facts(executed: Path, profile: str) -> dict[str, Any]:
     """What every page's bar and footer say. Only recorded facts, no build time: a rebuild changes no byte."""
     environments = [json.loads(p.read_text())["environment"] for p in sorted((executed / "results").glob("*.json"))]
@@ -394,6 +415,7 @@ def build_site(profile: str, out: Path = SITE) -> Path:
             staging / "index.html",
             site=site,
             chapters=chapters(pages),
+            robustness=_robustness(executed),
             comparison=comparison,
         )
         _make_world_readable(staging)

@@ -29,31 +29,27 @@
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = "../executed/full"  # where results, models and charts are written
+output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 100
 
-# %% tags=["plumbing"]
-import time
-from pathlib import Path
-
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
 import keras
 from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
 from helpers.live import LiveMetricsPlot
-from helpers.params import check_run
+from helpers.params import start_run
 from helpers.results import model_record, save_results
-from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist, seed_everything
+from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist
 
 PART = "01_dense_tutorial"
-check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
-output_dir = Path(output_dir)
-started = time.perf_counter()
-seed_everything(seed)
+run = start_run(
+    PART, profile=profile, output_dir=output_dir, seed=seed, train_size=train_size, test_size=test_size, epochs=epochs
+)
 
 # %% [markdown]
 # ## The data
@@ -104,7 +100,7 @@ model.summary()
 # interactive chart of them when training ends.
 
 # %% tags=["nbval-ignore-output"]
-live = LiveMetricsPlot(epochs=epochs, output_dir=output_dir / "charts", chart_name=PART)
+live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
 history = fit(model, data, epochs, callbacks=[live])
 
 # %% [markdown]
@@ -145,7 +141,7 @@ print(f"Dense tutorial model: test accuracy {test_accuracy:.2%}, test loss {test
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial model: coefficients per layer")
 
-# %% tags=["plumbing"]
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
 record = model_record(
     params=model.count_params(),
     test_accuracy=test_accuracy,
@@ -155,6 +151,4 @@ record = model_record(
     best_val_loss_epoch=best_epoch,
     history=history,
 )
-wall_seconds = time.perf_counter() - started
-save_results(output_dir, PART, profile=profile, models={"Dense tutorial": record}, wall_seconds=wall_seconds)
-print(f"results recorded; this part took {wall_seconds:.0f} s")
+save_results(run, models={"Dense tutorial": record})

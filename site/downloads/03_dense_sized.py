@@ -27,7 +27,7 @@
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = "../executed/full"  # where results, models and charts are written
+output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
@@ -37,8 +37,7 @@ chosen_width = 128  # the width trained, inspected and saved
 workers = None  # processes sharing the grid (None: picked for the hardware); speed only
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
-# %% tags=["plumbing"]
-import time
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
 from pathlib import Path
 
 import keras
@@ -49,7 +48,7 @@ from keras import layers
 from helpers import plots
 from helpers.grid import run_grid
 from helpers.live import LiveMetricsPlot
-from helpers.params import ParameterError, check_grid, check_run
+from helpers.params import check_grid, check_optional_count, check_value, start_run
 from helpers.results import model_record, save_results
 from helpers.training import (
     compile_classifier,
@@ -62,12 +61,23 @@ from helpers.training import (
 )
 
 PART = "03_dense_sized"
-check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
+run = start_run(
+    PART,
+    profile=profile,
+    output_dir=output_dir,
+    seed=seed,
+    train_size=train_size,
+    test_size=test_size,
+    epochs=epochs,
+    widths=widths,
+    chosen_width=chosen_width,
+    workers=workers,
+    models_per_graph=models_per_graph,
+)
 check_grid("widths", widths, kind="width")
-if not isinstance(chosen_width, int) or chosen_width <= 0:
-    raise ParameterError(f"chosen_width must be a positive integer, got {chosen_width!r}")
-output_dir = Path(output_dir)
-started = time.perf_counter()
+check_value("chosen_width", chosen_width, kind="width")
+check_optional_count("workers", workers)
+check_optional_count("models_per_graph", models_per_graph)
 data = prepare_mnist(train_size, test_size)
 print(data.describe())
 
@@ -161,15 +171,15 @@ model = build_dense(chosen_width)
 model.summary()
 
 # %% tags=["nbval-ignore-output"]
-live = LiveMetricsPlot(epochs=epochs, output_dir=output_dir / "charts", chart_name=PART)
+live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
 history = fit(model, data, epochs, callbacks=[live])
 
 # %% [markdown]
-# The training curves lie below the validation ones: training accuracy and loss are measured with
-# dropout at work (a fifth of the pixels and half of the hidden units switched off at every step),
-# the validation pass runs the whole network. What matters is that the validation loss does not
-# climb back up, as part 1's did: with fewer coefficients and the same dropout, this network has
-# little room to memorise the training set.
+# The training curves stay on the worse side of the validation ones, lower accuracy and higher loss:
+# they are measured with dropout at work (a fifth of the pixels and half of the hidden units switched
+# off at every step), while the validation pass runs the whole network. What matters is that the
+# validation loss does not climb back up, as part 1's did: with fewer coefficients and the same
+# dropout, this network has little room to memorise the training set.
 
 # %% tags=["nbval-ignore-output"]
 test_loss, test_accuracy = evaluate(model, data)
@@ -199,8 +209,8 @@ Markdown(
 # transformations) reuse this network, so it is saved twice: in Keras's native `.keras` format and
 # in the legacy HDF5 `.h5` format the original used.
 
-# %% tags=["plumbing"]
-saved = save_model_files(model, output_dir / "models", f"MNIST_dense{chosen_width}")
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
+saved = save_model_files(model, run.output_dir / "models", f"MNIST_dense{chosen_width}")
 models = {
     f"Dense {r.point['width']} (width search)": model_record(
         params=r.params,
@@ -223,6 +233,5 @@ models[f"Dense {chosen_width}"] = model_record(
     top_confusions=[{"true": t, "predicted": p, "count": n} for t, p, n in confusions],
     saved=[Path(p).name for p in saved],
 )
-wall_seconds = time.perf_counter() - started
-save_results(output_dir, PART, profile=profile, models=models, wall_seconds=wall_seconds)
-print(f"saved {', '.join(Path(p).name for p in saved)}; results recorded; this part took {wall_seconds:.0f} s")
+save_results(run, models=models)
+print(f"saved {', '.join(Path(p).name for p in saved)}")

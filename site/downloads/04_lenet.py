@@ -29,17 +29,14 @@
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = "../executed/full"  # where results, models and charts are written
+output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 60
 reruns = 8  # further trainings of the same network from other initial weights, to measure run-to-run noise
 
-# %% tags=["plumbing"]
-import time
-from pathlib import Path
-
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
 import keras
 import numpy as np
 from IPython.display import Markdown
@@ -48,16 +45,22 @@ from keras import layers
 from helpers import plots
 from helpers.grid import run_grid
 from helpers.live import LiveMetricsPlot
-from helpers.params import check_count, check_run
+from helpers.params import check_count, start_run
 from helpers.results import model_record, save_results
 from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist, seed_everything
 
 PART = "04_lenet"
-check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
+run = start_run(
+    PART,
+    profile=profile,
+    output_dir=output_dir,
+    seed=seed,
+    train_size=train_size,
+    test_size=test_size,
+    epochs=epochs,
+    reruns=reruns,
+)
 check_count("reruns", reruns, minimum=2)
-output_dir = Path(output_dir)
-started = time.perf_counter()
-seed_everything(seed)
 
 # %% [markdown]
 # ## Padded images
@@ -108,7 +111,7 @@ compile_classifier(model)
 model.summary()
 
 # %% tags=["nbval-ignore-output"]
-live = LiveMetricsPlot(epochs=epochs, output_dir=output_dir / "charts", chart_name=PART)
+live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
 history = fit(model, data, epochs, callbacks=[live])
 
 # %% [markdown]
@@ -178,7 +181,7 @@ Markdown(
     f"this yardstick when it sets our accuracies beside the original tutorial's."
 )
 
-# %% tags=["plumbing"]
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
 record = model_record(
     params=model.count_params(),
     test_accuracy=test_accuracy,
@@ -192,8 +195,4 @@ reruns_record = {
     "test_accuracy": rerun_accuracy.tolist(),
     "val_accuracy": [r.val_accuracy for r in rerun_results],
 }
-wall_seconds = time.perf_counter() - started
-save_results(
-    output_dir, PART, profile=profile, models={"LeNet": record}, reruns=reruns_record, wall_seconds=wall_seconds
-)
-print(f"results recorded; this part took {wall_seconds:.0f} s")
+save_results(run, models={"LeNet": record}, reruns=reruns_record)

@@ -1,0 +1,520 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (cnn-vs-dense)
+#     language: python
+#     name: cnn-vs-dense
+# ---
+
+# %% [markdown]
+# # Part 10 · Inside the two networks
+#
+# **What this part shows.** What the two saved networks compute, layer by layer: the patterns their
+# first layers respond to, their activations for a few test digits, the pixels each one's decision
+# depends on, how each arranges the test digits in its last hidden layer, and which digits each gets
+# wrong. Most pictures come with a number measured on all the test digits, to say how far the eye
+# can be trusted.
+#
+# **What it reuses.** The dense network with 128 hidden units saved by part 3 (`MNIST_dense128`) and
+# the halved LeNet saved by part 7 (`MNIST_LeNet60`), read back from their `.h5` files as the original
+# tutorial saved them. Nothing is trained here.
+#
+# **Run time.** Printed at the end of the page and recorded in this part's results file. Most of it
+# goes into three UMAP maps; they are kept in `.cache/embeddings/` under a digest of everything that
+# determines them (the features, UMAP's settings and seed, umap-learn's version), so a rerun with the
+# same networks draws them from there in a moment.
+
+# %% tags=["parameters"]
+profile = "full"  # "full": all test digits; "quick": a smoke run on a subset
+output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+seed = 42  # UMAP's seed
+train_size = None  # training digits the k-nearest-neighbour classifiers vote among (None: all 60,000)
+test_size = None  # test digits studied (None: all 10,000)
+examples_per_group = 2  # digits shown per group (both right, only dense wrong, only LeNet wrong)
+ig_steps = 64  # steps of the integrated-gradients path from the black image to the digit
+umap_neighbors = 15  # UMAP's n_neighbors: the size of the neighbourhood each point's layout keeps
+umap_min_dist = 0.1  # UMAP's min_dist: how tightly points may pack in the map
+knn_neighbors = 5  # k of the k-NN classifiers, and the neighbourhood size of the trustworthiness score
+
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
+import numpy as np
+import pandas as pd
+from absl import logging as absl_logging
+from IPython.display import Markdown
+from sklearn.manifold import trustworthiness
+
+from helpers import inspection
+from helpers import inspection_plots as iplots
+from helpers.data import pad_to_32
+from helpers.params import ParameterError, check_count, start_run
+from helpers.results import load_results, model_record, save_results
+from helpers.saved_models import load_saved_model
+from helpers.training import prepare_mnist
+
+PART = "10_inside_the_networks"
+run = start_run(
+    PART,
+    profile=profile,
+    output_dir=output_dir,
+    seed=seed,
+    train_size=train_size,
+    test_size=test_size,
+    examples_per_group=examples_per_group,
+    ig_steps=ig_steps,
+    umap_neighbors=umap_neighbors,
+    umap_min_dist=umap_min_dist,
+    knn_neighbors=knn_neighbors,
+)
+check_count("examples_per_group", examples_per_group)
+check_count("ig_steps", ig_steps, minimum=8)
+check_count("umap_neighbors", umap_neighbors, minimum=2)
+check_count("knn_neighbors", knn_neighbors)
+if not isinstance(umap_min_dist, int | float) or isinstance(umap_min_dist, bool) or not 0 <= umap_min_dist <= 1:
+    raise ParameterError(f"umap_min_dist must be a number in [0, 1], got {umap_min_dist!r}")
+# A compiled .h5 model warns, when loaded, that its metrics are built on first use: true and harmless here.
+absl_logging.set_verbosity(absl_logging.ERROR)
+part3 = load_results(run, "03_dense_sized")
+part7 = load_results(run, "07_lenet_halved")
+
+# %% [markdown]
+# ## The two networks, read back
+#
+# `keras.models.load_model` rebuilds each network from its `.h5` file: architecture, weights and the
+# compile settings it was saved with (the helper only finds the file and, if it is missing, names the
+# part that makes it). The dense network reads the 28x28 digits as they are; LeNet reads them padded
+# to 32x32, as in parts 4-7.
+
+# %%
+dense = load_saved_model(run, "MNIST_dense128")
+lenet = load_saved_model(run, "MNIST_LeNet60")
+data = prepare_mnist(train_size, test_size)
+print(data.describe())
+x_test, y_test = data.x_test, data.y_test
+x_test_padded = pad_to_32(x_test)
+
+dense_loss, dense_accuracy = dense.evaluate(x_test, y_test, batch_size=1000, verbose=0)
+lenet_loss, lenet_accuracy = lenet.evaluate(x_test_padded, y_test, batch_size=1000, verbose=0)
+dense_pred = dense.predict(x_test, batch_size=1000, verbose=0).argmax(axis=1)
+lenet_pred = lenet.predict(x_test_padded, batch_size=1000, verbose=0).argmax(axis=1)
+
+# %% tags=["nbval-ignore-output"]
+for name, model, accuracy, part, model_name in [
+    ("dense network", dense, dense_accuracy, part3, "Dense 128"),
+    ("LeNet", lenet, lenet_accuracy, part7, "LeNet, dropout, halved"),
+]:
+    same_digits = part.get("parameters", {}).get("test_size") == test_size
+    verdict = inspection.agreement(accuracy, part["models"][model_name]["test_accuracy"], same_digits=same_digits)
+    print(f"{name}: {model.count_params():,} coefficients, test accuracy {accuracy:.2%}, {verdict}")
+
+# %% [markdown]
+# On the same test digits, a network read back must score exactly what parts 3 and 7 recorded when they
+# trained it: that checks the file holds the very network they measured. (The quick profile studies
+# fewer test digits than those parts did, so there the two cannot be compared.)
+#
+# ## What the first layer looks for
+#
+# Each of the dense network's 128 hidden units gives one weight to each of the 784 pixels, so its
+# weights can be drawn as a 28x28 image: red where ink raises the unit's input, blue where ink lowers
+# it. LeNet's first layer has six filters of 3x3 weights, each applied at every position of the image.
+# Each side has one colour scale, centred on zero.
+
+# %% tags=["nbval-ignore-output"]
+dense_kernel = dense.get_layer("dense_0").get_weights()[0]
+conv_kernel = lenet.get_layer("conv_0").get_weights()[0]
+fig = iplots.first_layer_figure(dense_kernel, conv_kernel)
+
+# %% [markdown]
+# Look at the weight images on the left: many hold a short stroke, most often in blue (ink there
+# silences the unit) with a paler red fringe, each at one fixed place in the frame. They are templates:
+# a unit responds to ink falling where it expects it, and only there. Strong weights also line the
+# edges of the frame, where the digits hardly ever reach: the network had almost no examples to learn
+# what to do with ink there. LeNet's filters, on the right, are rows or columns of one sign next to
+# the other sign: the pattern of an edge, or of a bar in one orientation. They are local detectors,
+# and since each filter slides over the whole image, a stroke is detected wherever it is.
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+Markdown(
+    f"The dense layer spends **{dense.get_layer('dense_0').count_params():,}** coefficients on its templates; "
+    f"LeNet's first layer holds **{lenet.get_layer('conv_0').count_params()}**."
+)
+
+# %% [markdown]
+# ## What the layers compute, digit by digit
+#
+# The same few test digits serve for the rest of the page: the first digits of the test set that both
+# networks get right (of different classes), then the first that only the dense network gets wrong,
+# then the first that only LeNet gets wrong. Each row names the true digit and both predictions.
+#
+# LeNet's feature maps come first: for each digit, the six maps of its first convolution (after the
+# ReLU) and the same maps after average pooling. Black is zero, and each layer has one brightness scale
+# for all digits, so a brighter map is a stronger response.
+
+# %%
+picked = inspection.pick_examples(y_test, dense_pred, lenet_pred, per_group=examples_per_group)
+examples = dict(zip(["both right", "only dense wrong", "only LeNet wrong"], picked.values(), strict=True))
+shown = np.concatenate(list(examples.values()))
+row_labels = [f"#{i}: a {y_test[i]}\ndense {dense_pred[i]}\nLeNet {lenet_pred[i]}" for i in shown]
+lenet_maps = inspection.layer_outputs(lenet, ["conv_0", "pool_0", "conv_1", "pool_1", "dense_1"], x_test_padded[shown])
+dense_hidden_shown = inspection.layer_outputs(dense, ["dense_0"], x_test[shown])["dense_0"]
+print({group: indices.tolist() for group, indices in examples.items()})
+
+# %% tags=["nbval-ignore-output"]
+fig = iplots.feature_maps_figure(
+    x_test[shown],
+    lenet_maps,
+    layout=[["conv_0", "pool_0"]],
+    row_labels=row_labels,
+    title="LeNet: first convolution and pooling",
+)
+
+# %% [markdown]
+# Each map is a copy of the digit seen through one filter: a filter that responds to horizontal edges
+# lights up along the tops and bottoms of strokes, another along their left or right sides. The
+# pooled maps keep the same picture at half the resolution, so a stroke that moves by a pixel changes
+# them less.
+
+# %% tags=["nbval-ignore-output"]
+fig = iplots.feature_maps_figure(
+    x_test[shown],
+    lenet_maps,
+    layout=[["conv_1"], ["pool_1"]],
+    row_labels=row_labels,
+    title="LeNet: second convolution and pooling",
+)
+
+# %% [markdown]
+# The second convolution combines the six first-stage maps, and its maps are sparser: each lights up
+# only some pieces of the strokes (horizontal bars in one map, slanted strokes in another), and a few
+# stay nearly dark. After pooling, 576 numbers (16 maps of 6x6) describe the digit by which pieces it
+# has, and roughly where.
+#
+# The hidden layers that feed the classifiers, one cell per unit: the dense network's 128 hidden units
+# and the 42 of LeNet's last hidden layer, `dense_1`.
+
+# %% tags=["nbval-ignore-output"]
+fig = iplots.hidden_strips_figure(
+    x_test[shown],
+    {"dense network, dense_0": dense_hidden_shown, "LeNet, dense_1": lenet_maps["dense_1"]},
+    row_labels=row_labels,
+    title="The last hidden layer of each network",
+)
+
+# %% [markdown]
+# A black cell is a silent unit: a ReLU outputs zero whenever its input is negative. Look down each
+# strip: which units fire changes from digit to digit. Averaged over all the test digits of each
+# class:
+
+# %% tags=["nbval-ignore-output"]
+dense_hidden_test = inspection.layer_outputs(dense, ["dense_0"], x_test)["dense_0"]
+lenet_hidden_test = inspection.layer_outputs(lenet, ["dense_1"], x_test_padded)["dense_1"]
+dense_means = inspection.class_means(dense_hidden_test, y_test)
+lenet_means = inspection.class_means(lenet_hidden_test, y_test)
+fig = iplots.class_means_figure(
+    {"dense network, dense_0": dense_means, "LeNet, dense_1": lenet_means},
+    title="Which hidden units fire for which digit",
+)
+
+# %% [markdown]
+# Read each picture row by row. A bright stretch along a row is a group of units that fire mostly for
+# that digit, like a bank of digit detectors; a column bright in several rows is a unit shared by
+# several digits. The dense network's last hidden layer is also its first, so its units must answer
+# for whole digits at once. LeNet's `dense_1` sits after two convolutions and another dense layer,
+# and combines the pieces those found, so one unit may serve several digits.
+
+# %% [markdown]
+# Three numbers for these pictures: the share of units a digit leaves silent, the selectivity of the
+# units (the share of a unit's activity that goes to its favourite digit, averaged over the units;
+# 10 % would be no preference) and the units that never fire at all.
+
+# %%
+layer_numbers = pd.DataFrame(
+    {
+        "silent on a digit (%)": [100 * inspection.fraction_silent(a) for a in (dense_hidden_test, lenet_hidden_test)],
+        "selectivity (%)": [100 * inspection.selectivity(m) for m in (dense_means, lenet_means)],
+        "never fire": [inspection.dead_units(a) for a in (dense_hidden_test, lenet_hidden_test)],
+    },
+    index=["dense network, dense_0", "LeNet, dense_1"],
+)
+layer_numbers.round(1)
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+dense_silent, lenet_silent = layer_numbers["silent on a digit (%)"] / 100
+dense_selectivity, lenet_selectivity = layer_numbers["selectivity (%)"] / 100
+Markdown(
+    f"On average a test digit leaves **{dense_silent:.0%}** of the dense network's hidden units silent and "
+    f"**{lenet_silent:.0%}** of LeNet's. A unit gives its favourite digit **{dense_selectivity:.0%}** of its "
+    f"activity in the dense network and **{lenet_selectivity:.0%}** in LeNet (10 % would be no preference). "
+    f"The dense network's selectivity is {inspection.compare(dense_selectivity, lenet_selectivity, margin=0.02)} "
+    f"LeNet's."
+)
+
+# %% [markdown]
+# ## Where each network looks
+#
+# A saliency map asks which pixels the decision depends on. Two ways, both taken on the class score
+# the network predicts (its logit, before the softmax):
+#
+# * **gradient:** how much the score changes when one pixel gets a little more ink. Fast, but it only
+#   describes the network right at the digit;
+# * **integrated gradients** (Sundararajan et al., 2017): the gradient averaged along the straight
+#   path from a black image to the digit, times the pixel's ink. Its values add up to the score of the
+#   digit minus the score of the black image, so it shares the score out among the pixels. With a black
+#   starting point, a pixel without ink gets nothing: it says which ink mattered, not which empty
+#   places did.
+#
+# In the figure, red marks pixels whose ink raises the predicted class's score and blue those whose ink
+# lowers it; each map has its own colour scale. LeNet's maps are cropped from 32x32 back to the 28x28
+# digit.
+
+# %%
+dense_gradient = inspection.gradient_saliency(dense, x_test[shown], dense_pred[shown])
+dense_ig = inspection.integrated_gradients(dense, x_test[shown], dense_pred[shown], steps=ig_steps)
+lenet_gradient = inspection.gradient_saliency(lenet, x_test_padded[shown], lenet_pred[shown])[:, 2:-2, 2:-2, 0]
+lenet_ig = inspection.integrated_gradients(lenet, x_test_padded[shown], lenet_pred[shown], steps=ig_steps)
+
+# %% tags=["nbval-ignore-output"]
+for name, model, images, ig, predicted in [
+    ("dense", dense, x_test[shown], dense_ig, dense_pred[shown]),
+    ("LeNet", lenet, x_test_padded[shown], lenet_ig, lenet_pred[shown]),
+]:
+    gain = inspection.class_scores(model, images, predicted) - inspection.class_scores(
+        model, np.zeros_like(images), predicted
+    )
+    error = np.abs(ig.reshape(len(ig), -1).sum(axis=1) - gain).max() / np.abs(gain).max()
+    print(f"{name}: integrated gradients add up to the score gain within {error:.2%} (largest gap, {ig_steps} steps)")
+lenet_ig = lenet_ig[:, 2:-2, 2:-2, 0]
+
+# %% [markdown]
+# That check is the completeness property above: if the attributions did not add up, the map would be
+# sharing out a score that is not the network's.
+
+# %% tags=["nbval-ignore-output"]
+fig = iplots.attribution_figure(
+    x_test[shown],
+    {
+        "dense: gradient": dense_gradient,
+        "dense: integrated grad.": dense_ig,
+        "LeNet: gradient": lenet_gradient,
+        "LeNet: integrated grad.": lenet_ig,
+    },
+    row_labels=row_labels,
+    title="Where each network looks, for the class it predicts",
+)
+
+# %% [markdown]
+# Compare the gradient columns first. The dense network's gradient covers the whole frame and is often
+# strongest along its edges, far from the digit: ink there would move its score, although digits
+# hardly ever reach so far. LeNet's gradient stays on and around the strokes, where its filters see
+# something. Integrated gradients keep to the ink by construction; look at the colours along the
+# strokes, and at the digits one network gets wrong: the blue stretches are the strokes that argued
+# against the class it chose.
+#
+# To check the eye on every test digit: the share of each gradient's magnitude that falls on the ink
+# or within two pixels of it.
+
+# %%
+dense_gradients = inspection.gradient_saliency(dense, x_test, dense_pred)
+lenet_gradients = inspection.gradient_saliency(lenet, x_test_padded, lenet_pred)[:, 2:-2, 2:-2, 0]
+near_ink = {
+    "dense network": inspection.share_near_ink(dense_gradients, x_test),
+    "LeNet": inspection.share_near_ink(lenet_gradients, x_test),
+    "(ink and its 2-pixel margin: share of the frame)": inspection.ink_area(x_test),
+}
+pd.Series(near_ink, name="share of |gradient| near the ink").round(3)
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+even = near_ink["(ink and its 2-pixel margin: share of the frame)"]
+Markdown(
+    f"Ink and its margin cover {even:.0%} of a typical frame, the share a gradient spread evenly would put there. "
+    f"**{near_ink['LeNet']:.0%}** of LeNet's gradient falls there, "
+    f"{inspection.compare(near_ink['LeNet'], even, margin=0.02)} that even share; "
+    f"**{near_ink['dense network']:.0%}** of the dense network's, "
+    f"{inspection.compare(near_ink['dense network'], even, margin=0.02)} it."
+)
+
+# %% [markdown]
+# ## How each network arranges the digits
+#
+# Each network turns a digit into a vector before its last layer decides: 128 numbers for the dense
+# network, 42 for LeNet. If the network has learnt to tell the digits apart, digits of the same class
+# should lie close together in that space. Two measurements, each against the raw 784 pixels as a
+# baseline:
+#
+# * **k-NN accuracy:** classify each test digit by a vote of its k nearest training digits in that
+#   representation. It measures the representation itself, not a picture of it.
+# * **trustworthiness** (scikit-learn's `trustworthiness`, from 0 to 1): how far the k nearest
+#   neighbours of each point in the 2-D map are also near it in the representation. It says how much
+#   to believe the map.
+#
+# The maps are UMAP embeddings of the test digits (McInnes et al., 2018), seeded and cached. In them,
+# black circles mark the digits the network misclassifies; in the raw-pixel map, the digits either
+# network misclassifies.
+
+# %%
+x_train_padded = pad_to_32(data.x_train)
+representations = {
+    "raw pixels": (data.x_train.reshape(len(data.x_train), -1), x_test.reshape(len(x_test), -1)),
+    "dense network, dense_0": (
+        inspection.layer_outputs(dense, ["dense_0"], data.x_train)["dense_0"],
+        dense_hidden_test,
+    ),
+    "LeNet, dense_1": (inspection.layer_outputs(lenet, ["dense_1"], x_train_padded)["dense_1"], lenet_hidden_test),
+}
+scores, embeddings, from_cache = {}, {}, {}
+for name, (train_features, test_features) in representations.items():
+    embeddings[name], from_cache[name] = inspection.umap_embedding(
+        test_features, seed=seed, neighbors=umap_neighbors, min_dist=umap_min_dist
+    )
+    scores[name] = {
+        "dimensions": test_features.shape[1],
+        "k-NN accuracy (%)": 100
+        * inspection.knn_accuracy(train_features, data.y_train, test_features, y_test, neighbors=knn_neighbors),
+        "trustworthiness": trustworthiness(test_features, embeddings[name], n_neighbors=knn_neighbors),
+    }
+table = pd.DataFrame(scores).T.astype({"dimensions": int})
+table.round({"k-NN accuracy (%)": 2, "trustworthiness": 3})
+
+# %% tags=["nbval-ignore-output"]
+print(f"UMAP maps from the cache in .cache/embeddings/: {from_cache}")
+
+# %% tags=["nbval-ignore-output"]
+wrong = {"dense network, dense_0": dense_pred != y_test, "LeNet, dense_1": lenet_pred != y_test}
+wrong["raw pixels"] = wrong["dense network, dense_0"] | wrong["LeNet, dense_1"]
+fig = iplots.embedding_figure(
+    [
+        (
+            f"{name} ({row['dimensions']:.0f} dims)\n{knn_neighbors}-NN accuracy {row['k-NN accuracy (%)']:.2f} %, "
+            f"trustworthiness {row['trustworthiness']:.3f}",
+            embeddings[name],
+            wrong[name],
+        )
+        for name, row in table.iterrows()
+    ],
+    y_test,
+    title=f"{len(y_test):,} test digits, three representations (UMAP, seed {seed})",
+)
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+knn = table["k-NN accuracy (%)"] / 100
+raw, dense_rep, lenet_rep = table.index
+Markdown(
+    f"A {knn_neighbors}-NN vote among the training digits is **{100 * knn[raw]:.2f} %** accurate in raw pixels, "
+    f"**{100 * knn[dense_rep]:.2f} %** in the dense network's 128 hidden units and **{100 * knn[lenet_rep]:.2f} %** "
+    f"in LeNet's 42. LeNet's representation scores "
+    f"{inspection.compare_accuracies(knn[lenet_rep], knn[dense_rep], len(y_test))} the dense network's, which "
+    f"scores {inspection.compare_accuracies(knn[dense_rep], knn[raw], len(y_test))} raw pixels."
+)
+
+# %% [markdown]
+# Look, in the raw-pixel map, for the classes that run into each other (in MNIST, usually 4, 7 and 9,
+# and 3, 5 and 8), then for the same classes in the two hidden layers: whether they still touch, and
+# where the circled mistakes sit. A circled digit inside another class's island is one the network
+# takes for that class.
+#
+# The trustworthiness column says how far the 2-D pictures can be read as they look: close to 1, a
+# point's neighbours in the map are its neighbours in the representation too. Distances *between*
+# islands are not measured by it, and UMAP does not preserve them: read the maps for which digits sit
+# together, not for how far apart the islands are.
+#
+# ## The mistakes
+#
+# Which test digits does each network get wrong, and are they the same ones?
+
+# %%
+groups = inspection.mistake_groups(y_test, dense_pred, lenet_pred)
+groups = {
+    "both wrong": groups["both"],
+    "only dense wrong": groups["only first"],
+    "only LeNet wrong": groups["only second"],
+}
+pd.Series({name: len(indices) for name, indices in groups.items()}, name="test digits")
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+only_dense, only_lenet = len(groups["only dense wrong"]), len(groups["only LeNet wrong"])
+Markdown(
+    f"Of the {len(y_test):,} test digits, both networks get **{len(groups['both wrong'])}** wrong. Among the digits "
+    f"exactly one of them gets wrong, the dense network misses **{only_dense}** and LeNet **{only_lenet}**: "
+    f"{inspection.split_verdict(only_dense, only_lenet, names=('dense', 'LeNet'))}."
+)
+
+# %% tags=["nbval-ignore-output"]
+titles = [f"{y}: D {d}, L {le}" for y, d, le in zip(y_test, dense_pred, lenet_pred, strict=True)]
+fig = iplots.example_grid(x_test, groups, titles, title="The test digits the networks get wrong")
+
+# %% [markdown]
+# Look at the top row first: the digits both networks get wrong are mostly odd shapes that a reader
+# hesitates over too. Then the middle row: many of the digits only the dense network misses are ones a
+# reader names at once, drawn slanted, heavy or a little off the usual shape, variations that templates
+# tied to pixel positions do not cover.
+#
+# Which confusions differ most between the two networks (true digit read as predicted digit)?
+
+# %%
+pairs = inspection.confusion_differences(y_test, dense_pred, lenet_pred, count=8)
+pd.DataFrame(pairs, columns=["true digit", "predicted", "dense", "LeNet"]).set_index(["true digit", "predicted"])
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+true_digit, predicted_digit, dense_count, lenet_count = pairs[0]
+Markdown(
+    f"The largest difference: a **{true_digit} read as {predicted_digit}**, {dense_count} times by the dense "
+    f"network and {lenet_count} by LeNet. Read the table down the two columns: a confusion one network makes "
+    f"and the other avoids points to a shape the other has learnt to separate."
+)
+
+# %% [markdown]
+# ## What the convolution buys
+#
+# Part 8 compared the two networks by their accuracy and their size. Inside them, the difference has a
+# shape. The dense network's first layer learns one template per unit, each tied to fixed pixels, so it
+# needs many units and many coefficients, and it answers to ink wherever its templates reach, even
+# where digits never go. LeNet's first layer learns a handful of small edge detectors and applies each
+# one everywhere: the same coefficients serve every position, and the layers after it read which
+# strokes and corners a digit has, and roughly where. Its saliency follows the strokes, and its last
+# hidden layer is a representation in which neighbours are digits of the same class. The numbers of
+# this page, in short:
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+trust = table["trustworthiness"]
+Markdown(
+    f"- **{knn_neighbors}-NN accuracy:** raw pixels {100 * knn[raw]:.2f} %, "
+    f"dense network {100 * knn[dense_rep]:.2f} %, LeNet {100 * knn[lenet_rep]:.2f} %.\n"
+    f"- **Trustworthiness of the maps:** {trust[raw]:.3f}, {trust[dense_rep]:.3f}, {trust[lenet_rep]:.3f}.\n"
+    f"- **Gradient on or near the ink:** dense network {near_ink['dense network']:.0%}, "
+    f"LeNet {near_ink['LeNet']:.0%}.\n"
+    f"- **Mistakes on {len(y_test):,} test digits:** {len(groups['both wrong'])} by both, "
+    f"{only_dense} by the dense network alone, {only_lenet} by LeNet alone."
+)
+
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
+models = {}
+for label, model, accuracy, loss, part, recorded_as in [
+    ("Dense 128 (MNIST_dense128)", dense, dense_accuracy, dense_loss, part3, "Dense 128"),
+    ("LeNet, halved (MNIST_LeNet60)", lenet, lenet_accuracy, lenet_loss, part7, "LeNet, dropout, halved"),
+]:
+    saved = part["models"][recorded_as]
+    models[label] = model_record(
+        params=model.count_params(),
+        test_accuracy=accuracy,
+        test_loss=loss,
+        epochs=saved["epochs"],
+        regularization=saved["regularization"],
+        saved_by=part["part"],
+    )
+save_results(
+    run,
+    models=models,
+    representations={name: {k: float(v) for k, v in row.items()} for name, row in table.iterrows()},
+    hidden_layers={name: {k: float(v) for k, v in row.items()} for name, row in layer_numbers.iterrows()},
+    gradient_near_ink=near_ink,
+    mistakes={name: len(indices) for name, indices in groups.items()},
+    mcnemar_p=inspection.mcnemar_p(only_dense, only_lenet),
+    confusion_differences=[dict(zip(["true", "predicted", "dense", "lenet"], p, strict=True)) for p in pairs],
+    examples={group: indices.tolist() for group, indices in examples.items()},
+)
