@@ -100,6 +100,13 @@ class LiveMetricsPlot(tv.train.PlotMetricsOnEpoch):
     def draw(self, *args: Any, **kwargs: Any) -> None:
         """tensorview's redraw, each epoch marked in a short run; one epoch gets a widened x axis without a warning."""
         style = {"lines.marker": "o", "lines.markersize": 4} if self.iter_num <= MARKED_EPOCHS else {}
-        with matplotlib.rc_context(style), warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "Attempting to set identical low and high xlims", UserWarning)
-            super().draw(*args, **kwargs)
+        # Only these keys are set and put back: matplotlib.rc_context would restore every setting, the
+        # backend's included, and the notebook would stop showing the figures of later cells.
+        saved = {key: matplotlib.rcParams[key] for key in style}
+        matplotlib.rcParams.update(style)
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "Attempting to set identical low and high xlims", UserWarning)
+                super().draw(*args, **kwargs)
+        finally:
+            matplotlib.rcParams.update(saved)
