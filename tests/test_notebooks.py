@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import jupytext
 import nbformat
@@ -139,3 +140,17 @@ def test_set_up_cells_start_collapsed_in_jupyterlab(part):
     plumbing = [c for c in notebook.cells if "plumbing" in c.metadata.get("tags", [])]
     assert plumbing, "every part has its set-up in a cell tagged plumbing"
     assert all(c.metadata.get("jupyter", {}).get("source_hidden") for c in plumbing)
+
+
+@pytest.mark.parametrize("profile", ["quick", "full"])
+def test_every_figure_cell_of_the_committed_runs_shows_its_figure(profile):
+    """A cell that makes ``fig`` must show it as an image (a broken backend once left part 4's figures blank)."""
+    executed = sorted((PROJECT_ROOT / "executed" / profile).glob("[0-9][0-9]_*.ipynb"))
+    blank = []
+    for path in (p for p in executed if not p.name.endswith((".partial.ipynb", ".failed.ipynb"))):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            makes_figure = cell.cell_type == "code" and re.search(r"^fig\b[^=\n]*=", cell.source, re.M)
+            shown = any("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
+            if makes_figure and not shown:
+                blank.append(f"{path.name} cell {index}")
+    assert not blank, f"figures that did not show: {blank}"

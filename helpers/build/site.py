@@ -62,7 +62,8 @@ class Section:
 
     @property
     def anchor(self) -> str:
-        return _convert_header_id(self.heading)
+        """The id nbconvert gives the heading: made from its rendered text, so inline code and emphasis marks go."""
+        return _convert_header_id(re.sub(r"[`*]", "", self.heading))
 
 
 @dataclass
