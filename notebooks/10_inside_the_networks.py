@@ -135,8 +135,9 @@ fig = iplots.first_layer_figure(dense_kernel, conv_kernel)
 # silences the unit) with a paler red fringe, each at one fixed place in the frame. They are templates:
 # a unit responds to ink falling where it expects it, and only there. Strong weights also line the
 # edges of the frame, where the digits hardly ever reach: the network had almost no examples to learn
-# what to do with ink there. LeNet's filters, on the right, are rows or columns of one sign next to
-# the other sign: the pattern of an edge, or of a bar in one orientation. They are local detectors,
+# what to do with ink there. LeNet's filters, on the right, are bands of one sign next to bands of
+# the other sign, horizontal, vertical or diagonal: the pattern of an edge, or of a bar in one
+# orientation. They are local detectors,
 # and since each filter slides over the whole image, a stroke is detected wherever it is.
 
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
@@ -177,8 +178,8 @@ fig = iplots.feature_maps_figure(
 # %% [markdown]
 # Each map is a copy of the digit seen through one filter: a filter that responds to horizontal edges
 # lights up along the tops and bottoms of strokes, another along their left or right sides. The
-# pooled maps keep the same picture at half the resolution, so a stroke that moves by a pixel changes
-# them less.
+# pooled maps keep the same picture at half the resolution: fine detail is averaged away, and part 9
+# measures what that does to a shifted digit.
 
 # %% tags=["nbval-ignore-output"] caption="LeNet's conv_1 maps (13x13, upper rows) and pool_1 maps (6x6, lower rows)."
 fig = iplots.feature_maps_figure(
