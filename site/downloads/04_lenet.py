@@ -65,9 +65,11 @@ check_count("reruns", reruns, minimum=2)
 # %% [markdown]
 # ## Padded images
 #
-# LeNet's first convolution uses 3x3 filters without padding of its own, so each convolution trims
-# one pixel off every border. Padding the 28x28 digits with two rows and columns of zeros on each
-# side gives 32x32 inputs and keeps strokes near the edge inside the region the filters see fully.
+# LeCun's LeNet-5 reads 32x32 images with 5x5 filters and no padding of its own, so its first
+# convolution trims two pixels off every border: that is why MNIST's 28x28 digits are padded with two
+# rows and columns of zeros on each side, keeping strokes near the edge fully under the filters. The
+# original tutorial keeps the 32x32 input but uses 3x3 filters, and this series follows it: each of
+# its convolutions trims one pixel off every border.
 
 # %%
 data = prepare_mnist(train_size, test_size, pad=True)

@@ -28,14 +28,13 @@
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = "../executed/full"  # where results, models and charts are written
+output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 80
 
-# %% tags=["plumbing"]
-import time
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
 from pathlib import Path
 
 import keras
@@ -43,7 +42,7 @@ from keras import layers
 
 from helpers import plots
 from helpers.live import LiveMetricsPlot
-from helpers.params import check_run
+from helpers.params import start_run
 from helpers.results import load_results, model_record, save_results
 from helpers.training import (
     compile_classifier,
@@ -56,10 +55,10 @@ from helpers.training import (
 )
 
 PART = "07_lenet_halved"
-check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
-output_dir = Path(output_dir)
-part6 = load_results(output_dir, "06_lenet_dropout_grid")
-started = time.perf_counter()
+run = start_run(
+    PART, profile=profile, output_dir=output_dir, seed=seed, train_size=train_size, test_size=test_size, epochs=epochs
+)
+part6 = load_results(run, "06_lenet_dropout_grid")
 seed_everything(seed)
 data = prepare_mnist(train_size, test_size, pad=True)
 print(data.describe())
@@ -98,7 +97,7 @@ compile_classifier(model)
 model.summary()
 
 # %% tags=["nbval-ignore-output"]
-live = LiveMetricsPlot(epochs=epochs, output_dir=output_dir / "charts", chart_name=PART)
+live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
 history = fit(model, data, epochs, callbacks=[live])
 
 # %% tags=["nbval-ignore-output"]
@@ -121,8 +120,8 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: c
 # Saved in the native `.keras` format and in the legacy `.h5` format of the original, for the later
 # parts of the series.
 
-# %% tags=["plumbing"]
-saved = save_model_files(model, output_dir / "models", "MNIST_LeNet60")
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
+saved = save_model_files(model, run.output_dir / "models", "MNIST_LeNet60")
 record = model_record(
     params=model.count_params(),
     test_accuracy=test_accuracy,
@@ -132,6 +131,5 @@ record = model_record(
     history=history,
     saved=[Path(p).name for p in saved],
 )
-wall_seconds = time.perf_counter() - started
-save_results(output_dir, PART, profile=profile, models={"LeNet, dropout, halved": record}, wall_seconds=wall_seconds)
-print(f"saved {', '.join(Path(p).name for p in saved)}; results recorded; this part took {wall_seconds:.0f} s")
+save_results(run, models={"LeNet, dropout, halved": record})
+print(f"saved {', '.join(Path(p).name for p in saved)}")

@@ -24,29 +24,21 @@
 
 # %% tags=["parameters"]
 profile = "full"  # which profile's results to read
-output_dir = "../executed/full"  # the folder holding results/ of parts 1-7
+output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
 test_size = None  # test images the parts were evaluated on (None: all 10,000), for the standard errors
 
-# %% tags=["plumbing"]
-import time
-from pathlib import Path
-
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers import plots
-from helpers.params import PROFILES, ParameterError
+from helpers.params import start_run
 from helpers.results import load_results, save_results
 
-if profile not in PROFILES:
-    raise ParameterError(f"profile must be one of {PROFILES}, got {profile!r}")
-test_images = 10_000 if test_size is None else test_size
-if test_images < 1:
-    raise ParameterError(f"test_size must be None or a positive number of images, got {test_size!r}")
-output_dir = Path(output_dir)
-started = time.perf_counter()
 PART = "08_conclusion"
+run = start_run(PART, profile=profile, output_dir=output_dir, test_size=test_size)
+test_images = 10_000 if test_size is None else test_size
 
 # %% [markdown]
 # ## The comparison table
@@ -71,7 +63,7 @@ ROWS = [
     ("06_lenet_dropout_grid", "LeNet, dropout (selected)", "LeNet, dropout", 81_194, 99.4),
     ("07_lenet_halved", "LeNet, dropout, halved", "LeNet, dropout, halved dense layers", 38_552, 99.2),
 ]
-records = {part: load_results(output_dir, part) for part, *_ in ROWS}
+records = {part: load_results(run, part) for part, *_ in ROWS}
 table = pd.DataFrame(
     [
         {
@@ -236,13 +228,10 @@ pd.DataFrame(
     }
 )
 
-# %% tags=["plumbing"]
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
 save_results(
-    output_dir,
-    PART,
-    profile=profile,
+    run,
     models={},
-    wall_seconds=time.perf_counter() - started,
     comparison=table.reset_index().to_dict(orient="records"),
 )
 print("comparison table recorded for the site")
