@@ -71,16 +71,13 @@ def project(tmp_path, monkeypatch):
     monkeypatch.setattr(profiles, "PROFILES_FILE", tmp_path / "notebooks" / "profiles.yaml")
     for module in (profiles, digest, run):
         monkeypatch.setattr(module, "EXECUTED", tmp_path / "executed")
-    profiles.read_notebook.cache_clear()
     yield tmp_path
-    profiles.read_notebook.cache_clear()
 
 
 def _edit(path, old, new):
     text = path.read_text()
     assert old in text
     path.write_text(text.replace(old, new))
-    profiles.read_notebook.cache_clear()
 
 
 def _built(root, part, profile="quick", **results):
@@ -262,3 +259,10 @@ def test_the_site_shows_the_sentences_of_remove_input_cells_but_not_their_code(t
                     words = re.search(r"[A-Za-z][A-Za-z ,]{14,}", text)  # plain words survive the rendering
                     assert not words or words.group(0) in page, (notebook_path.stem, words.group(0))
     assert hidden, "some part has a cell tagged remove-input"
+
+
+def test_a_source_edited_during_a_build_is_read_as_it_is_now(project):
+    before = digest.part_inputs("01_a", "quick")["notebooks/01_a.py"]
+    _edit(project / "notebooks" / "01_a.py", "value = twice(epochs)", "value = twice(epochs) - 1")
+    assert digest.part_inputs("01_a", "quick")["notebooks/01_a.py"] != before
+    assert "twice(epochs) - 1" in profiles.read_notebook("01_a").cells[-1].source

@@ -90,7 +90,6 @@ def _fake_series(tmp_path, monkeypatch, code: str):
         monkeypatch.setattr(module, "EXECUTED", executed)
     monkeypatch.setattr(profiles, "NOTEBOOKS", notebooks)
     monkeypatch.setattr(profiles, "PROFILES_FILE", notebooks / "profiles.yaml")
-    profiles.read_notebook.cache_clear()
     return executed / "quick"
 
 
@@ -107,7 +106,6 @@ def test_a_failing_part_keeps_the_last_good_output_and_shows_the_error(tmp_path,
 
     with pytest.raises(run.PartFailedError, match="99_part \\(quick\\) FAILED: RuntimeError: boom; the last good"):
         run.execute_part("99_part", "quick")
-    profiles.read_notebook.cache_clear()
 
     assert (out / "99_part.ipynb").read_text() == "last good output"
     assert (out / "results" / "99_part.json").read_text() == "last good results"
@@ -131,7 +129,6 @@ def test_a_built_part_records_its_inputs_and_is_then_up_to_date(tmp_path, monkey
     assert run.build("quick") == 0
     assert capsys.readouterr().out == "99_part (quick): up to date\n"
     assert oct((out / "99_part.ipynb").stat().st_mode & 0o777) == "0o644"
-    profiles.read_notebook.cache_clear()
 
 
 @pytest.mark.parametrize("part", PARTS)

@@ -37,10 +37,20 @@ def check_part(part: str) -> None:
         raise SystemExit(f"no such part: {part!r}; the parts are {', '.join(part_names())}")
 
 
-@functools.cache
 def read_notebook(part: str) -> Any:
-    """The part's source, read with jupytext from ``notebooks/<part>.py``."""
-    return jupytext.read(NOTEBOOKS / f"{part}.py")
+    """The part's source, read with jupytext from ``notebooks/<part>.py`` (again whenever the file changes).
+
+    A build of several parts takes hours: a source edited meanwhile must be read as it is when its
+    part runs, never as it was when the build started.
+    """
+    path = NOTEBOOKS / f"{part}.py"
+    stat = path.stat()
+    return _read_source(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _read_source(path: Path, mtime_ns: int, size: int) -> Any:
+    return jupytext.read(path)
 
 
 def parameters_cell(notebook: Any) -> Any:
