@@ -222,9 +222,10 @@ fig = rplots.equivariance_curves(
 )
 
 # %% [markdown]
-# Read the figure from the bottom line up. The first convolution follows every shift exactly. The
-# pooled and second-convolution maps follow even shifts (multiples of their cell size) and miss odd
-# ones, which fall between cells: a zig-zag. The first dense layer follows nothing: its error grows
+# Read the figure from the bottom line up. The first convolution follows every shift exactly. A
+# pooled map follows only the shifts that are whole multiples of its cell (2 pixels after the first
+# pooling, 4 after the second) and misses the ones that fall between cells: a zig-zag. The first dense
+# layer follows nothing: its error grows
 # with every pixel of shift, even at shifts where the maps it reads are an almost exact copy of the
 # original's, moved by one cell.
 
@@ -233,8 +234,7 @@ row = {d: equivariance[shifts.index(d)] for d in (1, 2, 4)}
 Markdown(
     f"In numbers, for a shift of 4 pixels, one cell of the last pooled maps: the first convolution is off by "
     f"**{row[4][0]:.3f}**, the last pooled maps by **{row[4][3]:.3f}**, yet the first dense layer's output moves by "
-    f"**{row[4][4]:.2f}** of its size. At 1 pixel the first pooled maps are already off by **{row[1][1]:.2f}** and the "
-    f"dense layer by **{row[1][4]:.2f}**. The convolutions keep the shift; the flatten and dense head throw it away."
+    f"**{row[4][4]:.2f}** of its size. The convolutions keep the shift; the flatten and dense head throw it away."
 )
 
 
@@ -323,9 +323,10 @@ fig = rplots.accuracy_bars(
 )
 
 # %% [markdown]
-# Inversion flips the sign of every stroke. Neither network was ever shown a white background, and
-# the right-hand points show what that costs. An accuracy under 10 % is worse than guessing: it means
-# the network answers the same few digits whatever it is shown.
+# Inversion maps every pixel value x to 1 - x: the strokes turn dark and the background, which the
+# networks learned to ignore, turns bright. Neither network was ever shown a white background, and the
+# right-hand bars show what that costs. An accuracy under 10 % is worse than guessing: the network's
+# mistakes are systematic, not random.
 
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 guesses = {net.name: net.probabilities(rb.invert(x_test)).argmax(axis=1) for net in (dense, lenet)}
@@ -367,10 +368,11 @@ Markdown(
 # little near the centre and by more at the ends; LeNet's small filters still recognise a slightly
 # turned stroke, and its maps follow the moved strokes, while each dense neuron compares the digit
 # with one fixed template per pixel. Noise is different: it moves nothing but adds speckle
-# everywhere. The 3x3 filters and the two average poolings sum over neighbourhoods, so independent
-# noise partly cancels while a stroke, which is coherent, adds up: a built-in smoothing that the dense
-# network's pixel-by-pixel weights lack. We expected the geometric distortions to separate the two
-# networks most; compare the gap at σ = 0.3 with the gap at a 3-pixel shift above. "Convolutions are
+# everywhere. Clipped to [0, 1], the noise cannot darken the black background, so on average it
+# brightens it: every pixel a dense unit weighs carries some of it, while LeNet's small filters respond
+# mostly to the contrast of edges. That is a guess, not a measurement: the shift-augmented LeNet below
+# has the same architecture and bears noise far worse. We expected the geometric distortions to
+# separate the two networks most; compare the gap at σ = 0.3 with the gap at a 3-pixel shift above. "Convolutions are
 # about translation" is only half of the story.
 #
 # Occlusion and inversion are not geometric at all. A hidden stroke is missing information for both
@@ -435,14 +437,14 @@ show_examples("Noisy", distort("noise"), spread(noise_levels), [f"σ = {s:g}" fo
 show_examples("Partly hidden", distort("occlusion"), spread(patch_sizes), [f"{s:g} px" for s in spread(patch_sizes)])
 
 # %% [markdown]
-# Where the square falls matters as much as its size: a square on the loop of a digit changes it
-# into another digit for both networks.
+# Where the square falls matters as much as its size: a square over the stroke that tells two digits
+# apart can turn one into the other, while one over a redundant part of the stroke costs nothing.
 
 # %% tags=["nbval-ignore-output"]
 show_examples("Inverted", distort("inversion"), [0, 1], ["original", "inverted"])
 
 # %% [markdown]
-# The inverted digits are obvious to a reader and meaningless to both networks' training.
+# The inverted digits are obvious to a reader; the networks read some of them and miss most.
 
 # %% [markdown]
 # ## Can data teach what architecture builds in?
@@ -640,7 +642,7 @@ pd.DataFrame({name: {k: str(v) for k, v in row.items()} for name, row in summary
 
 # %% [markdown]
 # Read the table by columns: the clean column says all four networks are good MNIST readers; the
-# three others say how much of that survives a small change a person would not even notice.
+# three others say how much of that survives changes that leave the digit obvious to a person.
 
 # %% [markdown]
 # ## What this part found
@@ -672,13 +674,14 @@ Markdown(
 # * A convolutional network is not shift-invariant: its convolutions follow any shift, its average
 #   poolings only shifts of whole cells, and its flatten + dense head none at all. What LeNet has is a
 #   slower decline, and it comes from the convolutions and pooling in front of the dense head.
-# * Weight sharing and local receptive fields also act as a built-in smoothing and stroke detection,
-#   which is why the gap under noise can be as large as under geometric distortions.
+# * Under noise the gap between the two saved networks is as large as under geometric distortions.
+#   Weight sharing and local receptive fields may explain part of it, but not all: the shift-augmented
+#   LeNet, with the same architecture, loses much more to noise. One training each cannot say why.
 # * Augmentation teaches invariance within the range the network was shown: the shift curves and the
 #   table above say how much of the gap it closes for the dense network, and what it adds to LeNet.
 #   The noise column says what it may cost elsewhere.
-# * Neither network survives inverted contrast: an architecture helps with where a pattern is, not
-#   with what it looks like.
+# * Inverted contrast breaks both networks, the dense one completely: an architecture helps with
+#   where a pattern is far more than with what it looks like.
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 def loss_of(net: rb.Network) -> float:
