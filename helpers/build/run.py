@@ -51,8 +51,6 @@ KERNEL_ENV = {"TF_ENABLE_ONEDNN_OPTS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
 #: that in the kernel's own log instead of the notebook's cells.
 KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
 INJECTED = "injected-parameters"
-#: Cell metadata that belongs to the source (papermill's timings and the like belong to the run).
-SOURCE_METADATA = ("tags", "jupyter")
 
 
 def with_kernel(notebook: Any) -> Any:

@@ -31,7 +31,6 @@ from nbconvert import HTMLExporter
 from nbconvert.filters.strings import _convert_header_id
 from traitlets.config import Config
 
-from helpers.build.run import SOURCE_METADATA
 from helpers.build.vendor import ECHARTS, install
 from helpers.data import PROJECT_ROOT
 
@@ -352,6 +351,10 @@ def _write_parts(pages: list[Page], executed: Path, site: dict[str, Any], stagin
         (staging / page.html).write_text(body)
         shutil.copyfile(executed / f"{page.stem}.ipynb", staging / page.ipynb)
         (staging / page.py).write_text(source_as_run(executed / f"{page.stem}.ipynb"))
+
+
+#: Cell metadata that belongs to the source (papermill's timings and the like belong to the run).
+SOURCE_METADATA = ("tags", "jupyter")
 
 
 def source_as_run(executed: Path) -> str:
