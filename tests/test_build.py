@@ -205,6 +205,9 @@ def test_prose_is_brought_into_an_executed_notebook_without_rerunning(project):
     assert "New prose." in refreshed.cells[0].source and "# a new comment" in refreshed.cells[-1].source
     assert refreshed.cells[-1].outputs[0].text == "trained\n"
     assert [c.metadata.get("tags") for c in refreshed.cells[1:3]] == [["parameters"], ["injected-parameters"]]
+    captioned = profiles.read_notebook("01_a")
+    captioned.cells[-1].metadata["caption"] = "What the figure plots."
+    assert run.with_current_prose(captioned, executed).cells[-1].metadata["caption"] == "What the figure plots."
     _edit(project / "notebooks" / "01_a.py", "twice(epochs)", "twice(epochs) + 1")
     assert run.with_current_prose(profiles.read_notebook("01_a"), executed) is None
 

@@ -164,8 +164,12 @@ def record_inputs(results: Path, inputs: dict[str, str]) -> None:
         tmp.write("\n")
 
 
+#: Cell metadata that only says how a cell is shown: ``jupyter`` (collapsed in Lab), ``caption`` (the site's figures).
+SOURCE_DISPLAY_METADATA = ("jupyter", "caption")
+
+
 def with_current_prose(source: Any, executed: Any) -> Any | None:
-    """``executed`` with ``source``'s markdown, code text and cell tags, every output kept.
+    """``executed`` with ``source``'s markdown, code text, cell tags and display metadata, every output kept.
 
     Only when the code cells are the same code (``normalized_code``); otherwise ``None``.
     """
@@ -181,9 +185,10 @@ def with_current_prose(source: Any, executed: Any) -> Any | None:
         new = copy.deepcopy(next(ran_cells) if cell.cell_type == "code" else next(old_markdown, cell))
         new.source = cell.source
         new.metadata["tags"] = list(cell.metadata.get("tags", []))  # papermill's convention: always a list
-        new.metadata.pop("jupyter", None)  # whether Lab collapses the cell: the source says
-        if cell.metadata.get("jupyter"):
-            new.metadata["jupyter"] = copy.deepcopy(cell.metadata["jupyter"])
+        for key in SOURCE_DISPLAY_METADATA:  # how the cell shows, in Lab and on the site: the source says
+            new.metadata.pop(key, None)
+            if cell.metadata.get(key):
+                new.metadata[key] = copy.deepcopy(cell.metadata[key])
         cells.append(new)
         if "parameters" in new.metadata.get("tags", []):
             cells.extend(injected)
