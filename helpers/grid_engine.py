@@ -116,8 +116,8 @@ class TrainedModel:
 def grid_client(workers: int, scratch: Path) -> Iterator[Client]:
     """A Dask client: for the cluster at ``$GRID_CLUSTER`` if set, else for a local cluster of ``workers``.
 
-    ``scratch`` holds the local workers' Dask folders (lock files; nothing is spilled to disk), so
-    that nothing is left in the system's temporary folder; Dask clears what a killed run left there.
+    ``scratch`` holds the local cluster's Dask folders (lock files; nothing is spilled to disk), so
+    that nothing is left in the system's temporary folder; the next run clears what a killed one left.
     """
     address = os.environ.get(CLUSTER_VARIABLE, "").strip()
     if address:
@@ -132,17 +132,20 @@ def grid_client(workers: int, scratch: Path) -> Iterator[Client]:
         with client:
             yield client
         return
-    with _local_cluster(workers, scratch) as cluster, Client(cluster, set_as_default=False) as client:
+    with (
+        dask.config.set({"temporary-directory": str(scratch)}),  # the scheduler's folder and the workers'
+        _local_cluster(workers) as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
         yield client
 
 
-def _local_cluster(workers: int, scratch: Path) -> LocalCluster:
+def _local_cluster(workers: int) -> LocalCluster:
     settings = {
         "n_workers": workers,
         "threads_per_worker": 1,
         "dashboard_address": None,
         "memory_limit": 0,  # no spilling to disk: a grid holds a few small models and one copy of MNIST
-        "local_directory": str(scratch),
         "silence_logs": logging.ERROR,
     }
     if workers == 1:

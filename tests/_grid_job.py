@@ -1,4 +1,7 @@
-"""A small grid that tests/test_grid.py runs in a subprocess and kills with SIGKILL halfway."""
+"""A small grid that tests/test_grid.py runs in a subprocess and kills with SIGKILL halfway.
+
+Usage: ``python tests/_grid_job.py CACHE_DIR [WORKERS]`` (one worker: the grid trains in this process).
+"""
 
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ if __name__ == "__main__":
         epochs=4,
         seed=3,
         profile="quick",
-        workers=1,
+        workers=int(sys.argv[2]) if len(sys.argv) > 2 else 1,
         models_per_graph=1,
         cache_dir=Path(sys.argv[1]),
     )

@@ -65,6 +65,7 @@ def project(tmp_path, monkeypatch):
     (library / "build" / "tool.py").write_text("from helpers import alpha\n\nTOOL = 1\n")
     (tmp_path / "requirements.txt").write_text("keras==3.15.1  # deep learning\n")
     (tmp_path / "requirements-nodeps.txt").write_text("tensorview==0.4.1\n")
+    (tmp_path / "requirements-grid.txt").write_text("distributed==2026.8.0\n")
     for module in (profiles, digest):
         monkeypatch.setattr(module, "PROJECT_ROOT", tmp_path)
     monkeypatch.setattr(profiles, "NOTEBOOKS", tmp_path / "notebooks")
@@ -150,6 +151,17 @@ def test_prose_tooling_and_other_parts_settings_change_nothing(project, path, ol
     _built(project, "01_a")
     _edit(project / path, old, new)
     assert digest.status("01_a", "quick").up_to_date
+
+
+def test_the_grid_engines_pins_count_only_for_the_parts_that_import_it(project, monkeypatch):
+    _built(project, "01_a")  # imports helpers.alpha, which imports helpers.beta
+    monkeypatch.setattr(digest, "MODULE_REQUIREMENTS", {"helpers.beta": "requirements-grid.txt"})
+    assert _reasons("01_a") == ("now needs requirements-grid.txt",)
+    _built(project, "01_a")
+    _built(project, "02_b")  # imports no library module
+    _edit(project / "requirements-grid.txt", "2026.8.0", "2026.9.0")
+    assert _reasons("01_a") == ("requirements-grid.txt changed",)
+    assert digest.status("02_b", "quick").up_to_date
 
 
 def test_a_rerun_upstream_marks_its_readers_stale(project):
