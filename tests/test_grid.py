@@ -135,17 +135,7 @@ def test_a_killed_grid_resumes_without_retraining_finished_points(tmp_path):
     finished = len(list(cache.glob("*.json")))
     assert 1 <= finished < len(_grid_job.POINTS), "the job should have been killed halfway"
 
-    results = grid.run_grid(
-        _grid_job.build,
-        _grid_job.POINTS,
-        _grid_job.data(),
-        epochs=4,
-        seed=3,
-        profile="quick",
-        workers=1,
-        models_per_graph=1,
-        cache_dir=cache,
-    )
+    results = _grid_job.run(cache)
     assert sum(r.from_cache for r in results) == finished  # the finished points were read, not retrained
     assert len(list(cache.glob("*.json"))) == len(_grid_job.POINTS)
 
@@ -356,17 +346,7 @@ def test_killing_the_driver_stops_its_workers_and_leaves_no_temporary_data(tmp_p
     assert alive == [], f"still running 30 s after the driver's kill -9: {[p.pid for p in alive]}"
     assert list(scratch.iterdir()) == []  # nothing in the temporary folder
 
-    results = grid.run_grid(
-        _grid_job.build,
-        _grid_job.POINTS,
-        _grid_job.data(),
-        epochs=4,
-        seed=3,
-        profile="quick",
-        cache_dir=cache,
-        workers=1,
-        models_per_graph=1,
-    )
+    results = _grid_job.run(cache)
     assert len(results) == len(_grid_job.POINTS) and not list(cache.glob("in-flight/*"))
     leftovers = {p.name for p in (cache / "workers" / "dask-scratch-space").iterdir()}
     assert leftovers <= {"global.lock", "purge.lock"}  # the killed cluster's folders were cleared
