@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 import nbformat
 import pytest
@@ -278,3 +279,17 @@ def test_a_source_edited_during_a_build_is_read_as_it_is_now(project):
     _edit(project / "notebooks" / "01_a.py", "value = twice(epochs)", "value = twice(epochs) - 1")
     assert digest.part_inputs("01_a", "quick")["notebooks/01_a.py"] != before
     assert "twice(epochs) - 1" in profiles.read_notebook("01_a").cells[-1].source
+
+
+def test_a_builds_temporary_files_stay_in_its_own_folder_and_a_killed_builds_are_cleared(project, monkeypatch):
+    monkeypatch.setenv("TMPDIR", "/somewhere/else")
+    folder = project / "executed" / ".quick.tmp"
+    folder.mkdir(parents=True)
+    (folder / "tmpab12.json").write_text("{}")  # a kernel connection file left by a build killed with -9
+    with run.temporary_folder("quick"):
+        assert not (folder / "tmpab12.json").exists()
+        assert os.environ["TMPDIR"] == str(folder)
+        handle, name = tempfile.mkstemp(".json")  # how jupyter_client writes a kernel's connection file
+        os.close(handle)
+        assert os.path.dirname(name) == str(folder)
+    assert not folder.exists() and os.environ["TMPDIR"] == "/somewhere/else"
