@@ -32,10 +32,10 @@ all: notebooks
 
 # --- environment: one venv from requirements*.txt, with a named kernel that every tool uses ----------
 env: $(ENV_STAMP) $(LAB_SETTINGS)
-$(ENV_STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
+$(ENV_STAMP): requirements.txt requirements-grid.txt requirements-nodeps.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q 'pip<24.1'
-	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q -r requirements.txt -r requirements-grid.txt
 	$(PY) -m pip install -q --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	$(PY) -m ipykernel install --prefix $(VENV) --name $(KERNEL) --display-name "Python (cnn-vs-dense)"

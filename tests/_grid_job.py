@@ -1,4 +1,7 @@
-"""A small grid that tests/test_grid.py runs in a subprocess and kills with SIGKILL halfway."""
+"""A small grid that tests/test_grid.py runs in a subprocess and kills with SIGKILL halfway.
+
+Usage: ``python tests/_grid_job.py CACHE_DIR [WORKERS]`` (one worker: the grid trains in this process).
+"""
 
 from __future__ import annotations
 
@@ -29,17 +32,13 @@ def data() -> Mnist:
     return Mnist(scale_pixels(x_train[:2000]), y_train[:2000], scale_pixels(x_test[:200]), y_test[:200])
 
 
-if __name__ == "__main__":
+def run(cache_dir: Path, workers: int = 1) -> list:
+    """The job's grid, one model per graph, with its settings; the tests resume it with the same call."""
     from helpers.grid import run_grid
 
-    run_grid(
-        build,
-        POINTS,
-        data(),
-        epochs=4,
-        seed=3,
-        profile="quick",
-        workers=1,
-        models_per_graph=1,
-        cache_dir=Path(sys.argv[1]),
-    )
+    settings = {"epochs": 4, "seed": 3, "profile": "quick", "models_per_graph": 1}
+    return run_grid(build, POINTS, data(), workers=workers, cache_dir=cache_dir, **settings)
+
+
+if __name__ == "__main__":
+    run(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 1)

@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 import nbformat
 import pytest
@@ -65,6 +66,7 @@ def project(tmp_path, monkeypatch):
     (library / "build" / "tool.py").write_text("from helpers import alpha\n\nTOOL = 1\n")
     (tmp_path / "requirements.txt").write_text("keras==3.15.1  # deep learning\n")
     (tmp_path / "requirements-nodeps.txt").write_text("tensorview==0.4.1\n")
+    (tmp_path / "requirements-grid.txt").write_text("distributed==2026.8.0\n")
     for module in (profiles, digest):
         monkeypatch.setattr(module, "PROJECT_ROOT", tmp_path)
     monkeypatch.setattr(profiles, "NOTEBOOKS", tmp_path / "notebooks")
@@ -150,6 +152,17 @@ def test_prose_tooling_and_other_parts_settings_change_nothing(project, path, ol
     _built(project, "01_a")
     _edit(project / path, old, new)
     assert digest.status("01_a", "quick").up_to_date
+
+
+def test_the_grid_engines_pins_count_only_for_the_parts_that_import_it(project, monkeypatch):
+    _built(project, "01_a")  # imports helpers.alpha, which imports helpers.beta
+    monkeypatch.setattr(digest, "MODULE_REQUIREMENTS", {"helpers.beta": "requirements-grid.txt"})
+    assert _reasons("01_a") == ("now needs requirements-grid.txt",)
+    _built(project, "01_a")
+    _built(project, "02_b")  # imports no library module
+    _edit(project / "requirements-grid.txt", "2026.8.0", "2026.9.0")
+    assert _reasons("01_a") == ("requirements-grid.txt changed",)
+    assert digest.status("02_b", "quick").up_to_date
 
 
 def test_a_rerun_upstream_marks_its_readers_stale(project):
@@ -269,3 +282,17 @@ def test_a_source_edited_during_a_build_is_read_as_it_is_now(project):
     _edit(project / "notebooks" / "01_a.py", "value = twice(epochs)", "value = twice(epochs) - 1")
     assert digest.part_inputs("01_a", "quick")["notebooks/01_a.py"] != before
     assert "twice(epochs) - 1" in profiles.read_notebook("01_a").cells[-1].source
+
+
+def test_a_builds_temporary_files_stay_in_its_own_folder_and_a_killed_builds_are_cleared(project, monkeypatch):
+    monkeypatch.setenv("TMPDIR", "/somewhere/else")
+    folder = project / "executed" / ".quick.tmp"
+    folder.mkdir(parents=True)
+    (folder / "tmpab12.json").write_text("{}")  # a kernel connection file left by a build killed with -9
+    with run.temporary_folder("quick"):
+        assert not (folder / "tmpab12.json").exists()
+        assert os.environ["TMPDIR"] == str(folder)
+        handle, name = tempfile.mkstemp(".json")  # how jupyter_client writes a kernel's connection file
+        os.close(handle)
+        assert os.path.dirname(name) == str(folder)
+    assert not folder.exists() and os.environ["TMPDIR"] == "/somewhere/else"

@@ -1,23 +1,28 @@
-"""The grid runner: side-by-side training equals separate training, and a killed grid resumes."""
+"""The grid runner: side-by-side training equals separate training, a killed grid resumes, Dask runs it."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import _grid_job
 import keras
 import numpy as np
+import psutil
 import pytest
+from distributed import Client
 
-from helpers import grid
+from helpers import grid, grid_engine, side_by_side
 from helpers.training import compile_classifier, seed_everything
+
+TESTS = Path(__file__).parent
 
 
 def _small_lenet(l2: float) -> keras.Model:
@@ -50,7 +55,7 @@ def test_side_by_side_training_equals_separate_trainings(small_mnist):
     together = [_small_lenet(p) for p in penalties]
     for model, weights in zip(together, initial, strict=True):
         model.set_weights(weights)
-    group = grid.build_side_by_side(together, x.shape[1:])
+    group = side_by_side.build_side_by_side(together, x.shape[1:])
     group.fit(x, {f"m{k}": y for k in range(3)}, batch_size=128, epochs=2, shuffle=False, verbose=0)
 
     for alone, jointly, start in zip(separate, together, initial, strict=True):
@@ -105,91 +110,91 @@ def test_run_grid_results_and_cache_hits(small_mnist, tmp_path, capsys):
     assert not other_epochs[0].from_cache  # the key covers the number of epochs
 
 
-def test_a_killed_grid_resumes_without_retraining_finished_points(tmp_path, monkeypatch):
-    cache = tmp_path / "cache"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])}
-    job = subprocess.Popen([sys.executable, _grid_job.__file__, str(cache)], env=env, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while not list(cache.glob("*.json")) and job.poll() is None and time.monotonic() < deadline:
+def _job_environment(**extra: str) -> dict[str, str]:
+    """The environment of a grid job or Dask process started by a test: it imports ``_grid_job`` and the helpers."""
+    path = os.pathsep.join([str(TESTS), str(TESTS.parent), os.environ.get("PYTHONPATH", "")])
+    return {**os.environ, "PYTHONPATH": path, "TF_CPP_MIN_LOG_LEVEL": "2", **extra}
+
+
+def _wait_for(condition, what: str, process: subprocess.Popen | None = None, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process is None or process.poll() is None, f"the job ended before {what}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
+
+
+def test_a_killed_grid_resumes_without_retraining_finished_points(tmp_path):
+    cache = tmp_path / "cache"
+    job = subprocess.Popen(
+        [sys.executable, _grid_job.__file__, str(cache)], env=_job_environment(), stderr=subprocess.DEVNULL
+    )
+    _wait_for(lambda: list(cache.glob("*.json")), "a point finished", job)
     job.send_signal(signal.SIGKILL)
     job.wait()
     finished = len(list(cache.glob("*.json")))
     assert 1 <= finished < len(_grid_job.POINTS), "the job should have been killed halfway"
 
-    trained_now = []
-    real_train = grid.train_side_by_side
-
-    def counting(models, *args, **kwargs):
-        trained_now.extend(models)
-        return real_train(models, *args, **kwargs)
-
-    monkeypatch.setattr(grid, "train_side_by_side", counting)
-    results = grid.run_grid(
-        _grid_job.build,
-        _grid_job.POINTS,
-        _grid_job.data(),
-        epochs=4,
-        seed=3,
-        profile="quick",
-        workers=1,
-        models_per_graph=1,
-        cache_dir=cache,
-    )
-    assert len(trained_now) == len(_grid_job.POINTS) - finished
-    assert sum(r.from_cache for r in results) == finished
+    results = _grid_job.run(cache)
+    assert sum(r.from_cache for r in results) == finished  # the finished points were read, not retrained
     assert len(list(cache.glob("*.json"))) == len(_grid_job.POINTS)
 
 
-class _Interrupt(keras.callbacks.Callback):
-    """Stop training like a Ctrl-C at the end of epoch ``at`` (before that epoch's checkpoint is written)."""
-
-    def __init__(self, at: int) -> None:
-        super().__init__()
-        self.at = at
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if epoch == self.at:
-            raise KeyboardInterrupt
-
-
-class _EpochsRun(keras.callbacks.Callback):
-    def __init__(self) -> None:
-        super().__init__()
-        self.epochs: list[int] = []
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self.epochs.append(epoch)
+def _with_dropout(units: int) -> keras.Model:
+    """A model whose training also draws random numbers: dropout's state must survive a resume too."""
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(units, activation="relu"),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
-def test_models_in_flight_resume_from_their_last_finished_epoch(small_mnist, tmp_path):
-    checkpoint = tmp_path / "in-flight"
-    seed_everything(0)
-    models = [_grid_job.build(8), _grid_job.build(16)]
+def test_models_in_flight_resume_and_train_exactly_as_an_uninterrupted_run(small_mnist, tmp_path, monkeypatch, capsys):
+    points = [{"units": 8}, {"units": 16}]
+    settings = {"epochs": 5, "seed": 4, "profile": "quick", "workers": 1, "models_per_graph": 2}
+    uninterrupted = grid.run_grid(_with_dropout, points, small_mnist, cache_dir=tmp_path / "whole", **settings)
+
+    saves = []
+    real_write = grid_engine.write_checkpoint
+
+    def interrupt_after_two_epochs(*args, **kwargs):
+        real_write(*args, **kwargs)
+        saves.append(args[1])
+        if len(saves) == 2:
+            raise KeyboardInterrupt  # a Ctrl-C right after epoch 2's checkpoint
+
+    monkeypatch.setattr(grid_engine, "write_checkpoint", interrupt_after_two_epochs)
+    cache = tmp_path / "interrupted"
     with pytest.raises(KeyboardInterrupt):
-        grid.train_side_by_side(models, small_mnist, 5, [_Interrupt(at=2)], checkpoint=checkpoint)
-    saved = json.loads((checkpoint / "state.json").read_text())
-    assert saved["epochs"] == 2  # epochs 0 and 1 finished and were saved; epoch 2 was lost
-    assert [p.name for p in checkpoint.glob("*.weights.h5")] == ["epoch-2.weights.h5"]
+        grid.run_grid(_with_dropout, points, small_mnist, cache_dir=cache, **settings)
+    monkeypatch.undo()
+    (checkpoint,) = (cache / "in-flight").iterdir()
+    assert json.loads((checkpoint / "progress.json").read_text())["epochs"] == 2
+    assert [p.name for p in checkpoint.glob("*.npz")] == ["epoch-2.npz"]  # the previous epoch's state is gone
 
-    seed_everything(0)
-    fresh = [_grid_job.build(8), _grid_job.build(16)]
-    group = grid.build_side_by_side(fresh, small_mnist.x_train.shape[1:])
-    done, _ = grid._resume(group, checkpoint)
-    assert done == 2
-    assert group.optimizer.iterations.numpy() == 2 * np.ceil(0.9 * len(small_mnist.x_train) / 128)  # Adam's state too
+    saved_after = []
 
-    seed_everything(0)
-    fresh = [_grid_job.build(8), _grid_job.build(16)]
-    ran = _EpochsRun()
-    histories = grid.train_side_by_side(fresh, small_mnist, 5, [ran], checkpoint=checkpoint)
-    assert ran.epochs == [2, 3, 4]
-    for history in histories:
-        assert all(len(values) == 5 for values in history.values())
-        assert (
-            history["accuracy"][:2] == saved["history"]["m0_accuracy" if history is histories[0] else "m1_accuracy"][:2]
-        )
-    assert histories[0]["val_accuracy"][-1] > 0.5
+    def recording(*args, **kwargs):
+        saved_after.append(args[1])
+        real_write(*args, **kwargs)
+
+    monkeypatch.setattr(grid_engine, "write_checkpoint", recording)
+    capsys.readouterr()
+    resumed = grid.run_grid(_with_dropout, points, small_mnist, cache_dir=cache, **settings)
+    assert f"{checkpoint.name}: resuming 2 models after epoch 2 of 5" in capsys.readouterr().out
+    assert saved_after == [3, 4]  # epochs 3 and 4 trained and saved; the 5th ends in the cache instead
+    assert not (cache / "in-flight" / checkpoint.name).exists()
+    for whole, again in zip(uninterrupted, resumed, strict=True):
+        # same state, same per-epoch batch order: the resumed run is the uninterrupted one
+        np.testing.assert_allclose(again.history["loss"], whole.history["loss"], rtol=1e-5)
+        np.testing.assert_allclose(again.history["val_accuracy"], whole.history["val_accuracy"], rtol=1e-5)
+        assert again.test_accuracy == pytest.approx(whole.test_accuracy, abs=1e-6)
+        for a, b in zip(again.weights, whole.weights, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
 def test_worker_processes_train_the_same_grid(small_mnist, tmp_path):
@@ -205,33 +210,6 @@ def test_worker_processes_train_the_same_grid(small_mnist, tmp_path):
         # same seed, same batches: equal up to the order of float sums (threads differ between processes)
         np.testing.assert_allclose(shared.history["loss"], alone.history["loss"], rtol=1e-3)
         assert shared.test_accuracy == pytest.approx(alone.test_accuracy, abs=0.01)
-
-
-def test_worker_progress_redraws_only_when_a_point_finishes():
-    out = io.StringIO()
-    bar = grid.tqdm(total=3, file=out, mininterval=0)
-    drawn = out.getvalue().count("\r")
-    for count in (0, 0, 1, 1, 1, 3, 3):
-        grid._advance_to(bar, count)
-    assert bar.n == 3
-    assert out.getvalue().count("\r") - drawn == 2  # one redraw per change, none while waiting
-
-
-def test_worker_progress_counts_only_its_own_points(small_mnist, tmp_path, monkeypatch):
-    cache = tmp_path / "shared-cache"
-    cache.mkdir()
-    counts: list[int] = []
-    advance = grid._advance_to
-
-    def advance_while_another_run_writes(bar, count):
-        (cache / f"another-run-{len(counts)}.json").write_text("{}")  # a concurrent run sharing the cache
-        counts.append(count)
-        advance(bar, count)
-
-    monkeypatch.setattr(grid, "_advance_to", advance_while_another_run_writes)
-    points = [{"units": 8}, {"units": 16}]
-    grid.run_grid(_grid_job.build, points, small_mnist, epochs=1, seed=5, profile="quick", workers=2, cache_dir=cache)
-    assert counts[-1] == len(points) and max(counts) == len(points)
 
 
 def _build_rerun(units: int, init_seed: int) -> keras.Model:
@@ -281,14 +259,14 @@ def test_every_field_of_the_cache_key_counts(small_mnist, monkeypatch):
 
 def test_single_fits_and_the_grid_train_with_the_same_settings(small_mnist, monkeypatch):
     made = []
-    real = grid.make_optimizer
+    real = side_by_side.make_optimizer
 
     def tracked():
         made.append(real())
         return made[-1]
 
-    monkeypatch.setattr(grid, "make_optimizer", tracked)
-    group = grid.build_side_by_side([_grid_job.build(8), _grid_job.build(16)], (28, 28))
+    monkeypatch.setattr(side_by_side, "make_optimizer", tracked)
+    group = side_by_side.build_side_by_side([_grid_job.build(8), _grid_job.build(16)], (28, 28))
     alone = compile_classifier(_grid_job.build(8))
     assert group.optimizer is made[0]
     assert type(alone.optimizer) is type(group.optimizer)
@@ -346,6 +324,108 @@ def test_recorded_losses_include_each_models_penalty():
         "val_m0_accuracy": [0.85],
         "val_m1_accuracy": [0.75],
     }
-    free, penalized = grid.split_history(logged, 2, [0.0, 0.25])
+    free, penalized = side_by_side.split_history(logged, 2, [0.0, 0.25])
     assert free["loss"] == [0.5, 0.4] and penalized["loss"] == [0.85, 0.75]
     assert penalized["val_loss"] == [0.8] and penalized["accuracy"] == [0.7, 0.8]
+
+
+def test_killing_the_driver_stops_its_workers_and_leaves_no_temporary_data(tmp_path):
+    cache, scratch = tmp_path / "cache", tmp_path / "tmp"
+    scratch.mkdir()
+    job = subprocess.Popen(
+        [sys.executable, _grid_job.__file__, str(cache), "2"],
+        env=_job_environment(TMPDIR=str(scratch)),
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for(lambda: list(cache.glob("in-flight/*/progress.json")), "the workers trained an epoch", job)
+    workers = psutil.Process(job.pid).children(recursive=True)
+    assert len(workers) >= 2  # the local cluster's worker processes
+    job.send_signal(signal.SIGKILL)
+    job.wait()
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    assert alive == [], f"still running 30 s after the driver's kill -9: {[p.pid for p in alive]}"
+    assert list(scratch.iterdir()) == []  # nothing in the temporary folder
+
+    results = _grid_job.run(cache)
+    assert len(results) == len(_grid_job.POINTS) and not list(cache.glob("in-flight/*"))
+    leftovers = {p.name for p in (cache / "workers" / "dask-scratch-space").iterdir()}
+    assert leftovers <= {"global.lock", "purge.lock"}  # the killed cluster's folders were cleared
+
+
+def test_an_unreachable_cluster_gets_one_clear_error(small_mnist, tmp_path, monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"  # nothing listens there once the probe closes
+    monkeypatch.setenv(grid_engine.CLUSTER_VARIABLE, address)
+    monkeypatch.setattr(grid_engine, "CONNECT_TIMEOUT", "2s")
+    with pytest.raises(ConnectionError, match=f"GRID_CLUSTER={address}: no Dask scheduler answered"):
+        grid.run_grid(
+            _grid_job.build, [{"units": 8}], small_mnist, epochs=1, seed=1, profile="quick", cache_dir=tmp_path
+        )
+    assert not list(tmp_path.glob("*.json"))
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A scheduler and two single-thread workers on 127.0.0.1, started with Dask's own command line."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).with_name("dask"))
+    environment = _job_environment(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")
+    commands = [
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        *[
+            [dask, "worker", address, "--nthreads", "1", "--no-dashboard", "--local-directory", str(tmp_path / "w")]
+            for _ in range(2)
+        ],
+    ]
+    log = open(tmp_path / "cluster.log", "w")  # noqa: SIM115 - closed below
+    processes = [
+        subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        for command in commands
+    ]
+    try:
+        with Client(address, timeout="60s", set_as_default=False) as observer:
+            observer.wait_for_workers(2, timeout=120)
+            yield address, observer
+    finally:
+        for process in processes:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+def test_a_cluster_named_by_grid_cluster_trains_the_grid_through_a_lost_worker(
+    dask_cluster, small_mnist, tmp_path, monkeypatch
+):
+    address, observer = dask_cluster
+    points = [{"units": u} for u in (8, 16, 24, 32)]
+    settings = {"epochs": 4, "seed": 7, "profile": "quick", "models_per_graph": 1}
+    local = grid.run_grid(_grid_job.build, points, small_mnist, workers=1, cache_dir=tmp_path / "local", **settings)
+
+    remote_cache = tmp_path / "remote"
+    killed: list[str] = []
+
+    def kill_a_busy_worker() -> None:
+        pids = observer.run(os.getpid)
+        deadline = time.monotonic() + 180
+        while not killed and time.monotonic() < deadline:
+            busy = [worker for worker, tasks in observer.processing().items() if tasks]
+            if busy and list(remote_cache.glob("in-flight/*/progress.json")):  # mid-grid, workers warmed up
+                os.kill(pids[busy[0]], signal.SIGKILL)
+                killed.append(busy[0])
+            time.sleep(0.01)
+
+    monkeypatch.setenv(grid_engine.CLUSTER_VARIABLE, address)
+    killer = threading.Thread(target=kill_a_busy_worker)
+    killer.start()
+    remote = grid.run_grid(_grid_job.build, points, small_mnist, cache_dir=remote_cache, **settings)
+    killer.join()
+    assert killed, "no worker was caught running a task"
+    assert len(list(remote_cache.glob("*.json"))) == len(points)
+    for here, there in zip(local, remote, strict=True):
+        assert not there.from_cache
+        np.testing.assert_allclose(there.history["loss"], here.history["loss"], rtol=1e-4)
+        assert there.test_accuracy == pytest.approx(here.test_accuracy, abs=0.005)

@@ -1,10 +1,12 @@
-"""``make bench``: the grid runner against one ``model.fit`` per model, measured side by side.
+"""``make bench``: the grid runner on Dask against one ``model.fit`` per model, measured side by side.
 
 Trains the same small LeNet grid (part 6's architecture, four dropout settings, 2 epochs on the full
 training split) three ways in one run: sequential fits as the original tutorial did, the runner's
-default for this machine (worker processes), and the runner with all four models side by side in
-one Keras graph in this process. Prints seconds per model-epoch for each, the full profile's
-estimated total from the measured rates, and, as its last line, the speed-up of the runner.
+default for this machine (a local Dask cluster of worker processes, models side by side in each),
+and the runner on one in-process worker with all four models side by side in one Keras graph (the
+layout the runner used before it had workers). Every runner time includes starting the cluster and
+its workers. Prints seconds per model-epoch for each, the full profile's estimated total from the
+measured rates, and, as its last line, the speed-up of the runner's default.
 """
 
 from __future__ import annotations
@@ -102,13 +104,12 @@ def main() -> None:
     sequential = seconds(lambda: sequential_fits(lenet, GRID, padded, EPOCHS)) / model_epochs
     print(f"  sequential model.fit per model        {sequential:6.2f} s per model-epoch")
     runner = runner_seconds(padded, workers, per_graph) / model_epochs
-    print(f"  grid runner default ({workers} workers x {per_graph} per graph)   {runner:6.2f} s per model-epoch")
+    print(f"  runner default: Dask, {workers} workers x {per_graph} per graph {runner:6.2f} s per model-epoch")
     for other_workers, other_per_graph in [(1, len(GRID)), (2, 2)]:
         if (other_workers, other_per_graph) != (workers, per_graph):
             other = runner_seconds(padded, other_workers, other_per_graph) / model_epochs
-            print(
-                f"  grid runner, {other_workers} workers x {other_per_graph} per graph   {other:6.2f} s per model-epoch"
-            )
+            layout = "in-process worker" if other_workers == 1 else f"{other_workers} workers"
+            print(f"  runner: {layout} x {other_per_graph} per graph   {other:6.2f} s per model-epoch")
     dense = seconds(lambda: sequential_fits(dense_512, [{}], flat, 1))
     print(f"  dense 512 (part 1), one model.fit     {dense:6.2f} s per epoch")
 
@@ -128,7 +129,7 @@ def main() -> None:
         + f"; total {sum(estimate.values()) / 3600:.2f} h with the runner, {naive / 3600:.2f} h with sequential fits"
         + " (the dense grid assumes the LeNet speed-up)"
     )
-    print(f"speed-up of the grid runner over sequential model.fit: {ratio:.2f}x")
+    print(f"speed-up of the grid runner (Dask, this machine's default) over sequential model.fit: {ratio:.2f}x")
 
 
 if __name__ == "__main__":

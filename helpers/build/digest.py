@@ -10,7 +10,9 @@ A part's inputs, each reduced to a short SHA-256:
 * ``profile``: the parameters the build passes it (the profile's ``all_parts`` and its own section);
 * ``results/MM_name.json``: the results file of each earlier part it reads (a part reads the parts
   whose names appear as strings in its code);
-* ``requirements``: the pinned requirements (``requirements*.txt``, comments dropped).
+* ``requirements``: the pinned requirements every part runs on (``requirements.txt`` and
+  ``requirements-nodeps.txt``, comments dropped), and ``requirements-grid.txt`` (the grid engine's
+  packages) for the parts whose library modules include the engine.
 
 The build records these inputs in the part's results file (``"build"``); a part is up to date when
 its executed notebook exists and the recorded inputs equal the current ones.
@@ -29,6 +31,9 @@ from helpers.build.profiles import EXECUTED, PROJECT_ROOT, part_names, part_para
 
 LIBRARY = "helpers"
 REQUIREMENTS = ("requirements.txt", "requirements-nodeps.txt")
+#: Pins that only the parts importing a given library module depend on: adding the grid engine's
+#: packages does not make a part that trains no grid stale.
+MODULE_REQUIREMENTS = {"helpers.grid_engine": "requirements-grid.txt"}
 
 
 def short_hash(text: str | bytes) -> str:
@@ -114,10 +119,10 @@ def _parse_or_empty(source: str) -> ast.AST:
         return ast.Module(body=[], type_ignores=[])
 
 
-def requirements_text() -> str:
-    """The pinned requirements without comments or blank lines."""
+def requirements_text(files: tuple[str, ...] = REQUIREMENTS) -> str:
+    """The pinned requirements of ``files`` without comments or blank lines."""
     lines = []
-    for name in REQUIREMENTS:
+    for name in files:
         for line in (PROJECT_ROOT / name).read_text().splitlines():
             requirement = line.split("#", 1)[0].strip()
             if requirement:
@@ -128,8 +133,9 @@ def requirements_text() -> str:
 def part_inputs(part: str, profile: str, overrides: dict[str, Any] | None = None) -> dict[str, str]:
     """Each input of ``part`` in ``profile`` (see the module docstring) and its digest."""
     sources = code_cells(part)
+    modules = library_closure(sources)
     inputs = {f"notebooks/{part}.py": short_hash("\n\0".join(normalized_code(s) for s in sources))}
-    for module in sorted(library_closure(sources)):
+    for module in sorted(modules):
         path = module_file(module)
         inputs[str(path.relative_to(PROJECT_ROOT))] = short_hash(
             normalized_code(path.read_text(), drop_docstrings=True)
@@ -139,6 +145,9 @@ def part_inputs(part: str, profile: str, overrides: dict[str, Any] | None = None
         results = EXECUTED / profile / "results" / f"{earlier}.json"
         inputs[f"results/{earlier}.json"] = short_hash(results.read_bytes()) if results.is_file() else "missing"
     inputs["requirements"] = short_hash(requirements_text())
+    for module, name in MODULE_REQUIREMENTS.items():
+        if module in modules:
+            inputs[name] = short_hash(requirements_text((name,)))
     return inputs
 
 
@@ -189,7 +198,8 @@ def differences(recorded: dict[str, str], current: dict[str, str]) -> list[str]:
         if before == now:
             continue
         if before is None:
-            reasons.append(f"now reads {name}" if name.startswith("results/") else f"now imports {name}")
+            verb = "reads" if name.startswith("results/") else "needs" if name.startswith("requirements") else "imports"
+            reasons.append(f"now {verb} {name}")
         elif now is None:
             reasons.append(f"no longer uses {name}")
         elif name == "profile":

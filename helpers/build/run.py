@@ -19,7 +19,9 @@ import argparse
 import copy
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -216,7 +218,7 @@ def build(profile: str, parts: list[str] | None = None, overrides: dict[str, Any
         check_part(part)
         part_parameters(part, profile, overrides)  # refuses an unknown override before anything runs
     trained = 0
-    with build_lock(EXECUTED, profile):
+    with build_lock(EXECUTED, profile), temporary_folder(profile):
         for part in part_names():
             if parts is not None and part not in parts:
                 continue
@@ -232,6 +234,30 @@ def build(profile: str, parts: list[str] | None = None, overrides: dict[str, Any
             print(f"{part} ({profile}): done in {time.perf_counter() - started:.0f} s", flush=True)
             trained += 1
     return trained
+
+
+@contextmanager
+def temporary_folder(profile: str) -> Iterator[Path]:
+    """Point this build's temporary files, and its kernels', at ``executed/.<profile>.tmp/``.
+
+    Kernel connection files and whatever a part writes to its temporary folder land there. Only the
+    build holding the profile's lock uses the folder, so the next build clears what a killed one
+    left, and nothing is left behind in the system's temporary folder.
+    """
+    folder = EXECUTED / f".{profile}.tmp"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = tempfile.tempdir = str(folder)
+    try:
+        yield folder
+    finally:
+        if saved[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[0]
+        tempfile.tempdir = saved[1]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def set_kernel_env() -> None:
