@@ -79,7 +79,7 @@ model = keras.Sequential(
 compile_classifier(model)
 model.summary()
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Loss and accuracy per epoch; blue: training, orange: validation."
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
 history = fit(model, data, epochs, callbacks=[live])
 
@@ -95,7 +95,7 @@ history = fit(model, data, epochs, callbacks=[live])
 # a few epochs while its training loss went on falling: the network was memorising its training
 # images. The question is whether stronger dropout holds that back.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Validation loss and accuracy per epoch; blue: part 1, orange: part 2."
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 for ax, metric in zip(axes, ["loss", "accuracy"], strict=True):
     ax.plot(range(1, len(part1["history"][f"val_{metric}"]) + 1), part1["history"][f"val_{metric}"], label="part 1")
@@ -106,6 +106,13 @@ for ax, metric in zip(axes, ["loss", "accuracy"], strict=True):
     ax.grid(alpha=0.3)
     ax.legend()
 fig.tight_layout()
+
+# %% [markdown]
+# The loss panel answers the question. Part 1's validation loss climbs steadily after its early
+# minimum; part 2's stays low much longer and rises far more slowly. The accuracy panel shows much
+# less: both curves level off close together. Loss is the more sensitive gauge of overfitting. A
+# network that grows more and more certain of its wrong answers pays for it in loss long before it
+# gets more images wrong. The numbers:
 
 # %% tags=["nbval-ignore-output"]
 test_loss, test_accuracy = evaluate(model, data)
@@ -125,12 +132,18 @@ Markdown(
 
 # %% [markdown]
 # Dropout papers report better than 99 % with much wider dense networks (two layers of thousands of
-# units); the point here is the direction of the change, not a record. The weight histograms below
-# still show a mass of first-layer coefficients near their initial values, which invites the question
-# of part 3: how small can the hidden layer be?
+# units); the point here is what stronger dropout does to overfitting, which the validation loss
+# shows far more clearly than one test accuracy can. A change of a few tenths of a point between two
+# single trainings may be luck: part 4 measures how much, for LeNet.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Coefficients of dense_0 (left) and dense_1 (right), counts on a log scale."
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense, two dropouts: coefficients per layer")
+# %% [markdown]
+# Set these beside part 1's histograms: the shapes are much the same, down to the narrow peak at
+# zero in `dense_0`. Dropout puts no price on a weight's size, as the penalties of part 5 will; and
+# dropping input pixels cannot give a gradient to a pixel that is black in every image. So the peak
+# at zero is still there, and with it the question of part 3: how small can the hidden layer be?
+
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 record = model_record(
     params=model.count_params(),

@@ -125,7 +125,7 @@ trained = run_grid(
     workers=workers,
 )
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Validation (last epoch) and test accuracy against hidden-layer width."
 fig = plots.line_with_points(
     widths,
     {
@@ -136,6 +136,11 @@ fig = plots.line_with_points(
     x_title="neurons in the hidden layer",
     y_title="accuracy (%)",
 )
+# %% [markdown]
+# Follow the curves from left to right: each doubling of the width buys less accuracy than the one
+# before, and the curves flatten towards the widest networks. Past that bend, extra units add
+# coefficients that the data cannot put to use. The table gives the numbers.
+
 # %% tags=["nbval-ignore-output"]
 Markdown(
     "| neurons | coefficients | validation accuracy | test accuracy |\n|---:|---:|---:|---:|\n"
@@ -163,6 +168,9 @@ Markdown(
 )
 
 # %% [markdown]
+# Each width was trained once. A gap of a few tenths of a point between two single trainings can be
+# luck; part 4 measures how much luck, for LeNet.
+#
 # ## The 128-neuron network
 
 # %%
@@ -170,7 +178,7 @@ seed_everything(seed)
 model = build_dense(chosen_width)
 model.summary()
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Loss and accuracy per epoch; blue: training, orange: validation."
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
 history = fit(model, data, epochs, callbacks=[live])
 
@@ -181,17 +189,22 @@ history = fit(model, data, epochs, callbacks=[live])
 # validation loss does not climb back up, as part 1's did: with fewer coefficients and the same
 # dropout, this network has little room to memorise the training set.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Coefficients of dense_0 and dense_1 of the 128-neuron network, log counts."
 test_loss, test_accuracy = evaluate(model, data)
 print(f"Dense, {chosen_width} neurons: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f}")
 fig = plots.dense_weight_histograms(dense_kernels(model), title=f"Dense {chosen_width}: coefficients per layer")
 # %% [markdown]
+# Compare the horizontal axes with part 2's histograms. With a quarter of the hidden units, the
+# `dense_0` coefficients reach further from zero: fewer units, each weighted more heavily. The narrow
+# peak at zero is still there, as it must be: a pixel that is black in every image gives its weights
+# no gradient, whatever the width.
+#
 # ## Which digits it confuses
 #
 # Rows are the true digits, columns the predictions. The colour scale stops at the largest number of
 # mistakes, so the errors stand out and the diagonal (correct answers) saturates.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Counts of test images by true digit (rows) and prediction (columns)."
 predicted = np.argmax(model.predict(data.x_test, batch_size=1024, verbose=0), axis=1)
 fig = plots.confusion_matrix_figure(data.y_test, predicted, title=f"Dense {chosen_width}: test confusion matrix")
 confusions = plots.top_confusions(data.y_test, predicted, count=2)
@@ -202,6 +215,12 @@ Markdown(
 )
 
 # %% [markdown]
+# Nearly every test image sits on the diagonal. The mistakes are not spread evenly: a few cells,
+# such as the two named above, collect many of them, while most others hold a handful or none. They
+# pair digits whose shapes share strokes. The matrix need not be symmetric either: how often one
+# digit is read as another says little about the reverse mistake. Part 10 shows some of the digits
+# this network gets wrong.
+#
 # ## Saving the model
 #
 # The follow-up parts of the original series (visualising the dense layers, then geometric

@@ -112,7 +112,7 @@ model = build_lenet()
 compile_classifier(model)
 model.summary()
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Loss and accuracy per epoch; blue: training, orange: validation."
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
 history = fit(model, data, epochs, callbacks=[live])
 
@@ -127,17 +127,39 @@ print(f"LeNet: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f}")
 print(f"final training accuracy {history['accuracy'][-1]:.2%}, training loss {history['loss'][-1]:.4f}")
 
 # %% [markdown]
+# Read the two lines with the curves. A training accuracy at or near 100 % with a training loss
+# near zero means that LeNet has learnt its training images by heart; its validation loss reached
+# its lowest point early and crept upwards after it. The validation accuracy, meanwhile, held
+# steady. A validation loss that rises while the accuracy holds is the mark of overconfidence: the
+# network's answers barely change, but it grows ever more certain of the wrong ones. Parts 5 and 6
+# try two ways of holding this back.
+#
 # ## What the first convolution learned
 #
-# The six 3x3 filters of the first layer, each cell a weight (red positive, blue negative). Many look
-# like small edge or stroke detectors: a row or column of positive weights next to negative ones
+# The six 3x3 filters of the first layer, each cell a weight (red positive, blue negative). Several
+# look like small edge or stroke detectors: a row or column of positive weights next to negative ones
 # responds to a change of brightness in one direction.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="The six 3x3 filters of conv_0; red: positive weight, blue: negative."
 fig = plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], title="LeNet: first convolution filters")
-# %% tags=["nbval-ignore-output"]
+# %% [markdown]
+# Read each filter as a small template: it responds most where the patch under it looks like its
+# red cells and unlike its blue ones. A red side facing a blue side makes an edge detector: it
+# responds where ink covers the red side and not the blue one. A filter of one sign throughout weighs
+# the amount of ink under it. Which filter takes which role depends on the random weights training
+# started from; the filters of parts 5-7 show which kinds of detector come back.
+#
+# Next, the coefficients of the three dense layers, counts on a logarithmic scale.
+
+# %% tags=["nbval-ignore-output"] caption="Coefficients of dense_0, dense_1 and dense_2, counts on a log scale."
 fig = plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coefficients of the dense layers")
 # %% [markdown]
+# The two hidden layers, `dense_0` and `dense_1`, are centred on zero and close to symmetric, with
+# tails that reach far beyond the narrow band their initial weights were drawn from: nothing in the
+# loss puts a price on a large weight. Keep this picture for parts 5-7, which regularize these
+# layers. A penalty on the size of the weights (part 5) should pull them towards zero; dropout
+# (parts 6 and 7) puts no price on their size.
+#
 # ## How much does one run tell?
 #
 # The accuracy above is one draw: other initial weights would have given another number, and parts
@@ -146,7 +168,7 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coeffici
 # unchanged (data, epochs, optimiser). The reruns train side by side like the grid cells of parts 5
 # and 6 (they share one batch order), and are cached like them.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
 init_seeds = [seed + k for k in range(1, reruns + 1)]
 rerun_results = run_grid(
     build_lenet,
@@ -179,6 +201,12 @@ Markdown(
     f"independent trainings scatters √2 times as much, **{np.sqrt(2) * spread:.2f} points**: part 8 uses "
     f"this yardstick when it sets our accuracies beside the original tutorial's."
 )
+
+# %% [markdown]
+# The figure sets two kinds of noise on one axis. The shaded band is how far retraining alone moves
+# LeNet's test accuracy; the black bar is how far a different sample of test digits would move it.
+# If the star sits inside the band, part 4's run is an ordinary draw. In parts 5-8, a gap between two
+# networks that is no wider than this band cannot be told apart from the luck of a single training.
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 record = model_record(

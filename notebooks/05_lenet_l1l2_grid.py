@@ -149,7 +149,7 @@ trained = run_grid(
 # and is left off the colour scale so that the differences among the others stay visible. Its number
 # still gives its score.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Validation accuracy (%); rows: L1 strength on dense_0, columns: L2 strength."
 chosen, test_pick = select(trained)
 shape = (len(l1_values), len(l2_values))  # the grid is row-major: one row per λ1
 highlight = {"selected (validation)": divmod(chosen, shape[1]), "best on test": divmod(test_pick, shape[1])}
@@ -160,7 +160,13 @@ fig = plots.accuracy_grid(
     highlight=highlight,
     **grid_axes,
 )
-# %% tags=["nbval-ignore-output"]
+# %% [markdown]
+# Read the grid down its rows first. The strongest L1 strengths, at the bottom, lower the accuracy in
+# every column: a penalty that strong keeps `dense_0` from fitting the digits. Along the rows, no L2
+# strength in this range does anything comparable. Above those rows the cells differ far less; the
+# test accuracies of the same networks show whether those small differences hold up on other digits.
+
+# %% tags=["nbval-ignore-output"] caption="Test accuracy (%) of the same networks, same rows, columns and frames."
 fig = plots.accuracy_grid(
     np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
 )
@@ -168,6 +174,16 @@ fig = plots.accuracy_grid(
 Markdown(selection_summary(trained, lambda p: f"λ1 = {p['l1']:g}, λ2 = {p['l2']:g}"))
 
 # %% [markdown]
+# Compare the two grids cell by cell. The strong-L1 rows are low in both. Among the upper rows, where
+# the bright cells of one grid are middling in the other, the differences are noise rather than the
+# penalty's doing. Set them against part 4's rerun scatter: cells closer to each other than that
+# cannot be ranked by one training each, and the selected cell is then one of several equally good
+# candidates rather than a clear winner.
+#
+# Note which strengths won. If the selected λ1 is 0, the winner is not an elastic net at all: it
+# carries a plain L2 penalty (weight decay) on `dense_0`, and L1 enters only through the fixed, mild
+# penalty on `dense_1`.
+#
 # ## The selected network
 #
 # Its training curves, first-layer filters and dense-layer coefficients. The paragraph after the
@@ -175,17 +191,28 @@ Markdown(selection_summary(trained, lambda p: f"λ1 = {p['l1']:g}, λ2 = {p['l2'
 # network started from the same initial weights and saw the same batches, so the penalty is the only
 # difference.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Selected network: training and validation loss and accuracy per epoch."
 best = trained[chosen]
 best_model = best.model(build_lenet_l1l2)
 fig = plots.history_curves(
     best.history, title=f"Selected L1-L2 LeNet (λ1 = {best.point['l1']:g}, λ2 = {best.point['l2']:g})"
 )
-# %% tags=["nbval-ignore-output"]
+# %% [markdown]
+# Set these curves beside part 4's. With a mild penalty, such as the grid's best cells carry, they
+# look much as before: the training loss still heads towards zero, and the validation loss still
+# bottoms out early, then drifts up. Such a penalty does not stop the memorising; its effect shows in
+# the weights rather than in the curves.
+
+# %% tags=["nbval-ignore-output"] caption="Selected network's 3x3 conv_0 filters; red: positive, blue: negative."
 fig = plots.conv_kernel_heatmaps(
     best_model.get_layer("conv_0").get_weights()[0], title="Selected L1-L2 LeNet: first convolution filters"
 )
-# %% tags=["nbval-ignore-output"]
+# %% [markdown]
+# The grid's networks start from the same seed as part 4's LeNet. Set these filters beside part 4's:
+# a filter that looks the same in both is one the penalty left alone. It acts on the dense layers,
+# and reaches the convolutions only through the gradients that flow back through them.
+
+# %% tags=["nbval-ignore-output"] caption="Selected network's dense_0, dense_1 and dense_2 coefficients, log counts."
 fig = plots.dense_weight_histograms(
     dense_kernels(best_model), title="Selected L1-L2 LeNet: coefficients of the dense layers"
 )
@@ -214,6 +241,15 @@ else:
         " are below 0.001 in size."
     )
 Markdown(effect)
+# %% [markdown]
+# Read the histograms with that paragraph. Unless the selected cell is the unpenalised one, compare
+# `dense_0` with part 4's and look for shorter tails (mind the horizontal axes) and a spike at zero,
+# the two things the paragraph measures. The penalty pulls every weight towards zero and only the
+# data's gradients hold it out, so the weights the data barely needs end at or next to zero, where
+# the penalty costs nothing. Smaller weights make the network's output change more gently with its
+# input, which is how a penalty fights overfitting. If `dense_1` shows a spike at zero too, that is
+# its fixed mild penalty at work, the same in every cell of the grid.
+
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {
     "LeNet, L1-L2 (selected)": model_record(

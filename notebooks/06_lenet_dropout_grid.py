@@ -122,7 +122,7 @@ trained = run_grid(
 # set would have picked. Grey cells, if any, lie well below the grid's median (by more
 # than a point and by more than three times the grid's typical spread) and are left off the colour scale.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Validation accuracy (%); rows: dropout before dense_0, columns: dense_1."
 chosen, test_pick = select(trained)
 shape = (len(first_rates), len(second_rates))  # the grid is row-major: one row per first rate
 highlight = {"selected (validation)": divmod(chosen, shape[1]), "best on test": divmod(test_pick, shape[1])}
@@ -135,7 +135,13 @@ fig = plots.accuracy_grid(
     highlight=highlight,
     **grid_axes,
 )
-# %% tags=["nbval-ignore-output"]
+# %% [markdown]
+# Mind the colour scale before reading the colours. It stretches from the grid's lowest cell to its
+# highest, however close they are, so purple against yellow can be a smaller gap than the one
+# between two trainings of the same network (part 4). Read the numbers in the cells and set their
+# differences against part 4's rerun scatter.
+
+# %% tags=["nbval-ignore-output"] caption="Test accuracy (%) of the same networks, same rows, columns and frames."
 fig = plots.accuracy_grid(
     np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
 )
@@ -145,22 +151,48 @@ Markdown(
 )
 
 # %% [markdown]
+# Compare the two grids cell by cell. Start at the top-left corner, the network without any dropout:
+# if it sits at the low end of both grids, some dropout before the dense layers helps. Elsewhere,
+# where the bright cells of one grid are middling in the other, and the two frames fall on different
+# cells, the ranking is mostly noise: the selected pair is then one good choice among several, not
+# the one best pair.
+#
 # ## The selected network
+#
+# The network trained with the selected pair of rates: its training curves, its first-layer filters
+# and the coefficients of its dense layers, each to be set beside part 4's unregularized LeNet.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Selected network: training and validation loss and accuracy per epoch."
 best = trained[chosen]
 best_model = best.model(build_lenet_dropout)
 fig = plots.history_curves(
     best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})"
 )
-# %% tags=["nbval-ignore-output"]
+# %% [markdown]
+# Here dropout shows its effect. With the selected rates, the training loss no longer falls to zero,
+# and the training and validation curves stay close together to the end: the validation loss does
+# not climb back up as part 4's did. The training accuracy is measured with units switched off, so
+# it stays at or below the validation accuracy for much of the training, as in parts 2 and 3.
+
+# %% tags=["nbval-ignore-output"] caption="Selected network's 3x3 conv_0 filters; red: positive, blue: negative."
 fig = plots.conv_kernel_heatmaps(
     best_model.get_layer("conv_0").get_weights()[0], title="Selected dropout LeNet: first convolution filters"
 )
-# %% tags=["nbval-ignore-output"]
+# %% [markdown]
+# Set these filters beside part 4's. The grid's networks start from the same seed as part 4's
+# LeNet, so where a filter differs, dropout is the cause: it changes every gradient that flows back
+# into the convolutions, and over the epochs a filter can settle on another pattern. Look at the
+# kinds of pattern rather than the places: edges and bars in a few orientations, patches of one sign.
+
+# %% tags=["nbval-ignore-output"] caption="Selected network's dense_0, dense_1 and dense_2 coefficients, log counts."
 fig = plots.dense_weight_histograms(
     dense_kernels(best_model), title="Selected dropout LeNet: coefficients of the dense layers"
 )
+# %% [markdown]
+# Unlike part 5's penalty, dropout puts no price on the size of a weight: the dense layers keep the
+# shape and reach of part 4's histograms, with no spike at zero. Dropout regularizes by making each
+# unit work with a random subset of its inputs, not by shrinking the weights.
+
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {
     "LeNet, dropout (selected)": model_record(

@@ -71,6 +71,8 @@ rate_0, rate_1 = part6["selected"]["point"]["rate_0"], part6["selected"]["point"
 print(f"dropout before dense_0: {rate_0:g}, before dense_1: {rate_1:g} (part 6, {part6['selected']['rule']})")
 
 # %% [markdown]
+# The halved network takes these rates as they are: it gets no grid search of its own.
+#
 # ## The network
 #
 # Only the widths of `dense_0` and `dense_1` change. The first dense layer sees the same 576 values
@@ -96,9 +98,14 @@ model = keras.Sequential(
 compile_classifier(model)
 model.summary()
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Loss and accuracy per epoch; blue: training, orange: validation."
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
 history = fit(model, data, epochs, callbacks=[live])
+
+# %% [markdown]
+# Dropout still does its job in the smaller network: the training and validation curves stay close
+# together to the end, and the validation loss does not climb back up as part 4's did. The test
+# accuracy, beside that of part 6's full-size network:
 
 # %% tags=["nbval-ignore-output"]
 test_loss, test_accuracy = evaluate(model, data)
@@ -106,13 +113,33 @@ full_size = part6["models"]["LeNet, dropout (selected)"]
 print(f"halved LeNet: test accuracy {test_accuracy:.2%} with {model.count_params():,} coefficients")
 print(f"part 6's selected LeNet: {full_size['test_accuracy']:.2%} with {full_size['params']:,} coefficients")
 
-# %% tags=["nbval-ignore-output"]
+# %% [markdown]
+# Read these two lines with two cautions. The networks were not trained equally long: in the full
+# profile this one ran for 80 epochs and part 6's for 60. And each number is a single training:
+# part 4 showed how far retraining alone moves LeNet's accuracy, and a gap smaller than that does not
+# say which network is better. Part 8 sets this comparison against that yardstick.
+#
+# The first convolution, as this network learnt it:
+
+# %% tags=["nbval-ignore-output"] caption="The six 3x3 filters of conv_0; red: positive weight, blue: negative."
 fig = plots.conv_kernel_heatmaps(
     model.get_layer("conv_0").get_weights()[0], title="Halved LeNet: first convolution filters"
 )
-# %% tags=["nbval-ignore-output"]
+# %% [markdown]
+# Only the dense layers behind the convolutions shrank. Set these filters beside part 6's: the same
+# kinds of pattern appear, edges and bars in a few orientations, though not all in the same places or
+# with the same weights. The first layer still learns the same kinds of detector when the layers that
+# read its output are half as wide.
+#
+# Next, the coefficients of the halved dense layers, counts on a logarithmic scale.
+
+# %% tags=["nbval-ignore-output"] caption="Coefficients of the halved dense_0, dense_1 and dense_2, log counts."
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: coefficients of the dense layers")
 # %% [markdown]
+# Compare the horizontal axes with part 6's histograms: with half as many units, the coefficients of
+# `dense_0` reach further from zero, fewer units each weighted more heavily, as the narrower dense
+# network of part 3 did against part 2's. Dropout, again, leaves no spike at zero.
+#
 # ## Saving the model
 #
 # Saved in the native `.keras` format and in the legacy `.h5` format of the original, for the later

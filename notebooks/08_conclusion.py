@@ -106,6 +106,11 @@ table.style.format(
 )
 
 # %% [markdown]
+# Read the table down its columns. Every LeNet row holds fewer coefficients than any dense row and
+# scores higher on the test set. The difference column is ours minus the original's: before reading
+# anything into it, set it against the s.e. column and against part 4's rerun scatter, in the figure
+# below.
+#
 # The coefficient counts do not depend on training, so they must match the original's exactly:
 
 # %%
@@ -116,16 +121,19 @@ print(
 print(table["coefficients"].map("{:,}".format).to_string())
 
 # %% [markdown]
+# When the first line says True, every network here is the original's, layer for layer, and any
+# difference in accuracy comes from training, not from the architecture.
+#
 # ## Against the original, with the run-to-run noise
 #
 # Both series scored their networks on the same test digits, so what separates one of our accuracies
 # from the original's is the training itself: its random initial weights, batch order and dropout
 # masks, and the differences between Keras versions. Part 4 measured the first kind of scatter by
-# retraining its LeNet from other initial weights; the whiskers on the LeNet rows span two of those
-# standard deviations either side of our result, where about 95 % of our own reruns would land. Grey:
-# the original's accuracy ± 0.3 points.
+# retraining its LeNet from other initial weights; the whiskers on the LeNet rows reach two of those
+# standard deviations either side of our result: the distance by which retraining alone can move a
+# LeNet's score. Grey: the original's accuracy ± 0.3 points.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output"] caption="Our test accuracy (dots) and the original's (diamonds, 0.3-point band)."
 reruns = records["04_lenet"]["reruns"]
 rerun_accuracy = 100 * np.array(reruns["test_accuracy"])
 rerun_sd = float(rerun_accuracy.std(ddof=1))
@@ -141,6 +149,12 @@ fig = plots.against_reference(
 )
 
 # %% [markdown]
+# What to look for: whether each of our dots falls inside the grey band around the original's
+# diamond and, on the LeNet rows, whether the diamond falls inside our whisker. A diamond inside the
+# whisker marks a gap that retraining alone could produce: the two series then agree as closely as
+# two trainings of one network can. The dense rows have no whisker, since their run-to-run scatter
+# was not measured.
+#
 # ## Findings
 
 # %% tags=["nbval-ignore-output"]
@@ -227,6 +241,10 @@ pd.DataFrame(
         "finished (UTC)": {part: records[part]["environment"]["finished_utc"] for part, *_ in ROWS},
     }
 )
+
+# %% [markdown]
+# A grid part that reports only seconds here trained nothing in its last run: its networks came from
+# the cache, and its page says how many. The time to train them from scratch is not in this table.
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 save_results(
