@@ -116,7 +116,7 @@ history = fit(model, data, epochs, callbacks=[live])
 #
 # The numbers behind those two observations:
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 best_epoch = min(range(epochs), key=history["val_loss"].__getitem__) + 1
 Markdown(
     f"- lowest validation loss **{min(history['val_loss']):.4f}** at epoch **{best_epoch}** of {epochs}; "

@@ -114,7 +114,7 @@ fig.tight_layout()
 # network that grows more and more certain of its wrong answers pays for it in loss long before it
 # gets more images wrong. The numbers:
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 test_loss, test_accuracy = evaluate(model, data)
 rise = {  # the last epoch's validation loss against the lowest one of the run
     name: (min(losses), losses.index(min(losses)) + 1, losses[-1])

@@ -141,7 +141,7 @@ fig = plots.line_with_points(
 # before, and the curves flatten towards the widest networks. Past that bend, extra units add
 # coefficients that the data cannot put to use. The table gives the numbers.
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 Markdown(
     "| neurons | coefficients | validation accuracy | test accuracy |\n|---:|---:|---:|---:|\n"
     + "\n".join(
@@ -154,7 +154,7 @@ Markdown(
 # coefficients roughly doubles every time. Like the original tutorial, the series keeps
 # **128 neurons**, a quarter of part 2's coefficients. Measured against the widest network searched:
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 widest = max(trained, key=lambda r: r.point["width"])
 kept = next((r for r in trained if r.point["width"] == chosen_width), None)
 Markdown(

@@ -187,7 +187,7 @@ fig = plots.rerun_spread(
     standard_error=standard_error,
     title=f"LeNet trained {reruns} more times from other initial weights",
 )
-# %% tags=["nbval-ignore-output"]
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 spread = 100 * rerun_accuracy.std(ddof=1)
 standing = 100 * (test_accuracy - rerun_accuracy.mean()) / spread
 Markdown(

@@ -170,7 +170,7 @@ fig = plots.accuracy_grid(
 fig = plots.accuracy_grid(
     np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
 )
-# %% tags=["nbval-ignore-output"]
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 Markdown(selection_summary(trained, lambda p: f"λ1 = {p['l1']:g}, λ2 = {p['l2']:g}"))
 
 # %% [markdown]
@@ -218,7 +218,7 @@ fig = plots.dense_weight_histograms(
 )
 
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 def dense_0_sizes(result) -> tuple[float, float]:
     """Mean |w| of a grid network's dense_0 kernel, and the share of its coefficients below 0.001 in size."""
     kernel = np.abs(result.model(build_lenet_l1l2).get_layer("dense_0").get_weights()[0])

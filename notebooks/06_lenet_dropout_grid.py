@@ -145,7 +145,7 @@ fig = plots.accuracy_grid(
 fig = plots.accuracy_grid(
     np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
 )
-# %% tags=["nbval-ignore-output"]
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 Markdown(
     selection_summary(trained, lambda p: f"dropout {p['rate_0']:g} before dense_0, {p['rate_1']:g} before dense_1")
 )

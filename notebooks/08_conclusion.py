@@ -86,7 +86,7 @@ table.insert(
 )
 table["difference (points)"] = table["test accuracy (%)"] - table["reference (%)"]
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 if profile == "quick":
     display(
         Markdown(
@@ -157,7 +157,7 @@ fig = plots.against_reference(
 #
 # ## Findings
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 acc = table["test accuracy (%)"]
 params = table["coefficients"]
 
