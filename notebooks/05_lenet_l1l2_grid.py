@@ -180,9 +180,10 @@ Markdown(selection_summary(trained, lambda p: f"λ1 = {p['l1']:g}, λ2 = {p['l2'
 # cannot be ranked by one training each, and the selected cell is then one of several equally good
 # candidates rather than a clear winner.
 #
-# Note which strengths won. If the selected λ1 is 0, the winner is not an elastic net at all: it
-# carries a plain L2 penalty (weight decay) on `dense_0`, and L1 enters only through the fixed, mild
-# penalty on `dense_1`.
+# Note which strengths won. An elastic net needs both penalties on `dense_0`. When the selected λ1
+# is 0, the winner is not one: with λ2 above 0 it carries plain L2 (weight decay), and with both at 0
+# it is part 4's LeNet, with only the fixed, mild penalty on `dense_1`, which every cell shares. The
+# sentence after the histograms says which case this run is.
 #
 # ## The selected network
 #
