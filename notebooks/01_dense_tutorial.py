@@ -25,6 +25,10 @@
 # parts share (Adam, sparse categorical cross-entropy, batches of 128, the last 10 % of the training
 # images held out for validation, pixels scaled to [0, 1]). They live in `helpers/training.py`.
 #
+# **The idea to take away.** A network is judged on images it has not trained on. The validation
+# curves, not the training ones, show when it stops learning the digits and starts memorising the
+# training images.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]

@@ -24,6 +24,10 @@
 # **What it reuses.** Part 1's recorded results (its history and test accuracy), read from its
 # results file rather than retrained; the shared data and training settings.
 #
+# **The idea to take away.** Dropout makes a network work with a random half-team of units at every
+# step, so no unit can be relied on alone. Its effect shows first in the validation loss; a single
+# test accuracy is too noisy to tell.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]

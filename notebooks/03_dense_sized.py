@@ -23,6 +23,10 @@
 # **What it reuses.** Part 2's architecture (dropout 0.2 on the input, 0.5 after the hidden layer);
 # the grid runner of `helpers/grid.py`.
 #
+# **The idea to take away.** Width has diminishing returns: each doubling of a layer buys less
+# accuracy for twice the coefficients. Size a layer by where the validation accuracy flattens, not
+# by the largest network that fits.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]

@@ -25,6 +25,10 @@
 # **What it reuses.** The data and training settings of parts 1-3; the images are zero-padded from
 # 28x28 to 32x32 pixels, the input size LeNet was designed for.
 #
+# **The idea to take away.** A convolution applies the same few weights at every position of the
+# image, so it can see more with far fewer coefficients than a dense layer. And one training is one
+# draw: only retraining tells how far its accuracy could move.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]

@@ -23,6 +23,10 @@
 #
 # **What it reuses.** Part 4's architecture and padded images; the grid runner of part 3.
 #
+# **The idea to take away.** A penalty on the weights changes the weights (shorter tails, many near
+# zero) far more visibly than the accuracy. Cells of a grid that differ by less than the retraining
+# noise cannot be ranked by one training each.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]

@@ -23,6 +23,10 @@
 # **What it reuses.** Part 4's architecture and padded images; the grid runner and the selection
 # rule of parts 3 and 5.
 #
+# **The idea to take away.** Hyperparameters are chosen on validation data, never on the test set,
+# and a grid is read against the noise of retraining: a difference in colour smaller than that noise
+# is not a finding.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]

@@ -24,6 +24,10 @@
 # **What it reuses.** The two dropout rates selected in part 6, read from its recorded results; part
 # 4's convolutional layers and padded images.
 #
+# **The idea to take away.** Most of LeNet's coefficients sit in its dense layers, not in its
+# convolutions, so that is where a smaller network is cut. Whether the cut costs accuracy is a
+# question of the difference against the noise.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]

@@ -21,6 +21,9 @@
 # and the findings the numbers support.
 #
 # **What it reuses.** Only the results recorded by parts 1-7; nothing is trained here.
+#
+# **The idea to take away.** Two networks differ only when their gap is larger than the gap between
+# two trainings of the same network. Every comparison in the series is read that way.
 
 # %% tags=["parameters"]
 profile = "full"  # which profile's results to read

@@ -26,6 +26,10 @@
 # the halved LeNet saved by part 7 (`MNIST_LeNet60`), read back from their `.h5` files as the original
 # tutorial saved them. Nothing is trained here.
 #
+# **The idea to take away.** A trained network re-represents the digits, layer by layer, until
+# simple rules separate them. Looking inside shows what each architecture attends to, and measuring
+# on all the test digits says how far the pictures can be trusted.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file. Most of it
 # goes into three UMAP maps; they are kept in `.cache/embeddings/` under a digest of everything that
 # determines them (the features, UMAP's settings and seed, umap-learn's version), so a rerun with the
