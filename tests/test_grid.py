@@ -183,6 +183,7 @@ def test_models_in_flight_resume_and_train_exactly_as_an_uninterrupted_run(small
         real_write(*args, **kwargs)
 
     monkeypatch.setattr(grid_engine, "write_checkpoint", recording)
+    grid_engine._BUILT.clear()  # a new process: the chunk is rebuilt and gets its state from the checkpoint only
     capsys.readouterr()
     resumed = grid.run_grid(_with_dropout, points, small_mnist, cache_dir=cache, **settings)
     assert f"{checkpoint.name}: resuming 2 models after epoch 2 of 5" in capsys.readouterr().out
@@ -195,6 +196,21 @@ def test_models_in_flight_resume_and_train_exactly_as_an_uninterrupted_run(small
         assert again.test_accuracy == pytest.approx(whole.test_accuracy, abs=1e-6)
         for a, b in zip(again.weights, whole.weights, strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_an_epoch_depends_on_its_starting_state_and_number_only(small_mnist, tmp_path):
+    chunk = grid_engine.Chunk(_with_dropout, ({"units": 8}, {"units": 16}), ("a", "b"), seed=4, epochs=3)
+    with grid_engine.grid_client(1, tmp_path) as client:  # an in-process worker: it shares our random state
+        data = client.scatter(small_mnist)
+        first = client.submit(grid_engine.train_epoch, chunk, 0, None, data, pure=False).result()
+        second = []
+        for unrelated in (1, 2):
+            seed_everything(unrelated)  # whatever else ran in the worker's process before this task
+            task = client.submit(grid_engine.train_epoch, chunk, 1, first.state, data, pure=False)
+            second.append(task.result())
+    assert second[0].logs == second[1].logs
+    for a, b in zip(second[0].state, second[1].state, strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_worker_processes_train_the_same_grid(small_mnist, tmp_path):
