@@ -168,7 +168,7 @@ def test_prose_is_a_readable_column_at_1280(browser, site_url, pages):
         page.close()
 
 
-def test_no_page_scrolls_sideways_at_390_and_wide_tables_scroll_in_their_box(browser, site_url, pages):
+def test_no_page_scrolls_sideways_at_390_and_wide_tables_and_figures_scroll_in_their_box(browser, site_url, pages):
     for path in pages:
         page, _ = _open(browser, site_url + path, PHONE)
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -185,6 +185,15 @@ def test_no_page_scrolls_sideways_at_390_and_wide_tables_scroll_in_their_box(bro
     )
     assert box[0] > box[1] and box[2] == "auto" and box[3] <= 390, (
         f"results table box (scroll, client, overflow): {box}"
+    )
+    page.close()
+    page, _ = _open(browser, site_url + "09_robustness.html", PHONE)
+    figures = page.eval_on_selector_all(
+        ".site-figure",
+        "fs => fs.map(f => [f.querySelector('img').getBoundingClientRect().width, f.clientWidth, f.scrollWidth])",
+    )
+    assert figures and all(image >= 576 and box < scroll for image, box, scroll in figures), (
+        f"figures at 390 px (image width, box width, box scroll width): {figures}"
     )
     page.close()
 
