@@ -173,10 +173,12 @@ fig = plots.history_curves(
     best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})"
 )
 # %% [markdown]
-# Here dropout shows its effect. With the selected rates, the training loss no longer falls to zero,
-# and the training and validation curves stay close together to the end: the validation loss does
-# not climb back up as part 4's did. The training accuracy is measured with units switched off, so
-# it stays at or below the validation accuracy for much of the training, as in parts 2 and 3.
+# Set these curves beside part 4's. How much dropout changes them depends on the rates selected:
+# look at whether the validation loss still climbs back up after its early minimum, as part 4's did,
+# or stays flat, and at how far the training curves pull away from the validation ones. The training
+# curves are measured with units switched off, so strong rates can keep the training accuracy below
+# the validation accuracy; with mild rates the training curves still pull ahead late in training, a
+# sign that the network fits its training images more closely than new ones.
 
 # %% tags=["nbval-ignore-output"] caption="Selected network's 3x3 conv_0 filters; red: positive, blue: negative."
 fig = plots.conv_kernel_heatmaps(
