@@ -107,8 +107,10 @@ live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", char
 history = fit(model, data, epochs, callbacks=[live])
 
 # %% [markdown]
-# Dropout still does its job in the smaller network: the training and validation curves stay close
-# together to the end, and the validation loss does not climb back up as part 4's did. The test
+# Set these curves beside part 4's and part 6's. If the validation loss stays flat instead of
+# climbing back up after its early minimum, as part 4's did, dropout still holds overfitting back in
+# the smaller network; how far the training curves pull ahead of the validation ones late in training
+# shows how much of it is left. The test
 # accuracy, beside that of part 6's full-size network:
 
 # %% tags=["nbval-ignore-output"]
