@@ -25,6 +25,10 @@
 # parts share (Adam, sparse categorical cross-entropy, batches of 128, the last 10 % of the training
 # images held out for validation, pixels scaled to [0, 1]). They live in `helpers/training.py`.
 #
+# **The idea to take away.** A network is judged on images it has not trained on. The validation
+# curves, not the training ones, show when it stops learning the digits and starts memorising the
+# training images.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]
@@ -66,6 +70,12 @@ print(data.describe())
 
 # %%
 fig = plots.digit_grid(data.x_train, data.y_train)
+
+# %% [markdown]
+# The same digit comes in many hands: slanted or upright, thin or bold, with loops open or closed.
+# That variety is what a classifier has to absorb. Note also the empty margin around every digit:
+# the pixels near the border are black in nearly every image, which will matter when we look at the
+# first layer's weights at the end of this page.
 
 # %% [markdown]
 # ## The model
@@ -111,7 +121,7 @@ history = fit(model, data, epochs, callbacks=[live])
 #
 # The numbers behind those two observations:
 
-# %% tags=["nbval-ignore-output"]
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 best_epoch = min(range(epochs), key=history["val_loss"].__getitem__) + 1
 Markdown(
     f"- lowest validation loss **{min(history['val_loss']):.4f}** at epoch **{best_epoch}** of {epochs}; "
@@ -121,6 +131,9 @@ Markdown(
 )
 
 # %% [markdown]
+# Read the second line as the loss curves' story told in accuracy: the network gets almost every
+# training image right, and fewer of the validation images it never trained on.
+#
 # ## Test accuracy
 #
 # The test images took no part in training or in any choice made so far.
@@ -130,16 +143,29 @@ test_loss, test_accuracy = evaluate(model, data)
 print(f"Dense tutorial model: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f}")
 
 # %% [markdown]
+# This is the number every later network is measured against. It should land close to the final
+# validation accuracy above: neither the validation nor the test images were trained on, so both
+# estimate how the network does on digits it has never seen.
+#
 # ## Where the weights went
 #
-# Histograms of the coefficients of both dense layers (log scale). A good share of the first
-# layer's 401,408 weights never leaves the narrow band of its random initial values: they belong to
-# border pixels that are black in almost every image, so they receive almost no gradient. Capacity
-# that the data cannot use is the first hint that this network is larger than it needs to be, which
-# part 3 follows up.
+# Histograms of the coefficients of both dense layers, with the counts on a logarithmic scale so
+# that the rare large weights stay visible. Keras drew each layer's initial weights uniformly from a
+# narrow band around zero whose width shrinks as the layer grows (Glorot initialisation): about
+# ±0.07 for the 784x512 kernel of `dense_0`. The question is how far training moved them.
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial model: coefficients per layer")
+
+# %% [markdown]
+# Look at the tails first: training has pushed many weights far outside the band they started in.
+# Then at the peak: in `dense_0` the tallest bars sit right at zero, inside that band. A histogram
+# cannot tell a weight that never moved from one that moved and came back, but the data gives a
+# reason to expect many of the first kind. A pixel that is black in every training image contributes
+# nothing to the gradient of its 512 weights, so Adam never moves them: they keep their random
+# initial values exactly. The digits at the top of the page show how wide that black margin is.
+# Weights that the data cannot train are capacity the network does not use: a first hint that it is
+# larger than it needs to be, which part 3 follows up.
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 record = model_record(

@@ -24,6 +24,10 @@
 # **What it reuses.** Part 1's recorded results (its history and test accuracy), read from its
 # results file rather than retrained; the shared data and training settings.
 #
+# **The idea to take away.** Dropout makes a network work with a random half-team of units at every
+# step, so no unit can be relied on alone. Its effect shows first in the validation loss; a single
+# test accuracy is too noisy to tell.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]
@@ -107,7 +111,14 @@ for ax, metric in zip(axes, ["loss", "accuracy"], strict=True):
     ax.legend()
 fig.tight_layout()
 
-# %% tags=["nbval-ignore-output"]
+# %% [markdown]
+# The loss panel answers the question. Part 1's validation loss climbs steadily after its early
+# minimum; part 2's stays low much longer and rises far more slowly. The accuracy panel shows much
+# less: both curves level off close together. Loss is the more sensitive gauge of overfitting. A
+# network that grows more and more certain of its wrong answers pays for it in loss long before it
+# gets more images wrong. The numbers:
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 test_loss, test_accuracy = evaluate(model, data)
 rise = {  # the last epoch's validation loss against the lowest one of the run
     name: (min(losses), losses.index(min(losses)) + 1, losses[-1])
@@ -125,12 +136,18 @@ Markdown(
 
 # %% [markdown]
 # Dropout papers report better than 99 % with much wider dense networks (two layers of thousands of
-# units); the point here is the direction of the change, not a record. The weight histograms below
-# still show a mass of first-layer coefficients near their initial values, which invites the question
-# of part 3: how small can the hidden layer be?
+# units); the point here is what stronger dropout does to overfitting, which the validation loss
+# shows far more clearly than one test accuracy can. A change of a few tenths of a point between two
+# single trainings may be luck: part 4 measures how much, for LeNet.
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense, two dropouts: coefficients per layer")
+
+# %% [markdown]
+# Set these beside part 1's histograms: the shapes are much the same, down to the narrow peak at
+# zero in `dense_0`. Dropout puts no price on a weight's size, as the penalties of part 5 will; and
+# dropping input pixels cannot give a gradient to a pixel that is black in every image. So the peak
+# at zero is still there, and with it the question of part 3: how small can the hidden layer be?
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 record = model_record(

@@ -23,6 +23,10 @@
 # **What it reuses.** Part 2's architecture (dropout 0.2 on the input, 0.5 after the hidden layer);
 # the grid runner of `helpers/grid.py`.
 #
+# **The idea to take away.** Width has diminishing returns: each doubling of a layer buys less
+# accuracy for twice the coefficients. Size a layer by where the validation accuracy flattens, not
+# by the largest network that fits.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]
@@ -136,7 +140,12 @@ fig = plots.line_with_points(
     y_title="accuracy (%)",
 )
 
-# %% tags=["nbval-ignore-output"]
+# %% [markdown]
+# Follow the curves from left to right: each doubling of the width buys less accuracy than the one
+# before, and the curves flatten towards the widest networks. Past that bend, extra units add
+# coefficients that the data cannot put to use. The table gives the numbers.
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 Markdown(
     "| neurons | coefficients | validation accuracy | test accuracy |\n|---:|---:|---:|---:|\n"
     + "\n".join(
@@ -149,7 +158,7 @@ Markdown(
 # coefficients roughly doubles every time. Like the original tutorial, the series keeps
 # **128 neurons**, a quarter of part 2's coefficients. Measured against the widest network searched:
 
-# %% tags=["nbval-ignore-output"]
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 widest = max(trained, key=lambda r: r.point["width"])
 kept = next((r for r in trained if r.point["width"] == chosen_width), None)
 Markdown(
@@ -163,6 +172,9 @@ Markdown(
 )
 
 # %% [markdown]
+# Each width was trained once. A gap of a few tenths of a point between two single trainings can be
+# luck; part 4 measures how much luck, for LeNet.
+#
 # ## The 128-neuron network
 
 # %%
@@ -187,6 +199,11 @@ print(f"Dense, {chosen_width} neurons: test accuracy {test_accuracy:.2%}, test l
 fig = plots.dense_weight_histograms(dense_kernels(model), title=f"Dense {chosen_width}: coefficients per layer")
 
 # %% [markdown]
+# Compare the horizontal axes with part 2's histograms. With a quarter of the hidden units, the
+# `dense_0` coefficients reach further from zero: fewer units, each weighted more heavily. The narrow
+# peak at zero is still there, as it must be: a pixel that is black in every image gives its weights
+# no gradient, whatever the width.
+#
 # ## Which digits it confuses
 #
 # Rows are the true digits, columns the predictions. The colour scale stops at the largest number of
@@ -203,6 +220,12 @@ Markdown(
 )
 
 # %% [markdown]
+# Nearly every test image sits on the diagonal. The mistakes are not spread evenly: a few cells,
+# such as the two named above, collect many of them, while most others hold a handful or none. They
+# pair digits whose shapes share strokes. The matrix need not be symmetric either: how often one
+# digit is read as another says little about the reverse mistake. Part 10 shows some of the digits
+# this network gets wrong.
+#
 # ## Saving the model
 #
 # The follow-up parts of the original series (visualising the dense layers, then geometric

@@ -25,6 +25,10 @@
 # **What it reuses.** The data and training settings of parts 1-3; the images are zero-padded from
 # 28x28 to 32x32 pixels, the input size LeNet was designed for.
 #
+# **The idea to take away.** A convolution applies the same few weights at every position of the
+# image, so it can see more with far fewer coefficients than a dense layer. And one training is one
+# draw: only retraining tells how far its accuracy could move.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]
@@ -127,19 +131,41 @@ print(f"LeNet: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f}")
 print(f"final training accuracy {history['accuracy'][-1]:.2%}, training loss {history['loss'][-1]:.4f}")
 
 # %% [markdown]
+# Read the two lines with the curves. A training accuracy at or near 100 % with a training loss
+# near zero means that LeNet has learnt its training images by heart; its validation loss reached
+# its lowest point early and crept upwards after it. The validation accuracy, meanwhile, held
+# steady. A validation loss that rises while the accuracy holds is the mark of overconfidence: the
+# network's answers barely change, but it grows ever more certain of the wrong ones. Parts 5 and 6
+# try two ways of holding this back.
+#
 # ## What the first convolution learned
 #
-# The six 3x3 filters of the first layer, each cell a weight (red positive, blue negative). Many look
-# like small edge or stroke detectors: a row or column of positive weights next to negative ones
+# The six 3x3 filters of the first layer, each cell a weight (red positive, blue negative). Several
+# look like small edge or stroke detectors: a row or column of positive weights next to negative ones
 # responds to a change of brightness in one direction.
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], title="LeNet: first convolution filters")
 
+# %% [markdown]
+# Read each filter as a small template: it responds most where the patch under it looks like its
+# red cells and unlike its blue ones. A red side facing a blue side makes an edge detector: it
+# responds where ink covers the red side and not the blue one. A filter of one sign throughout weighs
+# the amount of ink under it. Which filter takes which role depends on the random weights training
+# started from; the filters of parts 5-7 show which kinds of detector come back.
+#
+# Next, the coefficients of the three dense layers, counts on a logarithmic scale.
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coefficients of the dense layers")
 
 # %% [markdown]
+# The two hidden layers, `dense_0` and `dense_1`, are centred on zero and close to symmetric, with
+# tails that reach far beyond the narrow band their initial weights were drawn from: nothing in the
+# loss puts a price on a large weight. Keep this picture for parts 5-7, which regularize these
+# layers. A penalty on the size of the weights (part 5) should pull them towards zero; dropout
+# (parts 6 and 7) puts no price on their size.
+#
 # ## How much does one run tell?
 #
 # The accuracy above is one draw: other initial weights would have given another number, and parts
@@ -168,7 +194,7 @@ fig = plots.rerun_spread(
     title=f"LeNet trained {reruns} more times from other initial weights",
 )
 
-# %% tags=["nbval-ignore-output"]
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 spread = 100 * rerun_accuracy.std(ddof=1)
 standing = 100 * (test_accuracy - rerun_accuracy.mean()) / spread
 Markdown(
@@ -182,6 +208,12 @@ Markdown(
     f"independent trainings scatters √2 times as much, **{np.sqrt(2) * spread:.2f} points**: part 8 uses "
     f"this yardstick when it sets our accuracies beside the original tutorial's."
 )
+
+# %% [markdown]
+# The figure sets two kinds of noise on one axis. The shaded band is how far retraining alone moves
+# LeNet's test accuracy; the black bar is how far a different sample of test digits would move it.
+# If the star sits inside the band, part 4's run is an ordinary draw. In parts 5-8, a gap between two
+# networks that is no wider than this band cannot be told apart from the luck of a single training.
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 record = model_record(

@@ -23,11 +23,15 @@
 #
 # **What it reuses.** Part 4's architecture and padded images; the grid runner of part 3.
 #
+# **The idea to take away.** A penalty on the weights changes the weights (shorter tails, many near
+# zero) far more visibly than the accuracy. Cells of a grid that differ by less than the retraining
+# noise cannot be ranked by one training each.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = "../executed/full"  # where results, models and charts are written
+output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
@@ -38,10 +42,7 @@ fixed_penalty = 1e-6  # L1 and L2 coefficient of dense_1
 workers = None  # processes sharing the grid (None: picked for the hardware); speed only
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
-# %% tags=["plumbing"]
-import time
-from pathlib import Path
-
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
 import keras
 import numpy as np
 from IPython.display import Markdown
@@ -49,17 +50,30 @@ from keras import layers, regularizers
 
 from helpers import plots
 from helpers.grid import run_grid, select, selection_record, selection_summary
-from helpers.params import check_grid, check_run
+from helpers.params import check_grid, check_optional_count, check_value, start_run
 from helpers.results import model_record, save_results
 from helpers.training import dense_kernels, prepare_mnist
 
 PART = "05_lenet_l1l2_grid"
-check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
+run = start_run(
+    PART,
+    profile=profile,
+    output_dir=output_dir,
+    seed=seed,
+    train_size=train_size,
+    test_size=test_size,
+    epochs=epochs,
+    l1_values=l1_values,
+    l2_values=l2_values,
+    fixed_penalty=fixed_penalty,
+    workers=workers,
+    models_per_graph=models_per_graph,
+)
 check_grid("l1_values", l1_values, kind="penalty")
 check_grid("l2_values", l2_values, kind="penalty")
-check_grid("fixed_penalty", [fixed_penalty], kind="penalty")
-output_dir = Path(output_dir)
-started = time.perf_counter()
+check_value("fixed_penalty", fixed_penalty, kind="penalty")
+check_optional_count("workers", workers)
+check_optional_count("models_per_graph", models_per_graph)
 data = prepare_mnist(train_size, test_size, pad=True)
 print(data.describe())
 
@@ -79,8 +93,9 @@ print(data.describe())
 # regularizer adds exactly these two terms, without the factor 1/2 some texts put before the L2 one.)
 # The two pull differently. The L2 term shrinks every weight in proportion to its size, so large
 # weights are expensive and small ones almost free: its level sets are spheres. The L1 term costs the
-# same for every unit of size, whatever the weight; its level sets are cubes with corners on the axes,
-# which is why it drives many weights to exactly zero. Combined, they are known as the elastic net.
+# same for every unit of size, whatever the weight; its level sets are diamonds (cross-polytopes, in
+# many dimensions) whose corners lie on the axes, where many weights are exactly zero, which is why it
+# drives weights to zero. Combined, they are known as the elastic net.
 #
 # The penalties go on the kernels of the two large dense layers (120 and 84 neurons), which hold
 # most of LeNet's coefficients. The builder takes the first layer's two strengths as arguments; the
@@ -133,8 +148,10 @@ trained = run_grid(
 # %% [markdown]
 # Validation accuracy after the last epoch, for every cell: this is what the selection looks at.
 # The red frame marks the selected cell, the blue one the cell the test set would have picked. The
-# colours span the cells that trained normally; a grey cell is an outlier far below the rest (strong
-# penalties can stop a network from learning at all), and its number says by how much.
+# colours span the bulk of the grid; a grey cell lies well below the grid's median (by more than a
+# point and by more than three times the grid's typical spread: strong penalties slow learning down)
+# and is left off the colour scale so that the differences among the others stay visible. Its number
+# still gives its score.
 
 # %% tags=["nbval-ignore-output"]
 chosen, test_pick = select(trained)
@@ -148,15 +165,32 @@ fig = plots.accuracy_grid(
     **grid_axes,
 )
 
+# %% [markdown]
+# Read the grid down its rows first. The strongest L1 strengths, at the bottom, lower the accuracy in
+# every column: a penalty that strong keeps `dense_0` from fitting the digits. Along the rows, no L2
+# strength in this range does anything comparable. Above those rows the cells differ far less; the
+# test accuracies of the same networks show whether those small differences hold up on other digits.
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.accuracy_grid(
     np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
 )
 
-# %% tags=["nbval-ignore-output"]
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 Markdown(selection_summary(trained, lambda p: f"λ1 = {p['l1']:g}, λ2 = {p['l2']:g}"))
 
 # %% [markdown]
+# Compare the two grids cell by cell. The strong-L1 rows are low in both. Among the upper rows, where
+# the bright cells of one grid are middling in the other, the differences are noise rather than the
+# penalty's doing. Set them against part 4's rerun scatter: cells closer to each other than that
+# cannot be ranked by one training each, and the selected cell is then one of several equally good
+# candidates rather than a clear winner.
+#
+# Note which strengths won. An elastic net needs both penalties on `dense_0`. When the selected λ1
+# is 0, the winner is not one: with λ2 above 0 it carries plain L2 (weight decay), and with both at 0
+# it is part 4's LeNet, with only the fixed, mild penalty on `dense_1`, which every cell shares. The
+# sentence after the histograms says which case this run is.
+#
 # ## The selected network
 #
 # Its training curves, first-layer filters and dense-layer coefficients. The paragraph after the
@@ -171,10 +205,21 @@ fig = plots.history_curves(
     best.history, title=f"Selected L1-L2 LeNet (λ1 = {best.point['l1']:g}, λ2 = {best.point['l2']:g})"
 )
 
+# %% [markdown]
+# Set these curves beside part 4's. With a mild penalty, such as the grid's best cells carry, they
+# look much as before: the training loss still heads towards zero, and the validation loss still
+# bottoms out early, then drifts up. Such a penalty does not stop the memorising; its effect shows in
+# the weights rather than in the curves.
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.conv_kernel_heatmaps(
     best_model.get_layer("conv_0").get_weights()[0], title="Selected L1-L2 LeNet: first convolution filters"
 )
+
+# %% [markdown]
+# The grid's networks start from the same seed as part 4's LeNet. Set these filters beside part 4's:
+# a filter that looks the same in both is one the penalty left alone. It acts on the dense layers,
+# and reaches the convolutions only through the gradients that flow back through them.
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(
@@ -182,7 +227,7 @@ fig = plots.dense_weight_histograms(
 )
 
 
-# %% tags=["nbval-ignore-output"]
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 def dense_0_sizes(result) -> tuple[float, float]:
     """Mean |w| of a grid network's dense_0 kernel, and the share of its coefficients below 0.001 in size."""
     kernel = np.abs(result.model(build_lenet_l1l2).get_layer("dense_0").get_weights()[0])
@@ -206,7 +251,16 @@ else:
     )
 Markdown(effect)
 
-# %% tags=["plumbing"]
+# %% [markdown]
+# Read the histograms with that paragraph. Unless the selected cell is the unpenalised one, compare
+# `dense_0` with part 4's and look for shorter tails (mind the horizontal axes) and a spike at zero,
+# the two things the paragraph measures. The penalty pulls every weight towards zero and only the
+# data's gradients hold it out, so the weights the data barely needs end at or next to zero, where
+# the penalty costs nothing. Smaller weights make the network's output change more gently with its
+# input, which is how a penalty fights overfitting. If `dense_1` shows a spike at zero too, that is
+# its fixed mild penalty at work, the same in every cell of the grid.
+
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
 models = {
     "LeNet, L1-L2 (selected)": model_record(
         params=best.params,
@@ -218,6 +272,4 @@ models = {
     )
 }
 selected = selection_record(trained)
-wall_seconds = time.perf_counter() - started
-save_results(output_dir, PART, profile=profile, models=models, selected=selected, wall_seconds=wall_seconds)
-print(f"results recorded; this part took {wall_seconds:.0f} s")
+save_results(run, models=models, selected=selected)

@@ -23,11 +23,15 @@
 # **What it reuses.** Part 4's architecture and padded images; the grid runner and the selection
 # rule of parts 3 and 5.
 #
+# **The idea to take away.** Hyperparameters are chosen on validation data, never on the test set,
+# and a grid is read against the noise of retraining: a difference in colour smaller than that noise
+# is not a finding.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = "../executed/full"  # where results, models and charts are written
+output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
@@ -37,10 +41,7 @@ second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid co
 workers = None  # processes sharing the grid (None: picked for the hardware); speed only
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
-# %% tags=["plumbing"]
-import time
-from pathlib import Path
-
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
 import keras
 import numpy as np
 from IPython.display import Markdown
@@ -48,16 +49,28 @@ from keras import layers
 
 from helpers import plots
 from helpers.grid import run_grid, select, selection_record, selection_summary
-from helpers.params import check_grid, check_run
+from helpers.params import check_grid, check_optional_count, start_run
 from helpers.results import model_record, save_results
 from helpers.training import dense_kernels, prepare_mnist
 
 PART = "06_lenet_dropout_grid"
-check_run(profile=profile, epochs=epochs, train_size=train_size, test_size=test_size, seed=seed)
+run = start_run(
+    PART,
+    profile=profile,
+    output_dir=output_dir,
+    seed=seed,
+    train_size=train_size,
+    test_size=test_size,
+    epochs=epochs,
+    first_rates=first_rates,
+    second_rates=second_rates,
+    workers=workers,
+    models_per_graph=models_per_graph,
+)
 check_grid("first_rates", first_rates, kind="rate")
 check_grid("second_rates", second_rates, kind="rate")
-output_dir = Path(output_dir)
-started = time.perf_counter()
+check_optional_count("workers", workers)
+check_optional_count("models_per_graph", models_per_graph)
 data = prepare_mnist(train_size, test_size, pad=True)
 print(data.describe())
 
@@ -110,7 +123,8 @@ trained = run_grid(
 # %% [markdown]
 # Validation accuracy after the last epoch for every pair of rates (what the selection looks at),
 # then the test accuracy of the same networks. Red frame: the selected cell; blue: the cell the test
-# set would have picked. Grey cells, if any, are outliers far below the colour scale.
+# set would have picked. Grey cells, if any, lie well below the grid's median (by more
+# than a point and by more than three times the grid's typical spread) and are left off the colour scale.
 
 # %% tags=["nbval-ignore-output"]
 chosen, test_pick = select(trained)
@@ -126,18 +140,33 @@ fig = plots.accuracy_grid(
     **grid_axes,
 )
 
+# %% [markdown]
+# Mind the colour scale before reading the colours. It stretches from the grid's lowest cell to its
+# highest, however close they are, so purple against yellow can be a smaller gap than the one
+# between two trainings of the same network (part 4). Read the numbers in the cells and set their
+# differences against part 4's rerun scatter.
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.accuracy_grid(
     np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
 )
 
-# %% tags=["nbval-ignore-output"]
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 Markdown(
     selection_summary(trained, lambda p: f"dropout {p['rate_0']:g} before dense_0, {p['rate_1']:g} before dense_1")
 )
 
 # %% [markdown]
+# Compare the two grids cell by cell. Start at the top-left corner, the network without any dropout:
+# if it sits at the low end of both grids, some dropout before the dense layers helps. Elsewhere,
+# where the bright cells of one grid are middling in the other, and the two frames fall on different
+# cells, the ranking is mostly noise: the selected pair is then one good choice among several, not
+# the one best pair.
+#
 # ## The selected network
+#
+# The network trained with the selected pair of rates: its training curves, its first-layer filters
+# and the coefficients of its dense layers, each to be set beside part 4's unregularized LeNet.
 
 # %% tags=["nbval-ignore-output"]
 best = trained[chosen]
@@ -146,17 +175,36 @@ fig = plots.history_curves(
     best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})"
 )
 
+# %% [markdown]
+# Set these curves beside part 4's. How much dropout changes them depends on the rates selected:
+# look at whether the validation loss still climbs back up after its early minimum, as part 4's did,
+# or stays flat, and at how far the training curves pull away from the validation ones. The training
+# curves are measured with units switched off, so strong rates can keep the training accuracy below
+# the validation accuracy; with mild rates the training curves still pull ahead late in training, a
+# sign that the network fits its training images more closely than new ones.
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.conv_kernel_heatmaps(
     best_model.get_layer("conv_0").get_weights()[0], title="Selected dropout LeNet: first convolution filters"
 )
+
+# %% [markdown]
+# Set these filters beside part 4's. The grid's networks start from the same seed as part 4's
+# LeNet, so where a filter differs, dropout is the cause: it changes every gradient that flows back
+# into the convolutions, and over the epochs a filter can settle on another pattern. Look at the
+# kinds of pattern rather than the places: edges and bars in a few orientations, patches of one sign.
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(
     dense_kernels(best_model), title="Selected dropout LeNet: coefficients of the dense layers"
 )
 
-# %% tags=["plumbing"]
+# %% [markdown]
+# Unlike part 5's penalty, dropout puts no price on the size of a weight: the dense layers keep the
+# shape and reach of part 4's histograms, with no spike at zero. Dropout regularizes by making each
+# unit work with a random subset of its inputs, not by shrinking the weights.
+
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
 models = {
     "LeNet, dropout (selected)": model_record(
         params=best.params,
@@ -168,6 +216,4 @@ models = {
     )
 }
 selected = selection_record(trained)
-wall_seconds = time.perf_counter() - started
-save_results(output_dir, PART, profile=profile, models=models, selected=selected, wall_seconds=wall_seconds)
-print(f"results recorded; this part took {wall_seconds:.0f} s")
+save_results(run, models=models, selected=selected)

@@ -24,6 +24,10 @@
 # **What it reuses.** The two dropout rates selected in part 6, read from its recorded results; part
 # 4's convolutional layers and padded images.
 #
+# **The idea to take away.** Most of LeNet's coefficients sit in its dense layers, not in its
+# convolutions, so that is where a smaller network is cut. Whether the cut costs accuracy is a
+# question of the difference against the noise.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file.
 
 # %% tags=["parameters"]
@@ -71,6 +75,8 @@ rate_0, rate_1 = part6["selected"]["point"]["rate_0"], part6["selected"]["point"
 print(f"dropout before dense_0: {rate_0:g}, before dense_1: {rate_1:g} (part 6, {part6['selected']['rule']})")
 
 # %% [markdown]
+# The halved network takes these rates as they are: it gets no grid search of its own.
+#
 # ## The network
 #
 # Only the widths of `dense_0` and `dense_1` change. The first dense layer sees the same 576 values
@@ -100,21 +106,48 @@ model.summary()
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
 history = fit(model, data, epochs, callbacks=[live])
 
+# %% [markdown]
+# Set these curves beside part 4's and part 6's. If the validation loss stays flat instead of
+# climbing back up after its early minimum, as part 4's did, dropout still holds overfitting back in
+# the smaller network; how far the training curves pull ahead of the validation ones late in training
+# shows how much of it is left. The test
+# accuracy, beside that of part 6's full-size network:
+
 # %% tags=["nbval-ignore-output"]
 test_loss, test_accuracy = evaluate(model, data)
 full_size = part6["models"]["LeNet, dropout (selected)"]
 print(f"halved LeNet: test accuracy {test_accuracy:.2%} with {model.count_params():,} coefficients")
 print(f"part 6's selected LeNet: {full_size['test_accuracy']:.2%} with {full_size['params']:,} coefficients")
 
+# %% [markdown]
+# Read these two lines with two cautions. The networks were not trained equally long: in the full
+# profile this one ran for 80 epochs and part 6's for 60. And each number is a single training:
+# part 4 showed how far retraining alone moves LeNet's accuracy, and a gap smaller than that does not
+# say which network is better. Part 8 sets this comparison against that yardstick.
+#
+# The first convolution, as this network learnt it:
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.conv_kernel_heatmaps(
     model.get_layer("conv_0").get_weights()[0], title="Halved LeNet: first convolution filters"
 )
 
+# %% [markdown]
+# Only the dense layers behind the convolutions shrank. Set these filters beside part 6's: the same
+# kinds of pattern appear, edges and bars in a few orientations, though not all in the same places or
+# with the same weights. The first layer still learns the same kinds of detector when the layers that
+# read its output are half as wide.
+#
+# Next, the coefficients of the halved dense layers, counts on a logarithmic scale.
+
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: coefficients of the dense layers")
 
 # %% [markdown]
+# Compare the horizontal axes with part 6's histograms: with half as many units, the coefficients of
+# `dense_0` reach further from zero, fewer units each weighted more heavily, as the narrower dense
+# network of part 3 did against part 2's. Dropout, again, leaves no spike at zero.
+#
 # ## Saving the model
 #
 # Saved in the native `.keras` format and in the legacy `.h5` format of the original, for the later

@@ -21,6 +21,9 @@
 # and the findings the numbers support.
 #
 # **What it reuses.** Only the results recorded by parts 1-7; nothing is trained here.
+#
+# **The idea to take away.** Two networks differ only when their gap is larger than the gap between
+# two trainings of the same network. Every comparison in the series is read that way.
 
 # %% tags=["parameters"]
 profile = "full"  # which profile's results to read
@@ -33,6 +36,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers import plots
+from helpers.comparisons import compare, retraining_gap_sd
 from helpers.params import start_run
 from helpers.results import load_results, save_results
 
@@ -59,7 +63,7 @@ ROWS = [
     ("02_dense_regularized", "Dense, two dropouts", "Dense, two dropout layers", 407_050, 98.6),
     ("03_dense_sized", "Dense 128", "Dense, 128 neurons", 101_770, 97.9),
     ("04_lenet", "LeNet", "LeNet (ReLU)", 81_194, 99.1),
-    ("05_lenet_l1l2_grid", "LeNet, L1-L2 (selected)", "LeNet, elastic net", 81_194, 99.1),
+    ("05_lenet_l1l2_grid", "LeNet, L1-L2 (selected)", "LeNet, L1-L2 grid's pick", 81_194, 99.1),
     ("06_lenet_dropout_grid", "LeNet, dropout (selected)", "LeNet, dropout", 81_194, 99.4),
     ("07_lenet_halved", "LeNet, dropout, halved", "LeNet, dropout, halved dense layers", 38_552, 99.2),
 ]
@@ -86,7 +90,7 @@ table.insert(
 )
 table["difference (points)"] = table["test accuracy (%)"] - table["reference (%)"]
 
-# %% tags=["nbval-ignore-output"]
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 if profile == "quick":
     display(
         Markdown(
@@ -106,6 +110,11 @@ table.style.format(
 )
 
 # %% [markdown]
+# Read the table down its columns. Every LeNet row holds fewer coefficients than any dense row and
+# scores higher on the test set. The difference column is ours minus the original's: before reading
+# anything into it, set it against the s.e. column and against part 4's rerun scatter, in the figure
+# below.
+#
 # The coefficient counts do not depend on training, so they must match the original's exactly:
 
 # %%
@@ -116,20 +125,23 @@ print(
 print(table["coefficients"].map("{:,}".format).to_string())
 
 # %% [markdown]
+# When the first line says True, every network here is the original's, layer for layer, and any
+# difference in accuracy comes from training, not from the architecture.
+#
 # ## Against the original, with the run-to-run noise
 #
 # Both series scored their networks on the same test digits, so what separates one of our accuracies
 # from the original's is the training itself: its random initial weights, batch order and dropout
 # masks, and the differences between Keras versions. Part 4 measured the first kind of scatter by
-# retraining its LeNet from other initial weights; the whiskers on the LeNet rows span two of those
-# standard deviations either side of our result, where about 95 % of our own reruns would land. Grey:
-# the original's accuracy ± 0.3 points.
+# retraining its LeNet from other initial weights; the whiskers on the LeNet rows reach two of those
+# standard deviations either side of our result: the distance by which retraining alone can move a
+# LeNet's score. Grey: the original's accuracy ± 0.3 points.
 
 # %% tags=["nbval-ignore-output"]
 reruns = records["04_lenet"]["reruns"]
 rerun_accuracy = 100 * np.array(reruns["test_accuracy"])
 rerun_sd = float(rerun_accuracy.std(ddof=1))
-gap_sd = np.sqrt(2) * rerun_sd  # the scatter of the gap between two independent trainings
+gap_sd = retraining_gap_sd(list(rerun_accuracy))  # the scatter of the gap between two independent trainings
 lenet_rows = [label for _, _, label, *_ in ROWS if "LeNet" in label]
 fig = plots.against_reference(
     table["test accuracy (%)"].to_dict(),
@@ -141,69 +153,84 @@ fig = plots.against_reference(
 )
 
 # %% [markdown]
+# What to look for: whether each of our dots falls inside the grey band around the original's
+# diamond and, on the LeNet rows, whether the diamond falls inside our whisker. A diamond inside the
+# whisker marks a gap that retraining alone could produce: the two series then agree as closely as
+# two trainings of one network can. The dense rows have no whisker, since their run-to-run scatter
+# was not measured.
+#
 # ## Findings
 
+# %% [markdown]
+# Each finding sets two rows of the table against each other. The noise band is two standard
+# deviations of the gap between two trainings of the same LeNet (part 4's reruns): a difference inside
+# it is one that retraining alone could produce. The dense networks' run-to-run scatter was not
+# measured, so a comparison with a dense row gets no verdict.
+
 # %% tags=["nbval-ignore-output"]
-acc = table["test accuracy (%)"]
-params = table["coefficients"]
+accuracies = table["test accuracy (%)"].to_dict()
+dense, dense_512, dense_128, lenet, l1l2, dropout, halved = table.index
+findings = {
+    "convolutions against dense layers": compare(lenet, dense, accuracies, gap_sd=None),
+    "sizing the dense network": compare(dense_128, dense_512, accuracies, gap_sd=None),
+    "a penalty or dropout": compare(dropout, l1l2, accuracies, gap_sd),
+    "dropout or no regularization": compare(dropout, lenet, accuracies, gap_sd),
+    "halving the dense layers": compare(halved, dropout, accuracies, gap_sd),
+}
+pd.DataFrame(
+    [
+        {
+            "finding": name,
+            "comparison": f"{c.first} against {c.second}",
+            "difference (points)": f"{c.difference:+.2f}",
+            "noise band (points)": "not measured" if c.band is None else f"±{c.band:.2f}",
+            "verdict": c.verdict,
+        }
+        for name, c in findings.items()
+    ]
+).set_index("finding")
 
+# %% [markdown]
+# Read the verdict column first. The first two findings involve dense rows, whose scatter was not
+# measured: their differences are stated, not judged, and the five-network retrainings still to come
+# are what will judge them. Among the LeNets, "within noise" means that the two networks compared
+# cannot be told apart by one training each. The last finding also compares two training lengths:
+# part 7 trained its halved network for more epochs than part 6 trained the full one (the epochs
+# column of the table).
+#
+# How our numbers stand against the original's:
 
-def compare(a: str, b: str) -> str:
-    """'higher'/'lower'/'the same' accuracy of row a against row b, with the gap in points."""
-    gap = acc[a] - acc[b]
-    if abs(gap) < 0.005:
-        return "the same test accuracy as"
-    return f"a test accuracy **{abs(gap):.2f} points {'higher' if gap > 0 else 'lower'}** than"
-
-
-def noise_note(a: str, b: str) -> str:
-    """For two LeNet rows: whether their gap is within two s.d. of the gap between two retrainings."""
-    if abs(acc[a] - acc[b]) < 2 * gap_sd:
-        return f" (within 2 s.d. of a retraining gap, {2 * gap_sd:.2f} points: not a difference one run can resolve)"
-    return f" (more than 2 s.d. of a retraining gap, {2 * gap_sd:.2f} points)"
-
-
-dense, dense_512, dense_128 = table.index[:3]
-lenet, elastic, dropout, halved = table.index[3:]
-grid_rows = [("05_lenet_l1l2_grid", elastic), ("06_lenet_dropout_grid", dropout)]
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 gaps = table["difference (points)"].abs()
-ours_z = (acc[lenet] - rerun_accuracy.mean()) / rerun_sd
-reference_z = (table["reference (%)"][lenet] - rerun_accuracy.mean()) / rerun_sd
-test_picks = {row: 100 * records[part]["selected"]["test_set_pick"]["test_accuracy"] for part, row in grid_rows}
+test_picks = {
+    label: 100 * records[part]["selected"]["test_set_pick"]["test_accuracy"]
+    for part, _, label, *_ in ROWS
+    if "selected" in records[part]
+}
 Markdown(
-    f"- **Convolutions against dense layers.** LeNet has {params[lenet]:,} coefficients, "
-    f"{params[dense] / params[lenet]:.1f} times fewer than the tutorial's dense network, and "
-    f"{compare(lenet, dense)} it ({acc[lenet]:.2f} % against {acc[dense]:.2f} %).\n"
-    f"- **Sizing the dense network.** Going from 512 to 128 hidden neurons keeps "
-    f"{params[dense_128] / params[dense_512]:.0%} of the coefficients and gives "
-    f"{compare(dense_128, dense_512)} the 512-neuron network with the same dropout.\n"
-    f"- **Two regularizations of LeNet.** The dropout-regularized LeNet has {compare(dropout, elastic)} "
-    f"the elastic-net one{noise_note(dropout, elastic)}, and {compare(dropout, lenet)} the unregularized "
-    f"LeNet{noise_note(dropout, lenet)}.\n"
-    f"- **Halving LeNet's dense layers.** With {params[halved] / params[dropout]:.0%} of the coefficients, "
-    f"the halved network has {compare(halved, dropout)} the full-size dropout LeNet{noise_note(halved, dropout)}, and "
-    f"{compare(halved, dense)} the dense tutorial network, with {params[dense] / params[halved]:.1f} times "
-    f"fewer coefficients.\n"
-    f"- **Against the original.** {(gaps <= 0.3).sum()} of the {len(gaps)} accuracies are within 0.3 points of the "
-    f"reference's; the largest gap is **{gaps.max():.2f} points** ({gaps.idxmax()}). Two independent trainings "
-    f"of LeNet differ with a standard deviation of {gap_sd:.2f} points (part 4's reruns, √2 × {rerun_sd:.2f}); "
-    f"against that yardstick the LeNet rows' gaps to the reference are "
-    + "; ".join(f"{row}: {gaps[row] / gap_sd:.1f}" for row in lenet_rows)
-    + " standard deviations. The original picked its grid winners on the test set; picked that way, ours would score "
-    + "; ".join(f"{row}: {test_picks[row]:.2f} % (reference {table['reference (%)'][row]:.1f} %)" for row in test_picks)
-    + ".\n"
-    f"- **How typical is part 4's run?** Its LeNet scored {acc[lenet]:.2f} %; the {len(rerun_accuracy)} reruns "
-    f"from other initial weights average {rerun_accuracy.mean():.2f} % ({rerun_accuracy.min():.2f} to "
-    f"{rerun_accuracy.max():.2f} %). Our run sits {ours_z:+.1f} standard deviations from that mean and the "
-    f"reference's {table['reference (%)'][lenet]:.1f} % sits {reference_z:+.1f}: "
-    + (
-        "both are results a rerun of the same training could give."
-        if max(abs(ours_z), abs(reference_z)) <= 2
-        else "more than two standard deviations out, further than a rerun usually goes."
-    )
+    f"{(gaps <= 0.3).sum()} of the {len(gaps)} accuracies are within 0.3 points of the original's; the largest "
+    f"gap is **{gaps.max():.2f} points** ({gaps.idxmax()}). Picked on the test set, as the original picked "
+    f"its grid winners, ours would score "
+    + " and ".join(f"{accuracy:.2f} % ({label})" for label, accuracy in test_picks.items())
+    + "."
 )
 
 # %% [markdown]
+# And how typical part 4's single LeNet run is among its reruns from other initial weights:
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+rerun_mean = rerun_accuracy.mean()
+Markdown(
+    f"Part 4's LeNet scored {accuracies[lenet]:.2f} %; its {len(rerun_accuracy)} reruns average "
+    f"{rerun_mean:.2f} % ({rerun_accuracy.min():.2f} to {rerun_accuracy.max():.2f} %). Our run sits "
+    f"{(accuracies[lenet] - rerun_mean) / rerun_sd:+.1f} standard deviations from that mean, the original's "
+    f"{table['reference (%)'][lenet]:.1f} % sits {(table['reference (%)'][lenet] - rerun_mean) / rerun_sd:+.1f}."
+)
+
+# %% [markdown]
+# Within two standard deviations either way, a score is one that a rerun of the same training could
+# give; further out, it is a lucky or an unlucky draw, and a comparison built on it inherits the luck.
+#
 # Two caveats apply to every comparison above. Each row is a single training: one draw of the initial
 # weights, the dropout masks and the batch order. Part 4 measured that scatter for LeNet only, with the batch
 # order held fixed, so it may understate the full run-to-run noise a little; the dense networks'
@@ -227,6 +254,10 @@ pd.DataFrame(
         "finished (UTC)": {part: records[part]["environment"]["finished_utc"] for part, *_ in ROWS},
     }
 )
+
+# %% [markdown]
+# A grid part that reports only seconds here trained nothing in its last run: its networks came from
+# the cache, and its page says how many. The time to train them from scratch is not in this table.
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 save_results(

@@ -27,6 +27,10 @@
 # and 7 saved, with the epochs and test accuracies those parts recorded; the training settings of
 # every part.
 #
+# **The idea to take away.** A test accuracy describes digits like the test set's and nothing else.
+# Robustness to shifts, rotations, scale, noise or occlusion has to be measured, distortion by
+# distortion, with intervals.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file. The full
 # profile measures every distortion on all 10,000 test digits and retrains the two networks with
 # shift augmentation for as many epochs as parts 3 and 7 trained them; the quick profile uses a few

@@ -26,6 +26,10 @@
 # the halved LeNet saved by part 7 (`MNIST_LeNet60`), read back from their `.h5` files as the original
 # tutorial saved them. Nothing is trained here.
 #
+# **The idea to take away.** A trained network re-represents the digits, layer by layer, until
+# simple rules separate them. Looking inside shows what each architecture attends to, and measuring
+# on all the test digits says how far the pictures can be trusted.
+#
 # **Run time.** Printed at the end of the page and recorded in this part's results file. Most of it
 # goes into three UMAP maps; they are kept in `.cache/embeddings/` under a digest of everything that
 # determines them (the features, UMAP's settings and seed, umap-learn's version), so a rerun with the
@@ -135,8 +139,9 @@ fig = iplots.first_layer_figure(dense_kernel, conv_kernel)
 # silences the unit) with a paler red fringe, each at one fixed place in the frame. They are templates:
 # a unit responds to ink falling where it expects it, and only there. Strong weights also line the
 # edges of the frame, where the digits hardly ever reach: the network had almost no examples to learn
-# what to do with ink there. LeNet's filters, on the right, are rows or columns of one sign next to
-# the other sign: the pattern of an edge, or of a bar in one orientation. They are local detectors,
+# what to do with ink there. LeNet's filters, on the right, are bands of one sign next to bands of
+# the other sign, horizontal, vertical or diagonal: the pattern of an edge, or of a bar in one
+# orientation. They are local detectors,
 # and since each filter slides over the whole image, a stroke is detected wherever it is.
 
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
@@ -177,8 +182,8 @@ fig = iplots.feature_maps_figure(
 # %% [markdown]
 # Each map is a copy of the digit seen through one filter: a filter that responds to horizontal edges
 # lights up along the tops and bottoms of strokes, another along their left or right sides. The
-# pooled maps keep the same picture at half the resolution, so a stroke that moves by a pixel changes
-# them less.
+# pooled maps keep the same picture at half the resolution: fine detail is averaged away, and part 9
+# measures what that does to a shifted digit.
 
 # %% tags=["nbval-ignore-output"]
 fig = iplots.feature_maps_figure(
