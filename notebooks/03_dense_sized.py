@@ -208,7 +208,7 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title=f"Dense {chosen_
 # Rows are the true digits, columns the predictions. The colour scale stops at the largest number of
 # mistakes, so the errors stand out and the diagonal (correct answers) saturates.
 
-# %% tags=["nbval-ignore-output"] caption="Counts of test images by true digit (rows) and prediction (columns)."
+# %% tags=["remove-input", "nbval-ignore-output"] caption="Test-set confusion matrix." jupyter={"source_hidden": true}
 predicted = np.argmax(model.predict(data.x_test, batch_size=1024, verbose=0), axis=1)
 fig = plots.confusion_matrix_figure(data.y_test, predicted, title=f"Dense {chosen_width}: test confusion matrix")
 confusions = plots.top_confusions(data.y_test, predicted, count=2)
