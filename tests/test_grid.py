@@ -413,6 +413,7 @@ def dask_cluster(tmp_path):
         log.close()
 
 
+@pytest.mark.lost_worker
 def test_a_cluster_named_by_grid_cluster_trains_the_grid_through_a_lost_worker(
     dask_cluster, small_mnist, tmp_path, monkeypatch
 ):
@@ -427,12 +428,16 @@ def test_a_cluster_named_by_grid_cluster_trains_the_grid_through_a_lost_worker(
     def kill_a_busy_worker() -> None:
         pids = observer.run(os.getpid)
         deadline = time.monotonic() + 180
+        seen: dict[str, tuple] = {}
         while not killed and time.monotonic() < deadline:
-            busy = [worker for worker, tasks in observer.processing().items() if tasks]
-            if busy and list(remote_cache.glob("in-flight/*/progress.json")):  # mid-grid, workers warmed up
-                os.kill(pids[busy[0]], signal.SIGKILL)
-                killed.append(busy[0])
-            time.sleep(0.01)
+            for worker, tasks in observer.processing().items():
+                # the same task still running 50 ms later, once the first epochs are checkpointed: mid-task
+                if tasks and seen.get(worker) == tuple(tasks) and list(remote_cache.glob("in-flight/*/progress.json")):
+                    os.kill(pids[worker], signal.SIGKILL)
+                    killed.append(worker)
+                    break
+                seen[worker] = tuple(tasks)
+            time.sleep(0.05)
 
     monkeypatch.setenv(grid_engine.CLUSTER_VARIABLE, address)
     killer = threading.Thread(target=kill_a_busy_worker)
