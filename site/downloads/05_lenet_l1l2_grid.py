@@ -166,10 +166,11 @@ fig = plots.accuracy_grid(
 )
 
 # %% [markdown]
-# Read the grid down its rows first. The strongest L1 strengths, at the bottom, lower the accuracy in
-# every column: a penalty that strong keeps `dense_0` from fitting the digits. Along the rows, no L2
-# strength in this range does anything comparable. Above those rows the cells differ far less; the
-# test accuracies of the same networks show whether those small differences hold up on other digits.
+# Look for the rows and columns that stand out. A penalty strong enough keeps `dense_0` from fitting
+# the digits and lowers every cell of its row (L1) or of its column (L2); the strongest strengths of
+# the grid, at the bottom and on the right, show how far each penalty can go before it hurts. Away
+# from them the cells differ far less; the test accuracies of the same networks show whether those
+# small differences hold up on other digits.
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.accuracy_grid(
