@@ -165,7 +165,8 @@ def default_parallelism() -> tuple[int, int]:
     On the 2-core CPU here, one worker process per core, each with four LeNets side by side in one
     graph, trains a grid 1.35x faster than four side by side in a single two-thread process (7.1 vs
     9.6 s per model-epoch over 2 epochs, workers' start-up included, measured with the process pool
-    that preceded Dask): TensorFlow's small convolutions use a second thread poorly. On an accelerator, more models per graph in one process keep it busier.
+    that preceded Dask): TensorFlow's small convolutions use a second thread poorly. On an
+    accelerator, more models per graph in one process keep it busier.
     """
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
