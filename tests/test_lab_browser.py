@@ -171,7 +171,11 @@ def test_learner_runs_part_1_in_the_workspace_and_the_series_is_untouched(browse
     status_before, files_before, started = _git("status", "--porcelain"), _snapshot(), time.time()
     source = PROJECT_ROOT / "notebooks" / f"{PART}.py"
     cells = jupytext.read(source).cells
-    plumbing = [c for c in cells if "plumbing" in c.metadata.get("tags", [])]
+    # plumbing cells and the cells that only compose sentences open collapsed
+    collapsed = [c for c in cells if c.metadata.get("jupyter", {}).get("source_hidden")]
+    assert [c for c in cells if "plumbing" in c.metadata.get("tags", [])] and all(
+        c in collapsed for c in cells if "plumbing" in c.metadata.get("tags", [])
+    )
     shutil.rmtree(WORKSPACE, ignore_errors=True)  # `make lab` makes it from scratch, as in CI
     with make_lab("lab", tmp_path, f"WORKSPACE={WORKSPACE}") as lab, _page(browser) as page:
         assert (WORKSPACE / f"{PART}.py").read_bytes() == source.read_bytes(), (
@@ -185,7 +189,7 @@ def test_learner_runs_part_1_in_the_workspace_and_the_series_is_untouched(browse
         expect(panel.locator(".jp-KernelName")).to_have_text("Python (cnn-vs-dense)", timeout=START_TIMEOUT_S * 1000)
         page.locator(".jp-Notebook-ExecutionIndicator[data-status=idle]").wait_for(timeout=START_TIMEOUT_S * 1000)
         assert [s["kernel"]["name"] for s in lab.api("sessions")] == ["cnn-vs-dense"]
-        assert panel.locator(".jp-InputPlaceholder").count() == len(plumbing) > 0, "plumbing cells are not collapsed"
+        assert panel.locator(".jp-InputPlaceholder").count() == len(collapsed), "hidden cells are not collapsed"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "lab-part1-opened.png"))
 
