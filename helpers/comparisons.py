@@ -47,3 +47,8 @@ def retraining_gap_sd(rerun_accuracies: list[float]) -> float:
     mean = sum(rerun_accuracies) / count
     variance = sum((a - mean) ** 2 for a in rerun_accuracies) / (count - 1)
     return (2 * variance) ** 0.5
+
+
+def accuracy_standard_error(accuracy: float, test_images: int) -> float:
+    """The standard error of an accuracy (a fraction) measured on ``test_images`` digits: √(p(1-p)/n)."""
+    return (accuracy * (1 - accuracy) / test_images) ** 0.5

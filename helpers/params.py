@@ -156,6 +156,7 @@ def check_value(name: str, value: float, *, kind: str) -> None:
 COMMON_CHECKS: dict[str, Callable[[str, Any], None]] = {
     "seed": functools.partial(check_count, minimum=0),
     "epochs": check_count,
+    "reruns": functools.partial(check_count, minimum=2),  # a spread needs two trainings at least
     "train_size": check_train_size,
     "test_size": functools.partial(check_size, limit=TEST_IMAGES),
 }

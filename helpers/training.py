@@ -65,9 +65,35 @@ def training_settings() -> dict[str, Any]:
     }
 
 
-def _without_name(config: dict[str, Any]) -> dict[str, Any]:
-    """A Keras serialization without the object's ``name`` (Keras numbers unnamed objects per session)."""
+def _without_name(config: Any) -> Any:
+    """A Keras serialization without the object's ``name`` (Keras numbers unnamed objects per session).
+
+    Anything else (a loss given by its string name, say) comes back unchanged.
+    """
+    if not isinstance(config, dict):
+        return config
     return {**config, "config": {k: v for k, v in config["config"].items() if k != "name"}}
+
+
+def check_series_settings(model: keras.Model) -> None:
+    """Raise unless ``model`` was compiled with the series' optimiser, loss and metrics.
+
+    Part 1 spells its ``model.compile(...)`` out for the reader; this keeps it the same as
+    ``compile_classifier``, which every later part calls.
+    """
+    config = model.get_compile_config()
+    compiled = {
+        "optimizer": _without_name(config["optimizer"]),
+        "loss": _without_name(config["loss"]),
+        "metrics": list(config["metrics"] or []),
+    }
+    expected = {name: training_settings()[name] for name in compiled}
+    differing = [name for name in compiled if compiled[name] != expected[name]]
+    if differing:
+        raise ValueError(
+            f"{model.name} is compiled with other {', '.join(differing)} than the series' "
+            f"(helpers/training.py): {compiled} against {expected}"
+        )
 
 
 def compile_classifier(model: keras.Model) -> keras.Model:
@@ -84,6 +110,15 @@ class Mnist:
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+
+    def equals(self, other: Mnist) -> bool:
+        """Whether both hold the same arrays, element for element (and of the same dtypes)."""
+        pairs = zip(
+            (self.x_train, self.y_train, self.x_test, self.y_test),
+            (other.x_train, other.y_train, other.x_test, other.y_test),
+            strict=True,
+        )
+        return all(a.dtype == b.dtype and np.array_equal(a, b) for a, b in pairs)
 
     def describe(self) -> str:
         """One line with the shapes, for the reader and the regression tests."""

@@ -37,6 +37,7 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 100
+reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 import keras
@@ -45,14 +46,23 @@ from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
+from helpers.comparisons import accuracy_standard_error
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
+from helpers.reruns import train_reruns
 from helpers.results import load_results, model_record, save_results
 from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist, seed_everything
 
 PART = "02_dense_regularized"
 run = start_run(
-    PART, profile=profile, output_dir=output_dir, seed=seed, train_size=train_size, test_size=test_size, epochs=epochs
+    PART,
+    profile=profile,
+    output_dir=output_dir,
+    seed=seed,
+    train_size=train_size,
+    test_size=test_size,
+    epochs=epochs,
+    reruns=reruns,
 )
 part1 = load_results(run, "01_dense_tutorial")["models"]["Dense tutorial"]
 seed_everything(seed)
@@ -68,19 +78,25 @@ print(data.describe())
 # hidden layer's dropout goes up from 20 % to 50 %. Only the two marked lines differ from part 1; the
 # number of coefficients does not change, since dropout has none.
 
+
 # %%
-model = keras.Sequential(
-    [
-        layers.Input(shape=(28, 28)),
-        layers.Flatten(name="flatten"),
-        layers.Dropout(0.2, name="dropout_0"),  # new: dropout on the input pixels
-        layers.Dense(512, activation="relu", name="dense_0"),
-        layers.Dropout(0.5, name="dropout_1"),  # was 0.2
-        layers.Dense(10, activation="softmax", name="dense_1"),
-    ],
-    name="dense_two_dropouts",
-)
-compile_classifier(model)
+def build_dense_two_dropouts() -> keras.Model:
+    """Part 1's classifier with dropout on the input pixels and a stronger one after the hidden layer."""
+    return keras.Sequential(
+        [
+            layers.Input(shape=(28, 28)),
+            layers.Flatten(name="flatten"),
+            layers.Dropout(0.2, name="dropout_0"),  # new: dropout on the input pixels
+            layers.Dense(512, activation="relu", name="dense_0"),
+            layers.Dropout(0.5, name="dropout_1"),  # was 0.2
+            layers.Dense(10, activation="softmax", name="dense_1"),
+        ],
+        name="dense_two_dropouts",
+    )
+
+
+model = build_dense_two_dropouts()
+compile_classifier(model)  # part 1's compile(...) settings, from helpers/training.py
 model.summary()
 
 # %% tags=["nbval-ignore-output"] caption="Loss and accuracy per epoch; blue: training, orange: validation."
@@ -148,6 +164,42 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense, two drop
 # dropping input pixels cannot give a gradient to a pixel that is black in every image. So the peak
 # at zero is still there, and with it the question of part 3: how small can the hidden layer be?
 
+# %% [markdown]
+# ## How much does one training tell?
+#
+# The test accuracy above comes from one training: one draw of the initial weights and of the
+# dropout masks. To see how far luck alone moves it, the network is trained a few more times
+# (`reruns`: five in the full profile) from other initial weights, everything else unchanged: data,
+# epochs, optimiser and batch order. The reruns train side by side in one Keras graph and are
+# cached, like a grid's networks (`helpers/reruns.py`).
+
+# %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
+retrained = train_reruns(
+    build_dense_two_dropouts,
+    data,
+    runs=reruns,
+    epochs=epochs,
+    seed=seed,
+    profile=profile,
+)
+fig = plots.rerun_spread(
+    retrained.test_accuracy,
+    first_run=test_accuracy,
+    standard_error=accuracy_standard_error(test_accuracy, len(data.y_test)),
+    title=f"{reruns} more trainings from other initial weights",
+)
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+Markdown(
+    f"The {reruns} reruns score **{retrained.mean:.2f} ± {retrained.sd:.2f} %** (mean ± standard deviation), "
+    f"from {retrained.low:.2f} to {retrained.high:.2f} %. The run above scored {test_accuracy:.2%}, "
+    f"higher than {retrained.beaten_by(test_accuracy)} of them."
+)
+
+# %% [markdown]
+# The shaded band is how far retraining alone moves this network's test accuracy; the black bar is
+# how far another sample of test digits would move it. A star inside the band is an ordinary draw.
+# Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 record = model_record(
     params=model.count_params(),
@@ -157,4 +209,4 @@ record = model_record(
     regularization="dropout 0.2 on the input, 0.5 after the hidden layer",
     history=history,
 )
-save_results(run, models={"Dense, two dropouts": record})
+save_results(run, models={"Dense, two dropouts": record}, reruns=retrained.record())

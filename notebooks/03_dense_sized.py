@@ -36,6 +36,7 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 100
+reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
 widths = [32, 64, 128, 256]  # hidden-layer sizes searched
 chosen_width = 128  # the width trained, inspected and saved
 workers = None  # processes sharing the grid (None: picked for the hardware); speed only
@@ -50,9 +51,11 @@ from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
+from helpers.comparisons import accuracy_standard_error
 from helpers.grid import run_grid
 from helpers.live import LiveMetricsPlot
 from helpers.params import check_grid, check_optional_count, check_value, start_run
+from helpers.reruns import train_reruns
 from helpers.results import model_record, save_results
 from helpers.training import (
     compile_classifier,
@@ -77,6 +80,7 @@ run = start_run(
     chosen_width=chosen_width,
     workers=workers,
     models_per_graph=models_per_graph,
+    reruns=reruns,
 )
 check_grid("widths", widths, kind="width")
 check_value("chosen_width", chosen_width, kind="width")
@@ -231,6 +235,43 @@ Markdown(
 # transformations) reuse this network, so it is saved twice: in Keras's native `.keras` format and
 # in the legacy HDF5 `.h5` format the original used.
 
+# %% [markdown]
+# ## How much does one training tell?
+#
+# The test accuracy above comes from one training: one draw of the initial weights and of the
+# dropout masks. To see how far luck alone moves it, the 128-neuron network is trained a few more
+# times (`reruns`: five in the full profile) from other initial weights, everything else unchanged:
+# data, epochs, optimiser and batch order. The reruns train side by side in one Keras graph and are
+# cached, like a grid's networks (`helpers/reruns.py`).
+
+# %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
+retrained = train_reruns(
+    build_dense,
+    data,
+    point={"width": chosen_width},
+    runs=reruns,
+    epochs=epochs,
+    seed=seed,
+    profile=profile,
+)
+fig = plots.rerun_spread(
+    retrained.test_accuracy,
+    first_run=test_accuracy,
+    standard_error=accuracy_standard_error(test_accuracy, len(data.y_test)),
+    title=f"{reruns} more trainings from other initial weights",
+)
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+Markdown(
+    f"The {reruns} reruns score **{retrained.mean:.2f} ± {retrained.sd:.2f} %** (mean ± standard deviation), "
+    f"from {retrained.low:.2f} to {retrained.high:.2f} %. The run above scored {test_accuracy:.2%}, "
+    f"higher than {retrained.beaten_by(test_accuracy)} of them."
+)
+
+# %% [markdown]
+# The shaded band is how far retraining alone moves this network's test accuracy; the black bar is
+# how far another sample of test digits would move it. A star inside the band is an ordinary draw.
+# Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 saved = save_model_files(model, run.output_dir / "models", f"MNIST_dense{chosen_width}")
 models = {
@@ -255,5 +296,5 @@ models[f"Dense {chosen_width}"] = model_record(
     top_confusions=[{"true": t, "predicted": p, "count": n} for t, p, n in confusions],
     saved=[Path(p).name for p in saved],
 )
-save_results(run, models=models)
+save_results(run, models=models, reruns=retrained.record())
 print(f"saved {', '.join(Path(p).name for p in saved)}")

@@ -36,6 +36,7 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 60
+reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
 l1_values = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]  # L1 coefficient of dense_0 (grid rows)
 l2_values = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]  # L2 coefficient of dense_0 (grid columns)
 fixed_penalty = 1e-6  # L1 and L2 coefficient of dense_1
@@ -49,8 +50,10 @@ from IPython.display import Markdown
 from keras import layers, regularizers
 
 from helpers import plots
+from helpers.comparisons import accuracy_standard_error
 from helpers.grid import run_grid, select, selection_record, selection_summary
 from helpers.params import check_grid, check_optional_count, check_value, start_run
+from helpers.reruns import train_reruns
 from helpers.results import model_record, save_results
 from helpers.training import dense_kernels, prepare_mnist
 
@@ -68,6 +71,7 @@ run = start_run(
     fixed_penalty=fixed_penalty,
     workers=workers,
     models_per_graph=models_per_graph,
+    reruns=reruns,
 )
 check_grid("l1_values", l1_values, kind="penalty")
 check_grid("l2_values", l2_values, kind="penalty")
@@ -256,6 +260,43 @@ Markdown(effect)
 # input, which is how a penalty fights overfitting. If `dense_1` shows a spike at zero too, that is
 # its fixed mild penalty at work, the same in every cell of the grid.
 
+# %% [markdown]
+# ## How much does one training tell?
+#
+# The selected network's test accuracy comes from one training: one draw of the initial weights and
+# of the dropout masks. To see how far luck alone moves it, the selected network is trained a few
+# more times (`reruns`: five in the full profile) from other initial weights, everything else
+# unchanged: data, epochs, optimiser and batch order. The reruns train side by side in one Keras
+# graph and are cached, like a grid's networks (`helpers/reruns.py`).
+
+# %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
+retrained = train_reruns(
+    build_lenet_l1l2,
+    data,
+    point=best.point,
+    runs=reruns,
+    epochs=epochs,
+    seed=seed,
+    profile=profile,
+)
+fig = plots.rerun_spread(
+    retrained.test_accuracy,
+    first_run=best.test_accuracy,
+    standard_error=accuracy_standard_error(best.test_accuracy, len(data.y_test)),
+    title=f"{reruns} more trainings from other initial weights",
+)
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+Markdown(
+    f"The {reruns} reruns score **{retrained.mean:.2f} ± {retrained.sd:.2f} %** (mean ± standard deviation), "
+    f"from {retrained.low:.2f} to {retrained.high:.2f} %. The run above scored {best.test_accuracy:.2%}, "
+    f"higher than {retrained.beaten_by(best.test_accuracy)} of them."
+)
+
+# %% [markdown]
+# The shaded band is how far retraining alone moves this network's test accuracy; the black bar is
+# how far another sample of test digits would move it. A star inside the band is an ordinary draw.
+# Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {
     "LeNet, L1-L2 (selected)": model_record(
@@ -268,4 +309,4 @@ models = {
     )
 }
 selected = selection_record(trained)
-save_results(run, models=models, selected=selected)
+save_results(run, models=models, selected=selected, reruns=retrained.record())

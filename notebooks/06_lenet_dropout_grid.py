@@ -36,6 +36,7 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 60
+reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
 first_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_0 (grid rows)
 second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid columns)
 workers = None  # processes sharing the grid (None: picked for the hardware); speed only
@@ -48,8 +49,10 @@ from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
+from helpers.comparisons import accuracy_standard_error
 from helpers.grid import run_grid, select, selection_record, selection_summary
 from helpers.params import check_grid, check_optional_count, start_run
+from helpers.reruns import train_reruns
 from helpers.results import model_record, save_results
 from helpers.training import dense_kernels, prepare_mnist
 
@@ -66,6 +69,7 @@ run = start_run(
     second_rates=second_rates,
     workers=workers,
     models_per_graph=models_per_graph,
+    reruns=reruns,
 )
 check_grid("first_rates", first_rates, kind="rate")
 check_grid("second_rates", second_rates, kind="rate")
@@ -199,6 +203,43 @@ fig = plots.dense_weight_histograms(
 # shape and reach of part 4's histograms, with no spike at zero. Dropout regularizes by making each
 # unit work with a random subset of its inputs, not by shrinking the weights.
 
+# %% [markdown]
+# ## How much does one training tell?
+#
+# The selected network's test accuracy comes from one training: one draw of the initial weights and
+# of the dropout masks. To see how far luck alone moves it, the selected network is trained a few
+# more times (`reruns`: five in the full profile) from other initial weights, everything else
+# unchanged: data, epochs, optimiser and batch order. The reruns train side by side in one Keras
+# graph and are cached, like a grid's networks (`helpers/reruns.py`).
+
+# %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
+retrained = train_reruns(
+    build_lenet_dropout,
+    data,
+    point=best.point,
+    runs=reruns,
+    epochs=epochs,
+    seed=seed,
+    profile=profile,
+)
+fig = plots.rerun_spread(
+    retrained.test_accuracy,
+    first_run=best.test_accuracy,
+    standard_error=accuracy_standard_error(best.test_accuracy, len(data.y_test)),
+    title=f"{reruns} more trainings from other initial weights",
+)
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+Markdown(
+    f"The {reruns} reruns score **{retrained.mean:.2f} ± {retrained.sd:.2f} %** (mean ± standard deviation), "
+    f"from {retrained.low:.2f} to {retrained.high:.2f} %. The run above scored {best.test_accuracy:.2%}, "
+    f"higher than {retrained.beaten_by(best.test_accuracy)} of them."
+)
+
+# %% [markdown]
+# The shaded band is how far retraining alone moves this network's test accuracy; the black bar is
+# how far another sample of test digits would move it. A star inside the band is an ordinary draw.
+# Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {
     "LeNet, dropout (selected)": model_record(
@@ -211,4 +252,4 @@ models = {
     )
 }
 selected = selection_record(trained)
-save_results(run, models=models, selected=selected)
+save_results(run, models=models, selected=selected, reruns=retrained.record())

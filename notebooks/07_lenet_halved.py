@@ -37,16 +37,20 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 80
+reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 from pathlib import Path
 
 import keras
+from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
+from helpers.comparisons import accuracy_standard_error
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
+from helpers.reruns import train_reruns
 from helpers.results import load_results, model_record, save_results
 from helpers.training import (
     compile_classifier,
@@ -60,7 +64,14 @@ from helpers.training import (
 
 PART = "07_lenet_halved"
 run = start_run(
-    PART, profile=profile, output_dir=output_dir, seed=seed, train_size=train_size, test_size=test_size, epochs=epochs
+    PART,
+    profile=profile,
+    output_dir=output_dir,
+    seed=seed,
+    train_size=train_size,
+    test_size=test_size,
+    epochs=epochs,
+    reruns=reruns,
 )
 part6 = load_results(run, "06_lenet_dropout_grid")
 seed_everything(seed)
@@ -82,23 +93,29 @@ print(f"dropout before dense_0: {rate_0:g}, before dense_1: {rate_1:g} (part 6, 
 # Only the widths of `dense_0` and `dense_1` change. The first dense layer sees the same 576 values
 # as before, so halving its width halves its 69,240 coefficients, the largest block of the network.
 
+
 # %%
-model = keras.Sequential(
-    [
-        layers.Input(shape=(32, 32, 1)),
-        layers.Conv2D(6, kernel_size=3, activation="relu", name="conv_0"),
-        layers.AveragePooling2D(pool_size=2, name="pool_0"),
-        layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
-        layers.AveragePooling2D(pool_size=2, name="pool_1"),
-        layers.Flatten(name="flatten"),
-        layers.Dropout(rate_0, name="dropout_0"),
-        layers.Dense(60, activation="relu", name="dense_0"),  # was 120
-        layers.Dropout(rate_1, name="dropout_1"),
-        layers.Dense(42, activation="relu", name="dense_1"),  # was 84
-        layers.Dense(10, activation="softmax", name="dense_2"),
-    ],
-    name="lenet_halved",
-)
+def build_lenet_halved(rate_0: float, rate_1: float) -> keras.Model:
+    """Part 6's LeNet with dropout ``rate_0`` and ``rate_1`` and its two hidden dense layers halved."""
+    return keras.Sequential(
+        [
+            layers.Input(shape=(32, 32, 1)),
+            layers.Conv2D(6, kernel_size=3, activation="relu", name="conv_0"),
+            layers.AveragePooling2D(pool_size=2, name="pool_0"),
+            layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
+            layers.AveragePooling2D(pool_size=2, name="pool_1"),
+            layers.Flatten(name="flatten"),
+            layers.Dropout(rate_0, name="dropout_0"),
+            layers.Dense(60, activation="relu", name="dense_0"),  # was 120
+            layers.Dropout(rate_1, name="dropout_1"),
+            layers.Dense(42, activation="relu", name="dense_1"),  # was 84
+            layers.Dense(10, activation="softmax", name="dense_2"),
+        ],
+        name="lenet_halved",
+    )
+
+
+model = build_lenet_halved(rate_0, rate_1)
 compile_classifier(model)
 model.summary()
 
@@ -151,6 +168,43 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: c
 # Saved in the native `.keras` format and in the legacy `.h5` format of the original, for the later
 # parts of the series.
 
+# %% [markdown]
+# ## How much does one training tell?
+#
+# The test accuracy above comes from one training: one draw of the initial weights and of the
+# dropout masks. To see how far luck alone moves it, the halved network is trained a few more times
+# (`reruns`: five in the full profile) from other initial weights, everything else unchanged: data,
+# epochs, optimiser and batch order. The reruns train side by side in one Keras graph and are
+# cached, like a grid's networks (`helpers/reruns.py`).
+
+# %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
+retrained = train_reruns(
+    build_lenet_halved,
+    data,
+    point={"rate_0": rate_0, "rate_1": rate_1},
+    runs=reruns,
+    epochs=epochs,
+    seed=seed,
+    profile=profile,
+)
+fig = plots.rerun_spread(
+    retrained.test_accuracy,
+    first_run=test_accuracy,
+    standard_error=accuracy_standard_error(test_accuracy, len(data.y_test)),
+    title=f"{reruns} more trainings from other initial weights",
+)
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+Markdown(
+    f"The {reruns} reruns score **{retrained.mean:.2f} ± {retrained.sd:.2f} %** (mean ± standard deviation), "
+    f"from {retrained.low:.2f} to {retrained.high:.2f} %. The run above scored {test_accuracy:.2%}, "
+    f"higher than {retrained.beaten_by(test_accuracy)} of them."
+)
+
+# %% [markdown]
+# The shaded band is how far retraining alone moves this network's test accuracy; the black bar is
+# how far another sample of test digits would move it. A star inside the band is an ordinary draw.
+# Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 saved = save_model_files(model, run.output_dir / "models", "MNIST_LeNet60")
 record = model_record(
@@ -162,5 +216,5 @@ record = model_record(
     history=history,
     saved=[Path(p).name for p in saved],
 )
-save_results(run, models={"LeNet, dropout, halved": record})
+save_results(run, models={"LeNet, dropout, halved": record}, reruns=retrained.record())
 print(f"saved {', '.join(Path(p).name for p in saved)}")
