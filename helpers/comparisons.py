@@ -1,52 +1,70 @@
-"""Whether a difference between two accuracies is larger than retraining noise: the verdicts of part 8.
+"""Whether two networks differ by more than retraining noise: the verdicts of part 8.
 
-A single training is one draw of the initial weights, the dropout masks and the batch order, so two
-trainings of the same network already differ. ``compare`` sets the difference between two networks'
-accuracies against a noise band, two standard deviations of the gap between two independent
-trainings (``gap_sd``), and says in a few words what the difference supports.
+A single training is one draw of the initial weights and the dropout masks, so two trainings of the
+same network already differ. Every headline network is trained five times (``helpers.reruns``), and
+a comparison uses all of them:
+
+* ``compare`` sets two networks' reruns against each other with Welch's t-test (which does not
+  assume equal spreads) and its 95 % confidence interval for the difference of the mean accuracies.
+  The difference exceeds noise when that interval leaves out zero.
+* ``prediction_interval`` is where one more training of a network would land, 19 times in 20: the
+  yardstick for a single number from elsewhere, such as the original tutorial's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-#: How many standard deviations of the retraining gap a difference must exceed to count.
-BAND_WIDTH = 2.0
+import numpy as np
+from scipy import stats
+
+#: The confidence of every interval in the comparisons.
+LEVEL = 0.95
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """``first`` against ``second``: their accuracy difference in points and what it supports."""
+    """``first`` against ``second``: the difference of their mean accuracies (points) and its interval."""
 
     first: str
     second: str
     difference: float
-    band: float | None  # half-width of the noise band in points; None where the noise was not measured
+    low: float
+    high: float
+    p_value: float
 
     @property
     def verdict(self) -> str:
-        """``"<first> higher"``, ``"<first> lower"``, ``"within noise"`` or ``"noise not measured"``."""
-        if self.band is None:
-            return "noise not measured"
-        if abs(self.difference) <= self.band:
-            return "within noise"
-        return f"{self.first} {'higher' if self.difference > 0 else 'lower'}"
+        """``"<first> higher"`` or ``"<first> lower"`` when the interval leaves out zero, else ``"within noise"``."""
+        if self.low > 0:
+            return f"{self.first} higher"
+        if self.high < 0:
+            return f"{self.first} lower"
+        return "within noise"
 
 
-def compare(first: str, second: str, accuracies: dict[str, float], gap_sd: float | None) -> Comparison:
-    """Compare two rows of ``accuracies`` (in %) against ``BAND_WIDTH`` s.d. of the retraining gap."""
-    band = None if gap_sd is None else BAND_WIDTH * gap_sd
-    return Comparison(first, second, accuracies[first] - accuracies[second], band)
+def compare(first: str, second: str, accuracies: dict[str, Sequence[float]]) -> Comparison:
+    """Welch's t-test of ``accuracies[first]`` against ``accuracies[second]`` (each several runs, in %)."""
+    a, b = (np.asarray(accuracies[name], dtype=float) for name in (first, second))
+    for name, runs in ((first, a), (second, b)):
+        if len(runs) < 2:
+            raise ValueError(f"{name}: a comparison needs at least 2 runs, got {len(runs)}")
+    test = stats.ttest_ind(a, b, equal_var=False)
+    interval = test.confidence_interval(LEVEL)
+    return Comparison(
+        first, second, float(a.mean() - b.mean()), float(interval.low), float(interval.high), float(test.pvalue)
+    )
 
 
-def retraining_gap_sd(rerun_accuracies: list[float]) -> float:
-    """The s.d. of the gap between two independent trainings, from one network's reruns: √2 × their s.d."""
-    count = len(rerun_accuracies)
+def prediction_interval(runs: Sequence[float]) -> tuple[float, float]:
+    """Where one more training would land (``LEVEL`` of the time), from several runs: mean ± t·s·√(1 + 1/n)."""
+    values = np.asarray(runs, dtype=float)
+    count = len(values)
     if count < 2:
-        raise ValueError(f"a spread needs at least 2 reruns, got {count}")
-    mean = sum(rerun_accuracies) / count
-    variance = sum((a - mean) ** 2 for a in rerun_accuracies) / (count - 1)
-    return (2 * variance) ** 0.5
+        raise ValueError(f"a prediction interval needs at least 2 runs, got {count}")
+    half = stats.t.ppf(0.5 + LEVEL / 2, count - 1) * values.std(ddof=1) * np.sqrt(1 + 1 / count)
+    return float(values.mean() - half), float(values.mean() + half)
 
 
 def accuracy_standard_error(accuracy: float, test_images: int) -> float:

@@ -25,6 +25,7 @@ hyperparameters, not from luck of the draw.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import warnings
@@ -176,6 +177,20 @@ def default_parallelism() -> tuple[int, int]:
     return 1, 12
 
 
+def balanced_chunks(pending: Sequence[Any], models_per_graph: int, workers: int) -> list[list[Any]]:
+    """Split ``pending`` into chunks of at most ``models_per_graph``, in order, as even as can be.
+
+    The number of chunks is a multiple of ``workers`` where there are enough points, so that no
+    worker is left with a small last chunk while the others train full ones: five points, four per
+    graph and two workers make chunks of three and two, not four and one.
+    """
+    count = -(-len(pending) // models_per_graph)
+    count = min(len(pending), -(-count // workers) * workers)
+    size, extra = divmod(len(pending), count)
+    bounds = np.cumsum([0] + [size + (k < extra) for k in range(count)])
+    return [list(pending[a:b]) for a, b in itertools.pairwise(bounds)]
+
+
 def run_grid(
     build: Callable[..., keras.Model],
     grid: Sequence[dict[str, Any]],
@@ -207,7 +222,7 @@ def run_grid(
         tqdm.write(f"{description}: {cached} of {len(grid)} networks come from an earlier run's cache")
     if not pending:
         return results
-    parts = [pending[start : start + models_per_graph] for start in range(0, len(pending), models_per_graph)]
+    parts = balanced_chunks(pending, models_per_graph, workers)
     chunks = [Chunk(build, tuple(grid[i] for i, _ in part), tuple(k for _, k in part), seed, epochs) for part in parts]
     bar = tqdm(
         total=len(pending) * epochs,

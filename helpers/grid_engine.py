@@ -144,7 +144,7 @@ def _local_cluster(workers: int) -> LocalCluster:
     settings = {
         "n_workers": workers,
         "threads_per_worker": 1,
-        "dashboard_address": None,
+        "dashboard_address": ":0",  # a free port: None still binds the default 8787
         "memory_limit": 0,  # no spilling to disk: a grid holds a few small models and one copy of MNIST
         "silence_logs": logging.ERROR,
     }

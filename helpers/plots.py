@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -11,6 +12,10 @@ from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import confusion_matrix
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pandas.io.formats.style import Styler
 
 DIGITS = [str(d) for d in range(10)]
 
@@ -30,9 +35,13 @@ def annotated_heatmap(
     vmax: float | None = None,
     colorbar_label: str | None = None,
     highlight: Mapping[str, tuple[int, int]] | None = None,
+    marked: Sequence[tuple[int, int]] = (),
+    marked_label: str = "",
     ax: plt.Axes | None = None,
 ) -> Figure:
     """A heatmap with every cell annotated; ``highlight`` outlines named cells (``{label: (row, col)}``).
+
+    ``marked`` cells (``(row, col)``) get a white dot in their top-right corner, labelled ``marked_label``.
 
     Cells outside ``vmin``..``vmax`` take the colour map's "under" or "over" colour, and the colour bar
     then ends in an arrow on that side.
@@ -72,8 +81,19 @@ def annotated_heatmap(
                 (col + inset, row + inset), 1 - 2 * inset, 1 - 2 * inset, fill=False, edgecolor=color, lw=3, label=label
             )
         )
-    if highlight:
-        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=len(highlight), frameon=False)
+    if marked:
+        ax.scatter(
+            [col + 0.86 for _, col in marked],
+            [row + 0.16 for row, _ in marked],
+            s=36,
+            facecolor="white",
+            edgecolor="black",
+            zorder=3,
+            label=marked_label,
+        )
+    if highlight or marked:
+        entries = len(highlight or {}) + bool(marked)
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=min(entries, 2), frameon=False)
     fig.tight_layout()
     return fig
 
@@ -218,8 +238,13 @@ def accuracy_grid(
     column_title: str,
     title: str,
     highlight: Mapping[str, tuple[int, int]] | None = None,
+    noise: float | None = None,
 ) -> Figure:
     """A 2-D grid of accuracies (fractions) as an annotated heatmap in percent.
+
+    ``noise`` (points), if given, is how far apart two trainings of one network can land: cells within
+    it of the best get a dot, and the colour scale spans at least twice it, so that a spread no larger
+    than the noise does not run from one end of the colour map to the other.
 
     The colour scale spans the cells that are not outliers on the low side, so that a few collapsed
     networks do not flatten the differences between the good ones. An outlier lies below the median by
@@ -234,6 +259,11 @@ def accuracy_grid(
         median = np.nanmedian(percent)
         spread = 1.4826 * np.nanmedian(np.abs(percent - median))
         floor = float(np.nanmin(percent[percent >= median - max(3 * spread, OUTLIER_MIN_GAP)]))
+    best = float(np.nanmax(percent))
+    marked: list[tuple[int, int]] = []
+    if noise is not None:
+        floor = min(floor, best - 2 * noise)
+        marked = [(int(r), int(c)) for r, c in zip(*np.nonzero(percent >= best - noise), strict=True)]
     colours = plt.get_cmap("viridis").with_extremes(under="lightgrey")
     return annotated_heatmap(
         percent,
@@ -245,9 +275,11 @@ def accuracy_grid(
         fmt=".2f",
         cmap=colours,
         vmin=floor,
-        vmax=float(np.nanmax(percent)),
+        vmax=best,
         colorbar_label="accuracy (%)",
         highlight=highlight,
+        marked=marked,
+        marked_label=f"within {noise:.2f} points of the best: retraining noise" if noise is not None else "",
     )
 
 
@@ -321,3 +353,18 @@ def against_reference(
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
+
+
+def styled_table(
+    table: pd.DataFrame,
+    *,
+    formats: Mapping[str, str | Callable[[Any], str]],
+    text_columns: Sequence[str],
+) -> Styler:
+    """``table`` for the page: no index column, numbers formatted and right-aligned, text left-aligned."""
+    return (
+        table.style.format(dict(formats))
+        .hide(axis="index")
+        .set_properties(subset=list(text_columns), **{"text-align": "left"})
+        .set_table_styles([{"selector": "th", "props": [("text-align", "left"), ("vertical-align", "bottom")]}])
+    )

@@ -61,6 +61,14 @@ class Reruns:
         """Highest test accuracy, in %."""
         return float(100 * self.test_accuracy.max())
 
+    def gap_band(self, split: str = "test") -> float:
+        """Points within which two trainings of this network land about 95 % of the time: 2·√2·s.
+
+        ``split`` is ``"test"`` or ``"val"`` (the final validation accuracy, which grids select on).
+        """
+        values = {"test": self.test_accuracy, "val": self.val_accuracy}[split]
+        return float(2 * np.sqrt(2) * 100 * values.std(ddof=1))
+
     def beaten_by(self, accuracy: float) -> int:
         """How many reruns score below ``accuracy`` (a fraction, like a single run's test accuracy)."""
         return int((self.test_accuracy < accuracy).sum())

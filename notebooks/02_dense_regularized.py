@@ -28,7 +28,8 @@
 # step, so no unit can be relied on alone. Its effect shows first in the validation loss; a single
 # test accuracy is too noisy to tell.
 #
-# **Run time.** Printed at the end of the page and recorded in this part's results file.
+# **Run time.** On the site, under this header (the build's own, from this part's results file);
+# printed at the end of the page when you run it.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
@@ -101,7 +102,7 @@ model.summary()
 
 # %% tags=["nbval-ignore-output"] caption="Loss and accuracy per epoch; blue: training, orange: validation."
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-history = fit(model, data, epochs, callbacks=[live])
+history = fit(model, data, epochs, callbacks=[live])  # part 1's model.fit(...), same arguments
 
 # %% [markdown]
 # With heavier dropout the training curves start on the worse side of the validation ones, lower
@@ -154,7 +155,7 @@ Markdown(
 # Dropout papers report better than 99 % with much wider dense networks (two layers of thousands of
 # units); the point here is what stronger dropout does to overfitting, which the validation loss
 # shows far more clearly than one test accuracy can. A change of a few tenths of a point between two
-# single trainings may be luck: part 4 measures how much, for LeNet.
+# single trainings may be luck: the end of this page measures how much, for this network.
 
 # %% tags=["nbval-ignore-output"] caption="Coefficients of dense_0 (left) and dense_1 (right), counts on a log scale."
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense, two dropouts: coefficients per layer")

@@ -27,7 +27,8 @@
 # accuracy for twice the coefficients. Size a layer by where the validation accuracy flattens, not
 # by the largest network that fits.
 #
-# **Run time.** Printed at the end of the page and recorded in this part's results file.
+# **Run time.** On the site, under this header (the build's own, from this part's results file);
+# printed at the end of the page when you run it.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
@@ -177,7 +178,7 @@ Markdown(
 
 # %% [markdown]
 # Each width was trained once. A gap of a few tenths of a point between two single trainings can be
-# luck; part 4 measures how much luck, for LeNet.
+# luck; the end of this page measures how much, for the 128-neuron network.
 #
 # ## The 128-neuron network
 
@@ -188,7 +189,7 @@ model.summary()
 
 # %% tags=["nbval-ignore-output"] caption="Loss and accuracy per epoch; blue: training, orange: validation."
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-history = fit(model, data, epochs, callbacks=[live])
+history = fit(model, data, epochs, callbacks=[live])  # part 1's model.fit(...), same arguments
 
 # %% [markdown]
 # The training curves stay on the worse side of the validation ones, lower accuracy and higher loss:
@@ -212,9 +213,11 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title=f"Dense {chosen_
 # Rows are the true digits, columns the predictions. The colour scale stops at the largest number of
 # mistakes, so the errors stand out and the diagonal (correct answers) saturates.
 
-# %% tags=["remove-input", "nbval-ignore-output"] caption="Test-set confusion matrix." jupyter={"source_hidden": true}
-predicted = np.argmax(model.predict(data.x_test, batch_size=1024, verbose=0), axis=1)
+# %% tags=["nbval-ignore-output"] caption="Test-set confusion matrix: rows true digits, columns predictions."
+predicted = np.argmax(model.predict(data.x_test, batch_size=1024, verbose=0), axis=1)  # the most probable digit
 fig = plots.confusion_matrix_figure(data.y_test, predicted, title=f"Dense {chosen_width}: test confusion matrix")
+
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 confusions = plots.top_confusions(data.y_test, predicted, count=2)
 Markdown(
     "The most frequent mistakes: "

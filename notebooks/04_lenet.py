@@ -29,7 +29,8 @@
 # image, so it can see more with far fewer coefficients than a dense layer. And one training is one
 # draw: only retraining tells how far its accuracy could move.
 #
-# **Run time.** Printed at the end of the page and recorded in this part's results file.
+# **Run time.** On the site, under this header (the build's own, from this part's results file);
+# printed at the end of the page when you run it.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
@@ -42,6 +43,7 @@ reruns = 5  # further trainings from other initial weights, to measure run-to-ru
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 import keras
+import numpy as np
 from IPython.display import Markdown
 from keras import layers
 
@@ -51,7 +53,15 @@ from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
 from helpers.reruns import train_reruns
 from helpers.results import model_record, save_results
-from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist
+from helpers.training import (
+    BATCH_SIZE,
+    VALIDATION_SPLIT,
+    Mnist,
+    check_series_settings,
+    dense_kernels,
+    evaluate,
+    prepare_mnist,
+)
 
 PART = "04_lenet"
 run = start_run(
@@ -73,10 +83,23 @@ run = start_run(
 # rows and columns of zeros on each side, keeping strokes near the edge fully under the filters. The
 # original tutorial keeps the 32x32 input but uses 3x3 filters, and this series follows it: each of
 # its convolutions trims one pixel off every border.
+#
+# A convolution layer also wants to know how many values each pixel holds, its *channels*: one for
+# grey-scale, three for colour. The images gain that axis of length 1, then the border: `np.pad`
+# takes one (before, after) pair per axis, and only the rows and columns get zeros. Loading and
+# scaling are part 1's, through `prepare_mnist`.
 
 # %%
-data = prepare_mnist(train_size, test_size, pad=True)
+digits = prepare_mnist(train_size, test_size)  # part 1's loading and scaling: (n, 28, 28), values in [0, 1]
+border = ((0, 0), (2, 2), (2, 2), (0, 0))  # images, rows, columns, channels
+x_train = np.pad(digits.x_train[..., np.newaxis], border)  # (n, 28, 28) -> (n, 28, 28, 1) -> (n, 32, 32, 1)
+x_test = np.pad(digits.x_test[..., np.newaxis], border)
+data = Mnist(x_train, digits.y_train, x_test, digits.y_test)
 print(data.describe())
+
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
+# Later parts call prepare_mnist(..., pad=True): it must prepare exactly these arrays.
+assert data.equals(prepare_mnist(train_size, test_size, pad=True)), "prepare_mnist(pad=True) differs from part 4"
 
 # %% [markdown]
 # ## The network
@@ -110,12 +133,37 @@ def build_lenet() -> keras.Model:
 
 
 model = build_lenet()
-compile_classifier(model)
 model.summary()
+
+# %% [markdown]
+# Training is part 1's, argument for argument: Adam with its default learning rate, the sparse
+# cross-entropy of the integer labels, batches of 128 and the last 10 % of the training images held
+# out for validation. Only the model and the number of epochs change, so any difference from the
+# dense networks comes from the architecture. The other parts call these two steps through
+# `compile_classifier` and `fit` in `helpers/training.py`, which hold exactly these settings.
+
+# %%
+model.compile(
+    optimizer=keras.optimizers.Adam(),
+    loss=keras.losses.SparseCategoricalCrossentropy(),
+    metrics=["accuracy"],
+)
+
+# %% tags=["plumbing"] jupyter={"source_hidden": true}
+check_series_settings(model)
 
 # %% tags=["nbval-ignore-output"] caption="Loss and accuracy per epoch; blue: training, orange: validation."
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-history = fit(model, data, epochs, callbacks=[live])
+fitted = model.fit(
+    data.x_train,
+    data.y_train,
+    epochs=epochs,
+    batch_size=BATCH_SIZE,
+    validation_split=VALIDATION_SPLIT,
+    callbacks=[live],
+    verbose=0,
+)
+history = fitted.history
 
 # %% [markdown]
 # Compare how fast these curves climb with the dense networks' of parts 1-3. Without any

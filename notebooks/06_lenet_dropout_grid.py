@@ -27,7 +27,8 @@
 # and a grid is read against the noise of retraining: a difference in colour smaller than that noise
 # is not a finding.
 #
-# **Run time.** Printed at the end of the page and recorded in this part's results file.
+# **Run time.** On the site, under this header (the build's own, from this part's results file);
+# printed at the end of the page when you run it.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
@@ -125,13 +126,37 @@ trained = run_grid(
 )
 
 # %% [markdown]
+# ## How far apart can two trainings land?
+#
+# Before reading the grid, a yardstick. The selected network, the cell with the best validation
+# accuracy, is trained a few more times from other initial weights (`reruns`: five in the full
+# profile); the last section of this page shows them. How far apart its trainings land says how far
+# apart two cells can land by luck alone: two trainings of one network differ by less than about
+# 2·√2 standard deviations of their accuracy 95 % of the time. In the heatmaps below, a white dot
+# marks every cell within that distance of the best: the grid cannot tell those cells apart.
+
+# %% tags=["nbval-ignore-output"]
+chosen, test_pick = select(trained)
+best = trained[chosen]
+retrained = train_reruns(
+    build_lenet_dropout,
+    data,
+    point=best.point,
+    runs=reruns,
+    epochs=epochs,
+    seed=seed,
+    profile=profile,
+)
+print(f"validation: {retrained.gap_band('val'):.2f} points, test: {retrained.gap_band('test'):.2f} points")
+
+# %% [markdown]
 # Validation accuracy after the last epoch for every pair of rates (what the selection looks at),
 # then the test accuracy of the same networks. Red frame: the selected cell; blue: the cell the test
-# set would have picked. Grey cells, if any, lie well below the grid's median (by more
-# than a point and by more than three times the grid's typical spread) and are left off the colour scale.
+# set would have picked; white dots: the cells within retraining noise of the best. Grey cells, if
+# any, lie well below the grid's median (by more than a point and by more than three times the
+# grid's typical spread) and are left off the colour scale.
 
 # %% tags=["nbval-ignore-output"] caption="Validation accuracy (%); rows: dropout before dense_0, columns: dense_1."
-chosen, test_pick = select(trained)
 shape = (len(first_rates), len(second_rates))  # the grid is row-major: one row per first rate
 highlight = {"selected (validation)": divmod(chosen, shape[1]), "best on test": divmod(test_pick, shape[1])}
 grid_axes = dict(
@@ -141,17 +166,21 @@ fig = plots.accuracy_grid(
     np.reshape([r.val_accuracy for r in trained], shape),
     title="Validation accuracy (%)",
     highlight=highlight,
+    noise=retrained.gap_band("val"),
     **grid_axes,
 )
 # %% [markdown]
-# Mind the colour scale before reading the colours. It stretches from the grid's lowest cell to its
-# highest, however close they are, so purple against yellow can be a smaller gap than the one
-# between two trainings of the same network (part 4). Read the numbers in the cells and set their
-# differences against part 4's rerun scatter.
+# Read the dots before the colours. The colour scale spans at least twice the retraining noise, so
+# purple against yellow is a gap larger than luck alone usually makes; but every dotted cell is as
+# good as the best within that noise, and the grid cannot rank them.
 
 # %% tags=["nbval-ignore-output"] caption="Test accuracy (%) of the same networks, same rows, columns and frames."
 fig = plots.accuracy_grid(
-    np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
+    np.reshape([r.test_accuracy for r in trained], shape),
+    title="Test accuracy (%)",
+    highlight=highlight,
+    noise=retrained.gap_band("test"),
+    **grid_axes,
 )
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 Markdown(
@@ -160,10 +189,11 @@ Markdown(
 
 # %% [markdown]
 # Compare the two grids cell by cell. Start at the top-left corner, the network without any dropout:
-# if it sits at the low end of both grids, some dropout before the dense layers helps. Elsewhere,
-# where the bright cells of one grid are middling in the other, and the two frames fall on different
-# cells, the ranking is mostly noise: the selected pair is then one good choice among several, not
-# the one best pair.
+# if it carries no dot in either grid, some dropout before the dense layers helps by more than noise.
+# Elsewhere, where the dots cover much of the grid and the two frames fall on different cells, the
+# ranking is noise: the selected pair is one good choice among several, not the one best pair. When
+# two cells tie on validation accuracy, the selection keeps the first in grid order: the smaller
+# rate before dense_0, then before dense_1.
 #
 # ## The selected network
 #
@@ -171,7 +201,6 @@ Markdown(
 # and the coefficients of its dense layers, each to be set beside part 4's unregularized LeNet.
 
 # %% tags=["nbval-ignore-output"] caption="Selected network: training and validation loss and accuracy per epoch."
-best = trained[chosen]
 best_model = best.model(build_lenet_dropout)
 fig = plots.history_curves(
     best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})"
@@ -213,15 +242,6 @@ fig = plots.dense_weight_histograms(
 # graph and are cached, like a grid's networks (`helpers/reruns.py`).
 
 # %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
-retrained = train_reruns(
-    build_lenet_dropout,
-    data,
-    point=best.point,
-    runs=reruns,
-    epochs=epochs,
-    seed=seed,
-    profile=profile,
-)
 fig = plots.rerun_spread(
     retrained.test_accuracy,
     first_run=best.test_accuracy,

@@ -28,7 +28,8 @@
 # convolutions, so that is where a smaller network is cut. Whether the cut costs accuracy is a
 # question of the difference against the noise.
 #
-# **Run time.** Printed at the end of the page and recorded in this part's results file.
+# **Run time.** On the site, under this header (the build's own, from this part's results file);
+# printed at the end of the page when you run it.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
@@ -138,9 +139,10 @@ print(f"part 6's selected LeNet: {full_size['test_accuracy']:.2%} with {full_siz
 
 # %% [markdown]
 # Read these two lines with two cautions. The networks were not trained equally long: in the full
-# profile this one ran for 80 epochs and part 6's for 60. And each number is a single training:
-# part 4 showed how far retraining alone moves LeNet's accuracy, and a gap smaller than that does not
-# say which network is better. Part 8 sets this comparison against that yardstick.
+# profile this one ran for 80 epochs (the original's schedule for this network) and part 6's for 60,
+# so the comparison measures halving and the longer training together. And each number is a single
+# training: the end of this page trains the halved network five more times, and part 8 compares the
+# two networks' reruns, not these two lines.
 #
 # The first convolution, as this network learnt it:
 

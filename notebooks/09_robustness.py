@@ -31,10 +31,10 @@
 # Robustness to shifts, rotations, scale, noise or occlusion has to be measured, distortion by
 # distortion, with intervals.
 #
-# **Run time.** Printed at the end of the page and recorded in this part's results file. The full
-# profile measures every distortion on all 10,000 test digits and retrains the two networks with
-# shift augmentation for as many epochs as parts 3 and 7 trained them; the quick profile uses a few
-# hundred digits and a few epochs.
+# **Run time.** On the site, under this header (the build's own, from this part's results file);
+# printed at the end of the page when you run it. The full profile measures every distortion on all
+# 10,000 test digits and retrains the two networks with shift augmentation for as many epochs as parts
+# 3 and 7 trained them; the quick profile uses a few hundred digits and a few epochs.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the complete measurement; "quick": a smoke run on a subset

@@ -30,10 +30,11 @@
 # simple rules separate them. Looking inside shows what each architecture attends to, and measuring
 # on all the test digits says how far the pictures can be trusted.
 #
-# **Run time.** Printed at the end of the page and recorded in this part's results file. Most of it
-# goes into three UMAP maps; they are kept in `.cache/embeddings/` under a digest of everything that
-# determines them (the features, UMAP's settings and seed, umap-learn's version), so a rerun with the
-# same networks draws them from there in a moment.
+# **Run time.** On the site, under this header (the build's own, from this part's results file);
+# printed at the end of the page when you run it. Most of it goes into three UMAP maps; they are kept
+# in `.cache/embeddings/` under a digest of everything that determines them (the features, UMAP's
+# settings and seed, umap-learn's version), so a rerun with the same networks draws them from there in
+# a moment.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": all test digits; "quick": a smoke run on a subset

@@ -1,34 +1,48 @@
-"""Part 8's verdicts: a difference counts only beyond the retraining noise band."""
+"""Part 8's verdicts: Welch's interval for a difference of means, a prediction interval for one more run."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
-from helpers.comparisons import BAND_WIDTH, compare, retraining_gap_sd
+from helpers.comparisons import compare, prediction_interval
 
-ACCURACIES = {"LeNet": 99.15, "dense": 98.52, "LeNet, dropout": 99.30, "halved": 98.95}
-
-
-def test_a_difference_is_judged_against_two_sds_of_the_retraining_gap():
-    gap_sd = 0.2  # band ±0.4 points
-    assert compare("LeNet", "dense", ACCURACIES, gap_sd).verdict == "LeNet higher"
-    assert compare("dense", "LeNet", ACCURACIES, gap_sd).verdict == "dense lower"
-    assert compare("LeNet, dropout", "LeNet", ACCURACIES, gap_sd).verdict == "within noise"  # 0.15 < 0.4
-    just_inside = compare("LeNet, dropout", "halved", ACCURACIES, 0.35 / BAND_WIDTH)
-    assert just_inside.difference == pytest.approx(0.35) and just_inside.band == pytest.approx(0.35)
-    assert just_inside.verdict == "within noise"
-    assert compare("LeNet, dropout", "halved", ACCURACIES, 0.34 / BAND_WIDTH).verdict == "LeNet, dropout higher"
+RUNS = {
+    "LeNet": [99.05, 99.10, 98.95, 99.20, 99.00],
+    "dense": [98.40, 98.55, 98.50, 98.35, 98.60],
+    "LeNet, dropout": [99.10, 99.00, 99.25, 98.95, 99.15],
+}
 
 
-def test_without_a_measured_noise_there_is_no_verdict():
-    result = compare("LeNet", "dense", ACCURACIES, gap_sd=None)
-    assert result.band is None and result.verdict == "noise not measured"
-    assert result.difference == pytest.approx(0.63)
+def test_a_clear_gap_gets_a_direction_and_overlapping_runs_are_within_noise():
+    higher = compare("LeNet", "dense", RUNS)
+    assert higher.difference == pytest.approx(np.mean(RUNS["LeNet"]) - np.mean(RUNS["dense"]))
+    assert higher.low > 0 and higher.verdict == "LeNet higher"
+    assert compare("dense", "LeNet", RUNS).verdict == "dense lower"
+    same = compare("LeNet, dropout", "LeNet", RUNS)
+    assert same.low < 0 < same.high and same.verdict == "within noise" and same.p_value > 0.05
 
 
-def test_the_gap_between_two_trainings_scatters_root_two_times_one_training():
-    reruns = [99.0, 98.8, 99.3, 99.1, 98.9]
-    assert retraining_gap_sd(reruns) == pytest.approx(np.sqrt(2) * np.std(reruns, ddof=1))
-    with pytest.raises(ValueError, match="at least 2 reruns"):
-        retraining_gap_sd([99.0])
+def test_the_interval_is_welchs_not_the_pooled_one():
+    wide = {"a": [1.0, 3.0, 5.0, 7.0, 9.0], "b": [4.9, 5.0, 5.1]}
+    result = compare("a", "b", wide)
+    a, b = np.array(wide["a"]), np.array(wide["b"])
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = stats.t.ppf(0.975, dof) * np.sqrt(va + vb)
+    assert (result.low, result.high) == pytest.approx((a.mean() - b.mean() - half, a.mean() - b.mean() + half))
+
+
+def test_a_comparison_needs_two_runs_of_each():
+    with pytest.raises(ValueError, match="at least 2 runs"):
+        compare("LeNet", "one", {**RUNS, "one": [99.0]})
+
+
+def test_prediction_interval_for_one_more_run():
+    runs = RUNS["LeNet"]
+    low, high = prediction_interval(runs)
+    half = stats.t.ppf(0.975, 4) * np.std(runs, ddof=1) * np.sqrt(1 + 1 / 5)
+    assert (low, high) == pytest.approx((np.mean(runs) - half, np.mean(runs) + half))
+    with pytest.raises(ValueError, match="at least 2 runs"):
+        prediction_interval([99.0])

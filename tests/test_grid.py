@@ -450,3 +450,20 @@ def test_a_cluster_named_by_grid_cluster_trains_the_grid_through_a_lost_worker(
         assert not there.from_cache
         np.testing.assert_allclose(there.history["loss"], here.history["loss"], rtol=1e-4)
         assert there.test_accuracy == pytest.approx(here.test_accuracy, abs=0.005)
+
+
+@pytest.mark.parametrize(
+    ("points", "per_graph", "workers", "sizes"),
+    [
+        (5, 4, 2, [3, 2]),
+        (36, 4, 2, [4] * 6 + [3] * 4),
+        (8, 4, 1, [4, 4]),
+        (3, 4, 2, [2, 1]),
+        (1, 4, 2, [1]),
+        (9, 12, 1, [9]),
+    ],
+)
+def test_balanced_chunks_keep_order_and_give_no_worker_a_small_last_chunk(points, per_graph, workers, sizes):
+    chunks = grid.balanced_chunks(list(range(points)), per_graph, workers)
+    assert [len(c) for c in chunks] == sizes
+    assert [p for c in chunks for p in c] == list(range(points))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import matplotlib
 import numpy as np
+import pytest
 from matplotlib.figure import Figure
 
 from helpers import plots
@@ -201,3 +202,40 @@ def test_a_cell_framed_twice_shows_both_frames():
     assert outer.get_xy() == (2, 2) and outer.get_width() == 1
     assert inner.get_x() > 2 and inner.get_width() < 1  # inside the first frame, not on top of it
     assert outer.get_edgecolor() != inner.get_edgecolor()
+
+
+def test_styled_table_formats_numbers_left_aligns_text_and_drops_the_index():
+    import pandas as pd
+
+    table = pd.DataFrame({"network": ["LeNet", "dense"], "mean (%)": [99.123, 98.5], "inside": [True, False]})
+    html = plots.styled_table(
+        table, formats={"mean (%)": "{:.2f}", "inside": lambda v: "yes" if v else "no"}, text_columns=["network"]
+    ).to_html()
+    assert "99.12" in html and "99.123" not in html and ">yes<" in html and ">no<" in html
+    assert "text-align: left" in html
+    assert 'class="row_heading' not in html  # the index (0, 1) is hidden
+
+
+def test_accuracy_grid_with_noise_dots_the_cells_within_it_and_widens_a_narrow_scale():
+    accuracy = np.array([[0.9930, 0.9925, 0.9900], [0.9910, 0.9936, 0.9800]])
+    fig = plots.accuracy_grid(
+        accuracy, rows=[0, 1], columns=[0, 1, 2], row_title="r", column_title="c", title="t", noise=0.2
+    )
+    _render(fig)
+    ax = fig.axes[0]
+    dots = ax.collections[-1].get_offsets()
+    # best 99.36: cells at 99.30 and 99.25 are within 0.2 points, 99.10 is not
+    assert sorted((round(x - 0.86), round(y - 0.16)) for x, y in dots) == [(0, 0), (1, 0), (1, 1)]
+    assert "within 0.20 points of the best" in [t.get_text() for t in ax.get_legend().get_texts()][-1]
+    low, high = ax.collections[0].get_clim()
+    assert high == pytest.approx(99.36) and low == pytest.approx(98.0)  # the grid spans more than 2 x noise
+    narrow = plots.accuracy_grid(
+        np.array([[0.9930, 0.9932], [0.9934, 0.9936]]),
+        rows=[0, 1],
+        columns=[0, 1],
+        row_title="r",
+        column_title="c",
+        title="t",
+        noise=0.2,
+    )
+    assert narrow.axes[0].collections[0].get_clim() == pytest.approx((98.96, 99.36))  # widened to 2 x 0.2 points

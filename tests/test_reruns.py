@@ -39,6 +39,8 @@ def test_reruns_summary_and_standing():
     assert reruns.beaten_by(0.993) == 2 and reruns.beaten_by(0.999) == 4 and reruns.beaten_by(0.990) == 0
     assert reruns.standing(0.993) == pytest.approx(0.0, abs=1e-9)
     assert reruns.standing(0.993 + reruns.sd / 100) == pytest.approx(1.0)
+    assert reruns.gap_band() == pytest.approx(2 * np.sqrt(2) * reruns.sd)
+    assert reruns.gap_band("val") == 0.0
     again = Reruns.from_record(reruns.record())
     assert again.init_seeds == reruns.init_seeds and again.mean == pytest.approx(reruns.mean)
 

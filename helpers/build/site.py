@@ -27,6 +27,7 @@ from typing import Any
 import jinja2
 import jupytext
 import nbformat
+import numpy as np
 from nbconvert import HTMLExporter
 from nbconvert.filters.strings import _convert_header_id
 from traitlets.config import Config
@@ -149,10 +150,28 @@ def _summary(notebook: Any) -> str:
     return match.group(1).replace("`", "") if match else ""
 
 
+def _duration(seconds: float) -> str:
+    """``"48 s"``, ``"7 min 05 s"`` or ``"1 h 32 min"``."""
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
 def _results_at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
     selected = record.get("selected")
+    reruns = record.get("reruns")
     return {
-        "wall": f"{record['wall_seconds']:.0f} s",
+        "wall": _duration(record["wall_seconds"]),
+        "reruns": (
+            f"{len(reruns['test_accuracy'])} more trainings from other initial weights: test accuracy "
+            f"{100 * np.mean(reruns['test_accuracy']):.2f} ± {100 * np.std(reruns['test_accuracy'], ddof=1):.2f} % "
+            "(mean ± s.d.)"
+            if reruns
+            else None
+        ),
         "hardware": record["environment"]["hardware"],
         "models": [
             [name, f"{model['params']:,}", model["epochs"], f"{model['test_accuracy']:.2%}", model["regularization"]]
@@ -242,26 +261,20 @@ def _comparison(executed: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     rows = json.loads(path.read_text())["comparison"]
-    columns = [
-        "network",
-        "coefficients",
-        "regularization",
-        "test accuracy (%)",
-        "s.e. (points)",
-        "reference (%)",
-        "difference (points)",
-    ]
-    formats = {
-        "coefficients": "{:,}",
-        "test accuracy (%)": "{:.2f}",
-        "s.e. (points)": "{:.2f}",
-        "reference (%)": "{:.1f}",
-        "difference (points)": "{:+.2f}",
+    cells = {
+        "network": lambda row: row["network"],
+        "coefficients": lambda row: f"{row['coefficients']:,}",
+        "regularization": lambda row: row["regularization"],
+        "epochs": lambda row: str(row["epochs"]),
+        "test accuracy (%), mean ± s.d.": lambda row: f"{row['mean (%)']:.2f} ± {row['s.d. (points)']:.2f}",
+        "range (%)": lambda row: f"{row['lowest (%)']:.2f} to {row['highest (%)']:.2f}",
+        "reference (%)": lambda row: f"{row['reference (%)']:.1f}",
+        "mean − reference (points)": lambda row: f"{row['mean − reference (points)']:+.2f}",
+        "reference in our 95 % prediction interval": lambda row: (
+            "yes" if row["reference in our 95 % prediction interval"] else "no"
+        ),
     }
-    return {
-        "columns": columns,
-        "rows": [[formats.get(c, "{}").format(row[c]) for c in columns] for row in rows],
-    }
+    return {"columns": list(cells), "rows": [[cell(row) for cell in cells.values()] for row in rows]}
 
 
 def _robustness(executed: Path) -> dict[str, Any] | None:
