@@ -9,7 +9,9 @@ in-flight checkpoint and submits the next epoch. From that design:
 * **Nothing shared but the network.** Data, states and results travel through Dask; the cache on
   the driver stays the one source of truth, and a worker needs no access to its disk.
 * **Faults cost one epoch at most.** A task carries its starting state, so Dask reruns a task whose
-  worker died on another worker, from the same state. A driver that dies takes its local workers
+  worker died on another worker, from the same state; where Dask gives a task up instead (its
+  future cancelled, or its workers killed too often), the driver, which kept that state, submits it
+  again. A driver that dies takes its local workers
   with it (Dask ties them to their parent, ``kill -9`` included); rerun, it resumes every chunk
   from its last checkpoint.
 * **Reproducible wherever it runs.** Every epoch draws its batch order from a seed derived from
@@ -31,8 +33,9 @@ import logging
 import os
 import shutil
 import sys
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +45,7 @@ import dask
 import keras
 import numpy as np
 from distributed import Client, LocalCluster, as_completed, get_worker
+from distributed.scheduler import KilledWorker
 
 from helpers.files import atomic_write
 from helpers.results import write_json_atomically
@@ -60,6 +64,8 @@ if TYPE_CHECKING:
 
 #: The environment variable naming a running Dask scheduler, e.g. ``tcp://10.0.0.5:8786``.
 CLUSTER_VARIABLE = "GRID_CLUSTER"
+#: How often one epoch of a chunk is trained again after its task was lost, before the grid gives up.
+RESUBMISSIONS = 3
 #: How long to wait for that scheduler before saying it is not there.
 CONNECT_TIMEOUT = "30s"
 
@@ -254,7 +260,8 @@ def train_chunks(
     """
     shared = client.scatter(data, broadcast=True, hash=False)
     waiting = deque(range(len(chunks)))
-    in_flight: dict[Any, tuple[int, int, dict[str, list[float]]]] = {}
+    in_flight: dict[Any, tuple[int, int, dict[str, list[float]], list[np.ndarray] | None]] = {}
+    losses: Counter[tuple[int, int]] = Counter()
     finished = as_completed(loop=client.loop)
 
     def submit(position: int, epoch: int, state: list[np.ndarray] | None, history: dict, worker: str | None) -> None:
@@ -272,7 +279,7 @@ def train_chunks(
                 workers=[worker] if worker else None,
                 allow_other_workers=bool(worker),
             )
-        in_flight[future] = (position, epoch, history)
+        in_flight[future] = (position, epoch, history, state)
         finished.add(future)
 
     def start_next() -> None:
@@ -287,9 +294,22 @@ def train_chunks(
     for _ in range(min(len(waiting), max(1, sum(client.nthreads().values())))):
         start_next()
     for future in finished:
-        position, epoch, history = in_flight.pop(future)
+        position, epoch, history, state = in_flight.pop(future)
         chunk = chunks[position]
-        outcome: EpochOutcome = future.result()
+        try:
+            outcome: EpochOutcome = future.result()
+        except (CancelledError, KilledWorker) as error:
+            # The task went down with its worker, or Dask gave it up: train the epoch again from the
+            # state it started from, which the driver kept. A scattered copy of the data lost with the
+            # workers that held it is scattered again.
+            losses[position, epoch] += 1
+            if losses[position, epoch] > RESUBMISSIONS:
+                raise RuntimeError(f"{chunk.name}: epoch {epoch + 1} was lost {RESUBMISSIONS + 1} times") from error
+            bar.write(f"{chunk.name}: epoch {epoch + 1} was lost ({type(error).__name__}); training it again")
+            if shared.status != "finished":
+                shared = client.scatter(data, broadcast=True, hash=False)
+            submit(position, epoch, state, history, None)
+            continue
         future.release()
         for name, value in outcome.logs.items():
             history.setdefault(name, []).append(value)

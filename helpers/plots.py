@@ -92,8 +92,8 @@ def annotated_heatmap(
             label=marked_label,
         )
     if highlight or marked:
-        entries = len(highlight or {}) + bool(marked)
-        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=min(entries, 2), frameon=False)
+        entries = len(highlight or {})
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=1 if marked else entries, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -279,7 +279,7 @@ def accuracy_grid(
         colorbar_label="accuracy (%)",
         highlight=highlight,
         marked=marked,
-        marked_label=f"within {noise:.2f} points of the best: retraining noise" if noise is not None else "",
+        marked_label=f"within {noise:.2f} points of the best (retraining noise)" if noise is not None else "",
     )
 
 

@@ -48,6 +48,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pandas as pd
 from IPython.display import Markdown
 from keras import layers
 
@@ -55,7 +56,7 @@ from helpers import plots
 from helpers.comparisons import accuracy_standard_error
 from helpers.grid import run_grid
 from helpers.live import LiveMetricsPlot
-from helpers.params import check_grid, check_optional_count, check_value, start_run
+from helpers.params import ParameterError, check_grid, check_optional_count, check_value, start_run
 from helpers.reruns import train_reruns
 from helpers.results import model_record, save_results
 from helpers.training import (
@@ -85,6 +86,8 @@ run = start_run(
 )
 check_grid("widths", widths, kind="width")
 check_value("chosen_width", chosen_width, kind="width")
+if chosen_width not in widths:
+    raise ParameterError(f"chosen_width must be one of the searched widths {widths}, got {chosen_width}")
 check_optional_count("workers", workers)
 check_optional_count("models_per_graph", models_per_graph)
 data = prepare_mnist(train_size, test_size)
@@ -150,12 +153,19 @@ fig = plots.line_with_points(
 # before, and the curves flatten towards the widest networks. Past that bend, extra units add
 # coefficients that the data cannot put to use. The table gives the numbers.
 
-# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
-Markdown(
-    "| neurons | coefficients | validation accuracy | test accuracy |\n|---:|---:|---:|---:|\n"
-    + "\n".join(
-        f"| {r.point['width']} | {r.params:,} | {r.val_accuracy:.2%} | {r.test_accuracy:.2%} |" for r in trained
-    )
+# %% tags=["nbval-ignore-output"]
+widths_table = pd.DataFrame(
+    {
+        "neurons": [r.point["width"] for r in trained],
+        "coefficients": [r.params for r in trained],
+        "validation accuracy (%)": [100 * r.val_accuracy for r in trained],
+        "test accuracy (%)": [100 * r.test_accuracy for r in trained],
+    }
+)
+plots.styled_table(
+    widths_table,
+    formats={"coefficients": "{:,}", "validation accuracy (%)": "{:.2f}", "test accuracy (%)": "{:.2f}"},
+    text_columns=[],
 )
 
 # %% [markdown]
@@ -165,15 +175,11 @@ Markdown(
 
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 widest = max(trained, key=lambda r: r.point["width"])
-kept = next((r for r in trained if r.point["width"] == chosen_width), None)
+kept = next(r for r in trained if r.point["width"] == chosen_width)
 Markdown(
-    f"{chosen_width} neurons is the widest network searched in this profile."
-    if kept is widest
-    else f"{chosen_width} neurons reach **{kept.test_accuracy:.2%}** on the test set, "
-    f"**{(widest.test_accuracy - kept.test_accuracy) * 100:.2f}** points below {widest.point['width']} neurons, "
-    f"with **{kept.params / widest.params:.0%}** of its coefficients."
-    if kept is not None
-    else f"({chosen_width} neurons is not among the searched widths in this profile.)"
+    f"{chosen_width} neurons: **{100 * kept.test_accuracy:.2f} %** on the test set with {kept.params:,} coefficients; "
+    f"{widest.point['width']} neurons, the widest searched: **{100 * widest.test_accuracy:.2f} %** with "
+    f"{widest.params:,}."
 )
 
 # %% [markdown]

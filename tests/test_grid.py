@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import psutil
 import pytest
-from distributed import Client
+from distributed import Client, Future, LocalCluster
 
 from helpers import grid, grid_engine, side_by_side
 from helpers.training import compile_classifier, seed_everything
@@ -420,7 +420,10 @@ def test_a_cluster_named_by_grid_cluster_trains_the_grid_through_a_lost_worker(
     address, observer = dask_cluster
     points = [{"units": u} for u in (8, 16, 24, 32)]
     settings = {"epochs": 4, "seed": 7, "profile": "quick", "models_per_graph": 1}
-    local = grid.run_grid(_grid_job.build, points, small_mnist, workers=1, cache_dir=tmp_path / "local", **settings)
+    monkeypatch.setenv(grid_engine.CLUSTER_VARIABLE, address)
+    # The reference trains on the same single-thread workers: TensorFlow's sums, and so the last bits of
+    # the losses, depend on its thread count, and this process has two.
+    uninterrupted = grid.run_grid(_grid_job.build, points, small_mnist, cache_dir=tmp_path / "reference", **settings)
 
     remote_cache = tmp_path / "remote"
     killed: list[str] = []
@@ -439,17 +442,16 @@ def test_a_cluster_named_by_grid_cluster_trains_the_grid_through_a_lost_worker(
                 seen[worker] = tuple(tasks)
             time.sleep(0.05)
 
-    monkeypatch.setenv(grid_engine.CLUSTER_VARIABLE, address)
     killer = threading.Thread(target=kill_a_busy_worker)
     killer.start()
     remote = grid.run_grid(_grid_job.build, points, small_mnist, cache_dir=remote_cache, **settings)
     killer.join()
     assert killed, "no worker was caught running a task"
     assert len(list(remote_cache.glob("*.json"))) == len(points)
-    for here, there in zip(local, remote, strict=True):
+    for here, there in zip(uninterrupted, remote, strict=True):
         assert not there.from_cache
-        np.testing.assert_allclose(there.history["loss"], here.history["loss"], rtol=1e-4)
-        assert there.test_accuracy == pytest.approx(here.test_accuracy, abs=0.005)
+        np.testing.assert_allclose(there.history["loss"], here.history["loss"], rtol=1e-6)
+        assert there.test_accuracy == here.test_accuracy
 
 
 @pytest.mark.parametrize(
@@ -467,3 +469,35 @@ def test_balanced_chunks_keep_order_and_give_no_worker_a_small_last_chunk(points
     chunks = grid.balanced_chunks(list(range(points)), per_graph, workers)
     assert [len(c) for c in chunks] == sizes
     assert [p for c in chunks for p in c] == list(range(points))
+
+
+def test_an_epoch_whose_task_is_cancelled_is_trained_again_from_the_state_it_started_from(
+    small_mnist, tmp_path, monkeypatch, capsys
+):
+    points = [{"units": u} for u in (8, 16)]
+    settings = {"epochs": 3, "seed": 3, "profile": "quick", "models_per_graph": 2}
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
+        monkeypatch.setenv(grid_engine.CLUSTER_VARIABLE, cluster.scheduler_address)
+        reference = grid.run_grid(_grid_job.build, points, small_mnist, cache_dir=tmp_path / "reference", **settings)
+        with Client(cluster.scheduler_address, set_as_default=False) as observer:
+            cancelled: list[str] = []
+
+            def cancel_a_running_epoch() -> None:
+                deadline = time.monotonic() + 120
+                while not cancelled and time.monotonic() < deadline:
+                    if list((tmp_path / "faulted").glob("in-flight/*/progress.json")):
+                        for keys in observer.processing().values():
+                            for key in keys:
+                                observer.cancel([Future(key, observer)], force=True)
+                                cancelled.append(key)
+                    time.sleep(0.01)
+
+            canceller = threading.Thread(target=cancel_a_running_epoch)
+            canceller.start()
+            faulted = grid.run_grid(_grid_job.build, points, small_mnist, cache_dir=tmp_path / "faulted", **settings)
+            canceller.join()
+    assert cancelled, "no epoch was caught running"
+    assert "was lost (FutureCancelledError); training it again" in capsys.readouterr().out
+    for here, there in zip(reference, faulted, strict=True):
+        np.testing.assert_allclose(there.history["loss"], here.history["loss"], rtol=1e-6)
+        assert there.test_accuracy == here.test_accuracy

@@ -226,7 +226,7 @@ def test_accuracy_grid_with_noise_dots_the_cells_within_it_and_widens_a_narrow_s
     dots = ax.collections[-1].get_offsets()
     # best 99.36: cells at 99.30 and 99.25 are within 0.2 points, 99.10 is not
     assert sorted((round(x - 0.86), round(y - 0.16)) for x, y in dots) == [(0, 0), (1, 0), (1, 1)]
-    assert "within 0.20 points of the best" in [t.get_text() for t in ax.get_legend().get_texts()][-1]
+    assert "within 0.20 points of the best (retraining noise)" in [t.get_text() for t in ax.get_legend().get_texts()][-1]
     low, high = ax.collections[0].get_clim()
     assert high == pytest.approx(99.36) and low == pytest.approx(98.0)  # the grid spans more than 2 x noise
     narrow = plots.accuracy_grid(
