@@ -13,6 +13,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import confusion_matrix
 
+from helpers.comparisons import accuracy_standard_error
+
 if TYPE_CHECKING:
     import pandas as pd
     from pandas.io.formats.style import Styler
@@ -283,12 +285,14 @@ def accuracy_grid(
     )
 
 
-def rerun_spread(reruns: Sequence[float], *, first_run: float, standard_error: float, title: str) -> Figure:
+def rerun_spread(reruns: Sequence[float], *, first_run: float, test_images: int, title: str) -> Figure:
     """Test accuracies (fractions) of several trainings of one network, as dots on a percent axis.
 
     The shaded band is the reruns' mean ± one standard deviation, the star is the part's own run, and the
-    bar underneath spans ± one test-set standard error around the mean, for scale. Equal accuracies stack.
+    bar underneath spans ± one standard error of an accuracy measured on ``test_images`` digits around
+    the mean, for scale. Equal accuracies stack.
     """
+    standard_error = accuracy_standard_error(first_run, test_images)
     percent = np.round(100 * np.asarray(reruns, dtype=float), 2)
     mean, spread = float(percent.mean()), float(percent.std(ddof=1))
     stack = np.array([np.count_nonzero(percent[:i] == v) for i, v in enumerate(percent)])

@@ -47,7 +47,6 @@ from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
-from helpers.comparisons import accuracy_standard_error
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
 from helpers.reruns import train_reruns
@@ -182,15 +181,11 @@ retrained = train_reruns(
 fig = plots.rerun_spread(
     retrained.test_accuracy,
     first_run=test_accuracy,
-    standard_error=accuracy_standard_error(test_accuracy, len(data.y_test)),
+    test_images=len(data.y_test),
     title=f"{reruns} more trainings from other initial weights",
 )
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
-Markdown(
-    f"The {reruns} reruns score **{retrained.mean:.2f} ± {retrained.sd:.2f} %** (mean ± standard deviation), "
-    f"from {retrained.low:.2f} to {retrained.high:.2f} %. The run above scored {test_accuracy:.2%}, "
-    f"higher than {retrained.beaten_by(test_accuracy)} of them."
-)
+Markdown(retrained.summary(test_accuracy))
 
 # %% [markdown]
 # The shaded band is how far retraining alone moves this network's test accuracy; the black bar is

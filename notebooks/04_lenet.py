@@ -48,7 +48,6 @@ from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
-from helpers.comparisons import accuracy_standard_error
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
 from helpers.reruns import train_reruns
@@ -219,20 +218,14 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coeffici
 
 # %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
 retrained = train_reruns(build_lenet, data, runs=reruns, epochs=epochs, seed=seed, profile=profile)
-standard_error = accuracy_standard_error(test_accuracy, len(data.y_test))
 fig = plots.rerun_spread(
     retrained.test_accuracy,
     first_run=test_accuracy,
-    standard_error=standard_error,
+    test_images=len(data.y_test),
     title=f"LeNet trained {reruns} more times from other initial weights",
 )
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
-Markdown(
-    f"The {reruns} reruns score **{retrained.mean:.2f} ± {retrained.sd:.2f} %** (mean ± standard deviation), "
-    f"from {retrained.low:.2f} to {retrained.high:.2f} %. The run above scored {test_accuracy:.2%}, higher than "
-    f"{retrained.beaten_by(test_accuracy)} of them, {retrained.standing(test_accuracy):+.1f} standard deviations "
-    f"from their mean. The test-set standard error is {100 * standard_error:.2f} points."
-)
+Markdown(retrained.summary(test_accuracy))
 
 # %% [markdown]
 # The figure sets two kinds of noise on one axis. The shaded band is how far retraining alone moves

@@ -51,7 +51,6 @@ from IPython.display import Markdown
 from keras import layers, regularizers
 
 from helpers import plots
-from helpers.comparisons import accuracy_standard_error
 from helpers.grid import run_grid, select, selection_record, selection_summary
 from helpers.params import check_grid, check_optional_count, check_value, start_run
 from helpers.reruns import train_reruns
@@ -295,15 +294,11 @@ Markdown(
 fig = plots.rerun_spread(
     retrained.test_accuracy,
     first_run=best.test_accuracy,
-    standard_error=accuracy_standard_error(best.test_accuracy, len(data.y_test)),
+    test_images=len(data.y_test),
     title=f"{reruns} more trainings from other initial weights",
 )
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
-Markdown(
-    f"The {reruns} reruns score **{retrained.mean:.2f} ± {retrained.sd:.2f} %** (mean ± standard deviation), "
-    f"from {retrained.low:.2f} to {retrained.high:.2f} %. The run above scored {best.test_accuracy:.2%}, "
-    f"higher than {retrained.beaten_by(best.test_accuracy)} of them."
-)
+Markdown(retrained.summary(best.test_accuracy))
 
 # %% [markdown]
 # The shaded band is how far retraining alone moves this network's test accuracy; the black bar is

@@ -156,7 +156,7 @@ def test_line_with_points_labels_every_width():
 
 def test_rerun_spread_marks_each_rerun_the_first_run_and_the_scales():
     reruns = [0.9912, 0.9918, 0.9912, 0.9925]
-    fig = plots.rerun_spread(reruns, first_run=0.9926, standard_error=0.0009, title="reruns")
+    fig = plots.rerun_spread(reruns, first_run=0.9926, test_images=10_000, title="reruns")
     _render(fig)
     ax = fig.axes[0]
     dots, star = ax.collections[0], ax.collections[1]
@@ -226,7 +226,9 @@ def test_accuracy_grid_with_noise_dots_the_cells_within_it_and_widens_a_narrow_s
     dots = ax.collections[-1].get_offsets()
     # best 99.36: cells at 99.30 and 99.25 are within 0.2 points, 99.10 is not
     assert sorted((round(x - 0.86), round(y - 0.16)) for x, y in dots) == [(0, 0), (1, 0), (1, 1)]
-    assert "within 0.20 points of the best (retraining noise)" in [t.get_text() for t in ax.get_legend().get_texts()][-1]
+    assert (
+        "within 0.20 points of the best (retraining noise)" in [t.get_text() for t in ax.get_legend().get_texts()][-1]
+    )
     low, high = ax.collections[0].get_clim()
     assert high == pytest.approx(99.36) and low == pytest.approx(98.0)  # the grid spans more than 2 x noise
     narrow = plots.accuracy_grid(

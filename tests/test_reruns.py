@@ -41,6 +41,9 @@ def test_reruns_summary_and_standing():
     assert reruns.standing(0.993 + reruns.sd / 100) == pytest.approx(1.0)
     assert reruns.gap_band() == pytest.approx(2 * np.sqrt(2) * reruns.sd)
     assert reruns.gap_band("val") == 0.0
+    sentence = reruns.summary(0.995)
+    assert "**99.30 ± 0.26 %**" in sentence and "from 99.00 to 99.60 %" in sentence
+    assert "scored 99.50 %, higher than 3 of them (+0.8 standard deviations" in sentence
     again = Reruns.from_record(reruns.record())
     assert again.init_seeds == reruns.init_seeds and again.mean == pytest.approx(reruns.mean)
 
