@@ -246,11 +246,12 @@ Markdown(
 # %% [markdown]
 # ## How much does one training tell?
 #
-# The test accuracy above comes from one training: one draw of the initial weights and of the
-# dropout masks. To see how far luck alone moves it, the 128-neuron network is trained a few more
-# times (`reruns`: five in the full profile) from other initial weights, everything else unchanged:
-# data, epochs, optimiser and batch order. The reruns train side by side in one Keras graph and are
-# cached, like a grid's networks (`helpers/reruns.py`).
+# The test accuracy above comes from one training: one draw of the initial weights and of the dropout
+# masks. To see how far luck alone moves it, the 128-neuron network is trained a few more times
+# (`reruns`: five in the full profile) from other initial weights (and so other dropout masks),
+# everything else unchanged: data, epochs and optimiser. The reruns share one batch order among
+# themselves. They train several to a Keras graph and are cached, like a grid's networks
+# (`helpers/reruns.py`).
 
 # %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
 retrained = train_reruns(
@@ -272,8 +273,8 @@ fig = plots.rerun_spread(
 Markdown(retrained.summary(test_accuracy))
 
 # %% [markdown]
-# The shaded band is how far retraining alone moves this network's test accuracy; the black bar is
-# how far another sample of test digits would move it. A star inside the band is an ordinary draw.
+# The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
+# ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
 # Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}

@@ -20,7 +20,8 @@
 # convolution + average-pooling stages followed by three dense layers. It has a fifth of the
 # coefficients of part 1's dense network, and the comparison of their accuracies is the heart of the
 # series. The same network is then retrained from other initial weights, to measure how far one
-# training's accuracy is from another's: the yardstick for every comparison that follows.
+# training's accuracy is from another's; every headline network of the series gets the same
+# treatment.
 #
 # **What it reuses.** The data and training settings of parts 1-3; the images are zero-padded from
 # 28x28 to 32x32 pixels, the input size LeNet was designed for.
@@ -137,8 +138,9 @@ model.summary()
 # %% [markdown]
 # Training is part 1's, argument for argument: Adam with its default learning rate, the sparse
 # cross-entropy of the integer labels, batches of 128 and the last 10 % of the training images held
-# out for validation. Only the model and the number of epochs change, so any difference from the
-# dense networks comes from the architecture. The other parts call these two steps through
+# out for validation. Only the model (convolutions, and no dropout) and the number of epochs (60
+# against 100) change, so any difference from the dense network comes from those, not from the
+# training settings. The other parts call these two steps through
 # `compile_classifier` and `fit` in `helpers/training.py`, which hold exactly these settings.
 
 # %%
@@ -176,10 +178,10 @@ print(f"final training accuracy {history['accuracy'][-1]:.2%}, training loss {hi
 
 # %% [markdown]
 # Read the two lines with the curves. A training accuracy at or near 100 % with a training loss
-# near zero means that LeNet has learnt its training images by heart; its validation loss reached
-# its lowest point early and crept upwards after it. The validation accuracy, meanwhile, held
-# steady. A validation loss that rises while the accuracy holds is the mark of overconfidence: the
-# network's answers barely change, but it grows ever more certain of the wrong ones. Parts 5 and 6
+# near zero means that LeNet has learnt its training images by heart. Check in the curves whether
+# its validation loss bottomed out early and crept upwards after it while the validation accuracy
+# held steady: a validation loss that rises while the accuracy holds is the mark of overconfidence.
+# The network's answers barely change, but it grows ever more certain of the wrong ones. Parts 5 and 6
 # try two ways of holding this back.
 #
 # ## What the first convolution learned
@@ -211,7 +213,7 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coeffici
 # ## How much does one run tell?
 #
 # The accuracy above is one draw: other initial weights would have given another number, and parts
-# 5-8 compare networks whose accuracies differ by tenths of a point. To see how far luck alone moves
+# 5-8 compare networks whose accuracies may differ by only tenths of a point. To see how far luck alone moves
 # this network, it is trained again from several other random initial weights, everything else
 # unchanged (data, epochs, optimiser). The reruns train side by side like the grid cells of parts 5
 # and 6 (they share one batch order), and are cached like them.
@@ -228,12 +230,13 @@ fig = plots.rerun_spread(
 Markdown(retrained.summary(test_accuracy))
 
 # %% [markdown]
-# The figure sets two kinds of noise on one axis. The shaded band is how far retraining alone moves
-# LeNet's test accuracy; the black bar is how far a different sample of test digits would move it.
-# If the star sits inside the band, part 4's run is an ordinary draw; had the series started from
-# another seed, part 4's number could have been any of the dots. Every dot is scored on the same test
-# digits, so their scatter is the training's own. Each headline network of the series gets the same
-# treatment, and part 8 compares networks by their reruns, not by single runs.
+# The figure sets two kinds of noise on one axis. The shaded band is ±1 standard deviation of the
+# reruns; the black bar is ±1 standard error of a score measured on this many test digits. If the
+# star lies within about two standard deviations of the reruns' mean, part 4's run is an ordinary
+# draw; had the series started from another seed, part 4's number could have been any of the dots.
+# Every dot is scored on the same test digits, so their scatter is the training's own. Each headline
+# network of the series gets the same treatment, and part 8 compares networks by their reruns, not by
+# single runs.
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 record = model_record(

@@ -156,8 +156,10 @@ trained = run_grid(
 # accuracy, is trained a few more times from other initial weights (`reruns`: five in the full
 # profile); the last section of this page shows them. How far apart its trainings land says how far
 # apart two cells can land by luck alone: two trainings of one network differ by less than about
-# 2·√2 standard deviations of their accuracy 95 % of the time. In the heatmaps below, a white dot
-# marks every cell within that distance of the best: the grid cannot tell those cells apart.
+# 2·√2 standard deviations of their accuracy most of the time (95 % if the standard deviation were
+# known exactly; estimated from five reruns, nearer 88 %). In the heatmaps below, a white dot marks
+# every cell within that distance of the best: the grid cannot separate those cells from it. A
+# missing dot is a hint, not proof: the best of many cells is itself lifted by luck.
 
 # %% tags=["nbval-ignore-output"]
 chosen, test_pick = select(trained)
@@ -171,7 +173,10 @@ retrained = train_reruns(
     seed=seed,
     profile=profile,
 )
-print(f"validation: {retrained.gap_band('val'):.2f} points, test: {retrained.gap_band('test'):.2f} points")
+print(
+    f"retraining noise band 2·√2·s: validation {retrained.gap_band('val'):.2f} points, "
+    f"test {retrained.gap_band('test'):.2f} points"
+)
 
 # %% [markdown]
 # Validation accuracy after the last epoch, for every cell: this is what the selection looks at.
@@ -212,10 +217,10 @@ fig = plots.accuracy_grid(
 Markdown(selection_summary(trained, lambda p: f"λ1 = {p['l1']:g}, λ2 = {p['l2']:g}"))
 
 # %% [markdown]
-# Compare the two grids cell by cell. The strong-L1 rows are low in both. Count the white dots: every
-# dotted cell is as good as the best within retraining noise, so where many cells carry one, the
-# selected cell is one of several equally good candidates rather than a clear winner, and the bright
-# cells of one grid can be middling in the other.
+# Compare the two grids cell by cell. Check whether the strongest penalties' rows and columns are low
+# in both. Count the white dots: every dotted cell is as good as the best within retraining noise, so
+# where many cells carry one, the selected cell is one of several equally good candidates rather than
+# a clear winner, and the bright cells of one grid can be middling in the other.
 #
 # Note which strengths won. An elastic net needs both penalties on `dense_0`. When the selected λ1
 # is 0, the winner is not one: with λ2 above 0 it carries plain L2 (weight decay), and with both at 0
@@ -225,7 +230,8 @@ Markdown(selection_summary(trained, lambda p: f"λ1 = {p['l1']:g}, λ2 = {p['l2'
 # ## The selected network
 #
 # Its training curves, first-layer filters and dense-layer coefficients. The paragraph after the
-# histograms measures what the penalty did to `dense_0`, against the grid's unpenalised cell: that
+# histograms measures what the penalty did to `dense_0`, against the grid's least penalised cell
+# (`dense_1` keeps its fixed penalty in every cell): that
 # network started from the same initial weights and saw the same batches, so the penalty is the only
 # difference.
 
@@ -235,10 +241,10 @@ fig = plots.history_curves(
     best.history, title=f"Selected L1-L2 LeNet (λ1 = {best.point['l1']:g}, λ2 = {best.point['l2']:g})"
 )
 # %% [markdown]
-# Set these curves beside part 4's. Without a penalty on `dense_0`, or with a mild one such as the
-# grid's best cells carry, they look much as before: the training loss still heads towards zero, and
-# the validation loss still bottoms out early, then drifts up. A mild penalty does not stop the
-# memorising; its effect shows in the weights rather than in the curves.
+# Set these curves beside part 4's. Check whether the training loss still heads towards zero and the
+# validation loss still bottoms out early, then drifts up. If so, the selected penalty (none, or a
+# mild one such as the grid's best cells carry) does not stop the memorising; a mild penalty acts on
+# the weights more than on the curves.
 
 # %% tags=["nbval-ignore-output"] caption="Selected network's 3x3 conv_0 filters; red: positive, blue: negative."
 fig = plots.conv_kernel_heatmaps(
@@ -284,11 +290,12 @@ Markdown(
 # %% [markdown]
 # ## How much does one training tell?
 #
-# The selected network's test accuracy comes from one training: one draw of the initial weights and
-# of the dropout masks. To see how far luck alone moves it, the selected network is trained a few
-# more times (`reruns`: five in the full profile) from other initial weights, everything else
-# unchanged: data, epochs, optimiser and batch order. The reruns train side by side in one Keras
-# graph and are cached, like a grid's networks (`helpers/reruns.py`).
+# These are the reruns behind the white dots of the heatmaps, set against the selected cell's own
+# training. The selected network's test accuracy comes from one training: one draw of the initial
+# weights. To see how far luck alone moves it, the selected network is trained a few more times
+# (`reruns`: five in the full profile) from other initial weights, everything else unchanged: data,
+# epochs and optimiser. The reruns share one batch order among themselves. They train several to a
+# Keras graph and are cached, like a grid's networks (`helpers/reruns.py`).
 
 # %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
 fig = plots.rerun_spread(
@@ -301,9 +308,10 @@ fig = plots.rerun_spread(
 Markdown(retrained.summary(best.test_accuracy))
 
 # %% [markdown]
-# The shaded band is how far retraining alone moves this network's test accuracy; the black bar is
-# how far another sample of test digits would move it. A star inside the band is an ordinary draw.
-# Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+# The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
+# ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
+# The star won a selection among many cells, so it tends to sit high: the reruns' mean is the
+# unflattered number. Part 8 compares networks by their reruns' mean and spread, not by single runs.
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {

@@ -131,8 +131,10 @@ trained = run_grid(
 # accuracy, is trained a few more times from other initial weights (`reruns`: five in the full
 # profile); the last section of this page shows them. How far apart its trainings land says how far
 # apart two cells can land by luck alone: two trainings of one network differ by less than about
-# 2·√2 standard deviations of their accuracy 95 % of the time. In the heatmaps below, a white dot
-# marks every cell within that distance of the best: the grid cannot tell those cells apart.
+# 2·√2 standard deviations of their accuracy most of the time (95 % if the standard deviation were
+# known exactly; estimated from five reruns, nearer 88 %). In the heatmaps below, a white dot marks
+# every cell within that distance of the best: the grid cannot separate those cells from it. A
+# missing dot is a hint, not proof: the best of many cells is itself lifted by luck.
 
 # %% tags=["nbval-ignore-output"]
 chosen, test_pick = select(trained)
@@ -146,7 +148,10 @@ retrained = train_reruns(
     seed=seed,
     profile=profile,
 )
-print(f"validation: {retrained.gap_band('val'):.2f} points, test: {retrained.gap_band('test'):.2f} points")
+print(
+    f"retraining noise band 2·√2·s: validation {retrained.gap_band('val'):.2f} points, "
+    f"test {retrained.gap_band('test'):.2f} points"
+)
 
 # %% [markdown]
 # Validation accuracy after the last epoch for every pair of rates (what the selection looks at),
@@ -188,7 +193,8 @@ Markdown(
 
 # %% [markdown]
 # Compare the two grids cell by cell. Start at the top-left corner, the network without any dropout:
-# if it carries no dot in either grid, some dropout before the dense layers helps by more than noise.
+# if it carries no dot in either grid, that hints that some dropout before the dense layers helps;
+# part 8's "dropout or no regularization" finding tests it on reruns.
 # Elsewhere, where the dots cover much of the grid and the two frames fall on different cells, the
 # ranking is noise: the selected pair is one good choice among several, not the one best pair. When
 # two cells tie on validation accuracy, the selection keeps the first in grid order: the smaller
@@ -218,8 +224,9 @@ fig = plots.conv_kernel_heatmaps(
 )
 # %% [markdown]
 # Set these filters beside part 4's. The grid's networks start from the same seed as part 4's
-# LeNet, so where a filter differs, dropout is the cause: it changes every gradient that flows back
-# into the convolutions, and over the epochs a filter can settle on another pattern. Look at the
+# LeNet, but part 4 drew its batches through its own `fit`, so a filter that differs owes it to
+# dropout and to the batch order together: dropout changes every gradient that flows back into the
+# convolutions, and over the epochs a filter can settle on another pattern. Look at the
 # kinds of pattern rather than the places: edges and bars in a few orientations, patches of one sign.
 
 # %% tags=["nbval-ignore-output"] caption="Selected network's dense_0, dense_1 and dense_2 coefficients, log counts."
@@ -227,18 +234,20 @@ fig = plots.dense_weight_histograms(
     dense_kernels(best_model), title="Selected dropout LeNet: coefficients of the dense layers"
 )
 # %% [markdown]
-# Unlike part 5's penalty, dropout puts no price on the size of a weight: the dense layers keep the
-# shape and reach of part 4's histograms, with no spike at zero. Dropout regularizes by making each
+# Unlike part 5's penalty, dropout puts no price on the size of a weight: expect the dense layers to
+# keep the shape and reach of part 4's histograms, with no spike at zero. Dropout regularizes by making each
 # unit work with a random subset of its inputs, not by shrinking the weights.
 
 # %% [markdown]
 # ## How much does one training tell?
 #
-# The selected network's test accuracy comes from one training: one draw of the initial weights and
-# of the dropout masks. To see how far luck alone moves it, the selected network is trained a few
-# more times (`reruns`: five in the full profile) from other initial weights, everything else
-# unchanged: data, epochs, optimiser and batch order. The reruns train side by side in one Keras
-# graph and are cached, like a grid's networks (`helpers/reruns.py`).
+# These are the reruns behind the white dots of the heatmaps, set against the selected cell's own
+# training. The selected network's test accuracy comes from one training: one draw of the initial
+# weights and of the dropout masks. To see how far luck alone moves it, the selected network is
+# trained a few more times (`reruns`: five in the full profile) from other initial weights (and so
+# other dropout masks), everything else unchanged: data, epochs and optimiser. The reruns share one
+# batch order among themselves. They train several to a Keras graph and are cached, like a grid's
+# networks (`helpers/reruns.py`).
 
 # %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
 fig = plots.rerun_spread(
@@ -251,9 +260,10 @@ fig = plots.rerun_spread(
 Markdown(retrained.summary(best.test_accuracy))
 
 # %% [markdown]
-# The shaded band is how far retraining alone moves this network's test accuracy; the black bar is
-# how far another sample of test digits would move it. A star inside the band is an ordinary draw.
-# Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+# The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
+# ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
+# The star won a selection among many cells, so it tends to sit high: the reruns' mean is the
+# unflattered number. Part 8 compares networks by their reruns' mean and spread, not by single runs.
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {

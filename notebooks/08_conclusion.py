@@ -130,8 +130,9 @@ print(
 )
 
 # %% [markdown]
-# When this line says True, every network here is the original's, layer for layer, and any
-# difference in accuracy comes from training, not from the architecture.
+# When this line says True, every network here matches the original's coefficient count, as the
+# layer lists of parts 1-7 do layer for layer; differences in accuracy then come from training, not
+# from the architecture.
 #
 # ## Against the original, with the run-to-run noise
 #
@@ -151,9 +152,9 @@ fig = plots.against_reference(
 )
 
 # %% [markdown]
-# What to look for: whether each diamond falls inside our whisker. A diamond inside it marks an
-# accuracy that one more training of ours could have produced: the two series then agree as closely
-# as two trainings of one network can. A diamond outside it is a real gap between the two series
+# What to look for: whether each diamond falls inside our whisker. A diamond inside it is consistent
+# with one more training of ours; it does not show that the two series are the same (the whisker
+# spans about ±3 standard deviations). A diamond outside it is a real gap between the two series
 # (different Keras versions, different defaults), or a lucky or unlucky run of the original's, which
 # a single reported number cannot tell apart. The grey band is the ±0.3 points that this project set
 # itself as a target before it measured the noise.
@@ -164,8 +165,10 @@ fig = plots.against_reference(
 # means without assuming that both networks scatter equally. The interval is the 95 % confidence
 # interval of the difference of the means: if it leaves out zero, the difference exceeds retraining
 # noise and the verdict names the direction; if it holds zero, the two networks cannot be told apart
-# with five trainings each. The p-value is the chance of a difference at least this large between two
-# networks that are in truth equally good.
+# with five trainings each. The p-value is the chance, were both networks equally good on average, of
+# a t statistic at least this far from zero. With six findings, the chance that at least one of them
+# reads "higher" or "lower" by luck alone is about 1 in 4 (1 − 0.95⁶): a verdict with an interval that
+# only just leaves out zero is worth a second look.
 
 # %% tags=["nbval-ignore-output"]
 dense, dense_two_dropouts, dense_128, lenet, l1l2, dropout, halved = table["network"]
@@ -198,11 +201,11 @@ plots.styled_table(
 
 # %% [markdown]
 # Read the verdict column first, then the interval: a wide interval that barely holds zero says
-# "not shown with five runs", not "equal". Two findings compare more than one change. The dense
-# rows of parts 2 and 3 differ from part 1 in their dropout as well as their width, so the sizing
-# finding compares part 3 with part 2, which shares its dropout. And the halved network of part 7
-# trained for 80 epochs (the original's schedule) against part 6's 60: its finding measures halving
-# and the longer training together.
+# "not shown with five runs", not "equal". Two findings compare more than one change. LeNet against
+# the dense network also differs in dropout (none against 0.2) and epochs (60 against 100). And the
+# halved network of part 7 trained for 80 epochs (the original's schedule) against part 6's 60: its
+# finding measures halving and the longer training together. The sizing finding compares part 3 with
+# part 2, not part 1, because part 3 differs from part 1 in dropout as well as width.
 #
 # How our numbers stand against the original's:
 

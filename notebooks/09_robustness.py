@@ -608,14 +608,14 @@ Markdown(
 )
 
 # %% [markdown]
-# If the noise numbers surprise you, they surprised us too. The augmented networks saw exactly the same
-# training digits, only moved, and noise moves nothing. We can offer a guess, not a measurement: to
-# give the same answer for a stroke anywhere within ±3 pixels, a neuron has to collect evidence from a
-# wider area, and a wider area also collects more noise. Two cautions. Each network was trained once,
-# and how much noise tolerance varies from one training to the next was not measured (part 4's reruns
-# measured clean accuracy only), so the size of the effect is one draw. And the lesson stands either
-# way: robustness bought for one distortion is not robustness in general; it has to be measured
-# distortion by distortion.
+# If the noise numbers surprise you, they surprised us too. The augmented networks saw exactly the
+# same training digits, only moved, and noise moves nothing. We can offer a guess, not a measurement:
+# to give the same answer for a stroke anywhere within ±3 pixels, a neuron has to collect evidence
+# from a wider area, and a wider area also collects more noise. Two cautions. Each network was trained
+# once, and how much noise tolerance varies from one training to the next was not measured (the reruns
+# of parts 1-7 measured clean accuracy only), so the size of the effect is one draw. And the lesson
+# stands either way: robustness bought for one distortion is not robustness in general; it has to be
+# measured distortion by distortion.
 
 # %% [markdown]
 # ## Summary

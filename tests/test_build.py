@@ -296,3 +296,19 @@ def test_a_builds_temporary_files_stay_in_its_own_folder_and_a_killed_builds_are
         os.close(handle)
         assert os.path.dirname(name) == str(folder)
     assert not folder.exists() and os.environ["TMPDIR"] == "/somewhere/else"
+
+
+def test_the_results_at_a_glance_give_the_build_time_readably_and_the_reruns():
+    from helpers.build.site import _duration, _results_at_a_glance
+
+    assert [_duration(s) for s in (48.4, 425, 5515)] == ["48 s", "7 min 05 s", "1 h 31 min"]
+    record = {
+        "wall_seconds": 425,
+        "environment": {"hardware": "x86_64, 2 CPU cores"},
+        "models": {"LeNet": {"params": 81194, "epochs": 60, "test_accuracy": 0.9915, "regularization": "none"}},
+        "reruns": {"test_accuracy": [0.990, 0.992, 0.994]},
+    }
+    glance = _results_at_a_glance(record)
+    assert glance["wall"] == "7 min 05 s"
+    assert glance["reruns"].startswith("3 more trainings from other initial weights: test accuracy 99.20 ± 0.20 %")
+    assert _results_at_a_glance({**record, "reruns": None})["reruns"] is None
