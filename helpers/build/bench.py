@@ -25,9 +25,14 @@ from helpers.training import Mnist, compile_classifier, fit, prepare_mnist, seed
 EPOCHS = 2
 GRID = [{"rate_0": r, "rate_1": r} for r in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)]
 # Epochs of the full profile: dense models trained alone (parts 1, 2 and 3's 128-wide model), dense
-# grid (part 3), LeNets trained alone (parts 4 and 7), LeNets on the grid runner (parts 5 and 6's grids,
-# part 4's 8 reruns).
-FULL_PROFILE = {"dense alone": 300, "dense grid": 400, "lenet alone": 140, "lenet grids": 2 * 36 * 60 + 8 * 60}
+# models on the grid runner (part 3's widths, the 5 reruns of parts 1-3), LeNets trained alone (parts 4
+# and 7), LeNets on the grid runner (parts 5 and 6's grids, the 5 reruns of parts 4-6 and of part 7).
+FULL_PROFILE = {
+    "dense alone": 300,
+    "dense grid": 400 + 3 * 5 * 100,
+    "lenet alone": 140,
+    "lenet grids": 2 * 36 * 60 + 3 * 5 * 60 + 5 * 80,
+}
 
 
 def lenet(rate_0: float, rate_1: float) -> keras.Model:
