@@ -23,13 +23,15 @@
 #
 # **What it reuses.** Nothing yet: this part introduces the data and the training settings that all
 # parts share (Adam, sparse categorical cross-entropy, batches of 128, the last 10 % of the training
-# images held out for validation, pixels scaled to [0, 1]). They live in `helpers/training.py`.
+# images held out for validation, pixels scaled to [0, 1]), written out here as Keras calls; later
+# parts call the same settings from `helpers/training.py`.
 #
 # **The idea to take away.** A network is judged on images it has not trained on. The validation
 # curves, not the training ones, show when it stops learning the digits and starts memorising the
 # training images.
 #
-# **Run time.** Printed at the end of the page and recorded in this part's results file.
+# **Run time.** On the site, under this header (the build's own, from this part's results file);
+# printed at the end of the page when you run it.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
@@ -38,6 +40,7 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 100
+reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 import keras
@@ -45,14 +48,31 @@ from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
+from helpers.data import load_mnist
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
+from helpers.reruns import train_reruns
 from helpers.results import model_record, save_results
-from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist
+from helpers.training import (
+    BATCH_SIZE,
+    VALIDATION_SPLIT,
+    Mnist,
+    check_series_settings,
+    dense_kernels,
+    evaluate,
+    prepare_mnist,
+)
 
 PART = "01_dense_tutorial"
 run = start_run(
-    PART, profile=profile, output_dir=output_dir, seed=seed, train_size=train_size, test_size=test_size, epochs=epochs
+    PART,
+    profile=profile,
+    output_dir=output_dir,
+    seed=seed,
+    train_size=train_size,
+    test_size=test_size,
+    epochs=epochs,
+    reruns=reruns,
 )
 
 # %% [markdown]
@@ -61,15 +81,29 @@ run = start_run(
 # MNIST holds 70,000 grey-scale images of handwritten digits, 28 by 28 pixels, split into 60,000
 # training and 10,000 test images. The digits were size-normalised and centred by their centre of
 # mass, so a model does not have to find the digit in the frame, only to tell which one it is.
-# `prepare_mnist` loads the verified arrays (from the Keras cache or the copy `make data` builds
-# offline) and scales the pixels to [0, 1].
+#
+# `load_mnist` returns what `keras.datasets.mnist.load_data()` returns, two pairs of NumPy arrays, but
+# checks them against known checksums and works offline (from the copy `make data` builds). The pixels
+# arrive as integers from 0 to 255; dividing by 255 brings them to [0, 1], the range in which the
+# initial weights Keras draws give the first layer sensible outputs. The validation images are not
+# split off here: `fit` holds out the last 10 % of the training arrays itself (below).
 
 # %%
-data = prepare_mnist(train_size, test_size)
+(x_train, y_train), (x_test, y_test) = load_mnist()
+x_train, y_train = x_train[:train_size], y_train[:train_size]  # [:None] keeps all 60,000
+x_test, y_test = x_test[:test_size], y_test[:test_size]
+x_train = x_train.astype("float32") / 255
+x_test = x_test.astype("float32") / 255
+data = Mnist(x_train, y_train, x_test, y_test)
 print(data.describe())
+
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
+# Later parts call prepare_mnist: it must prepare exactly these arrays.
+assert data.equals(prepare_mnist(train_size, test_size)), "helpers.training.prepare_mnist differs from part 1"
 
 # %%
 fig = plots.digit_grid(data.x_train, data.y_train)
+
 
 # %% [markdown]
 # The same digit comes in many hands: slanted or upright, thin or bold, with loops open or closed.
@@ -86,38 +120,74 @@ fig = plots.digit_grid(data.x_train, data.y_train)
 # step, so that no unit can rely on one particular partner: a cheap defence against overfitting.
 #
 # Almost all coefficients sit in the first layer: 784 x 512 weights plus 512 biases. The summary
-# below counts them.
+# below counts them. The model is built by a function, so that the end of the page can build it
+# again for fresh trainings.
 
 # %%
-model = keras.Sequential(
-    [
-        layers.Input(shape=(28, 28)),
-        layers.Flatten(name="flatten"),
-        layers.Dense(512, activation="relu", name="dense_0"),
-        layers.Dropout(0.2, name="dropout_0"),
-        layers.Dense(10, activation="softmax", name="dense_1"),
-    ],
-    name="dense_tutorial",
-)
-compile_classifier(model)
+def build_dense_tutorial() -> keras.Model:
+    """The TensorFlow tutorial's classifier: 512 ReLU units, 20 % dropout, a softmax over ten digits."""
+    return keras.Sequential(
+        [
+            layers.Input(shape=(28, 28)),
+            layers.Flatten(name="flatten"),
+            layers.Dense(512, activation="relu", name="dense_0"),
+            layers.Dropout(0.2, name="dropout_0"),
+            layers.Dense(10, activation="softmax", name="dense_1"),
+        ],
+        name="dense_tutorial",
+    )
+
+
+model = build_dense_tutorial()
 model.summary()
+
+# %% [markdown]
+# `compile` fixes how the model learns. Adam adapts each weight's step size from the history of its
+# gradients and works well with its defaults (a learning rate of 0.001). The loss is the
+# cross-entropy between the softmax's ten probabilities and the true digit; the *sparse* version
+# takes the labels as integers 0-9, as MNIST stores them, rather than as one-hot vectors. Accuracy
+# is reported beside the loss, for us: the training minimises the loss alone.
+
+# %%
+model.compile(
+    optimizer=keras.optimizers.Adam(),
+    loss=keras.losses.SparseCategoricalCrossentropy(),
+    metrics=["accuracy"],
+)
+
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
+check_series_settings(model)  # later parts compile with helpers.training.compile_classifier: the same settings
 
 # %% [markdown]
 # ## Training, watched live
 #
-# tensorview's `PlotMetricsOnEpoch` redraws the loss and accuracy curves while the model trains
+# `fit` runs the training: `epochs` passes over the training images, in shuffled batches of
+# `BATCH_SIZE` = 128 images, one weight update per batch. `validation_split` holds the last 10 % of
+# the training arrays out of training (taken before shuffling, so always the same 6,000 images) and
+# scores the model on them after every epoch: the validation curves. A callback is code that Keras
+# calls during training: tensorview's `PlotMetricsOnEpoch` redraws the curves after every epoch
 # (the adapter in `helpers/live.py` makes the 2019 callback work with Keras 3) and saves an
-# interactive chart of them when training ends.
+# interactive chart of them when training ends. Later parts call the same `fit` through
+# `helpers.training.fit`.
 
 # %% tags=["nbval-ignore-output"]
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-history = fit(model, data, epochs, callbacks=[live])
+fitted = model.fit(
+    data.x_train,
+    data.y_train,
+    epochs=epochs,
+    batch_size=BATCH_SIZE,
+    validation_split=VALIDATION_SPLIT,
+    callbacks=[live],
+    verbose=0,  # the live chart replaces Keras's progress bar
+)
+history = fitted.history  # one list per metric: loss, accuracy, val_loss, val_accuracy
 
 # %% [markdown]
-# Two things stand out in the curves. The training loss keeps falling while the validation loss
-# bottoms out early and then drifts upwards: past that point the network learns the training images
-# rather than digits, even with its dropout layer. And the validation curves are jagged from epoch
-# to epoch, another sign of a model with more freedom than the data needs.
+# Look for two things in the curves. Does the training loss keep falling while the validation loss
+# bottoms out well before the last epoch and then drifts upwards? Past that point the network learns
+# the training images rather than digits, even with its dropout layer. And are the validation
+# curves jagged from epoch to epoch, another sign of a model with more freedom than the data needs?
 #
 # The numbers behind those two observations:
 
@@ -167,6 +237,39 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial 
 # Weights that the data cannot train are capacity the network does not use: a first hint that it is
 # larger than it needs to be, which part 3 follows up.
 
+# %% [markdown]
+# ## How much does one training tell?
+#
+# The test accuracy above comes from one training: one draw of the initial weights and of the dropout
+# masks. To see how far luck alone moves it, the network is trained a few more times (`reruns`: five
+# in the full profile) from other initial weights (and so other dropout masks), everything else
+# unchanged: data, epochs and optimiser. The reruns share one batch order among themselves. They train
+# several to a Keras graph and are cached, like a grid's networks (`helpers/reruns.py`).
+
+# %% tags=["nbval-ignore-output"]
+retrained = train_reruns(
+    build_dense_tutorial,
+    data,
+    runs=reruns,
+    epochs=epochs,
+    seed=seed,
+    profile=profile,
+)
+fig = plots.rerun_spread(
+    retrained.test_accuracy,
+    first_run=test_accuracy,
+    test_images=len(data.y_test),
+    title=f"{reruns} more trainings from other initial weights",
+)
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+Markdown(retrained.summary(test_accuracy))
+
+# %% [markdown]
+# The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
+# ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
+# Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 record = model_record(
     params=model.count_params(),
@@ -177,4 +280,4 @@ record = model_record(
     best_val_loss_epoch=best_epoch,
     history=history,
 )
-save_results(run, models={"Dense tutorial": record})
+save_results(run, models={"Dense tutorial": record}, reruns=retrained.record())

@@ -20,7 +20,8 @@
 # convolution + average-pooling stages followed by three dense layers. It has a fifth of the
 # coefficients of part 1's dense network, and the comparison of their accuracies is the heart of the
 # series. The same network is then retrained from other initial weights, to measure how far one
-# training's accuracy is from another's: the yardstick for every comparison that follows.
+# training's accuracy is from another's; every headline network of the series gets the same
+# treatment.
 #
 # **What it reuses.** The data and training settings of parts 1-3; the images are zero-padded from
 # 28x28 to 32x32 pixels, the input size LeNet was designed for.
@@ -29,7 +30,8 @@
 # image, so it can see more with far fewer coefficients than a dense layer. And one training is one
 # draw: only retraining tells how far its accuracy could move.
 #
-# **Run time.** Printed at the end of the page and recorded in this part's results file.
+# **Run time.** On the site, under this header (the build's own, from this part's results file);
+# printed at the end of the page when you run it.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
@@ -38,7 +40,7 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 60
-reruns = 8  # further trainings of the same network from other initial weights, to measure run-to-run noise
+reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 import keras
@@ -47,11 +49,19 @@ from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
-from helpers.grid import run_grid
 from helpers.live import LiveMetricsPlot
-from helpers.params import check_count, start_run
+from helpers.params import start_run
+from helpers.reruns import train_reruns
 from helpers.results import model_record, save_results
-from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist, seed_everything
+from helpers.training import (
+    BATCH_SIZE,
+    VALIDATION_SPLIT,
+    Mnist,
+    check_series_settings,
+    dense_kernels,
+    evaluate,
+    prepare_mnist,
+)
 
 PART = "04_lenet"
 run = start_run(
@@ -64,7 +74,6 @@ run = start_run(
     epochs=epochs,
     reruns=reruns,
 )
-check_count("reruns", reruns, minimum=2)
 
 # %% [markdown]
 # ## Padded images
@@ -74,10 +83,23 @@ check_count("reruns", reruns, minimum=2)
 # rows and columns of zeros on each side, keeping strokes near the edge fully under the filters. The
 # original tutorial keeps the 32x32 input but uses 3x3 filters, and this series follows it: each of
 # its convolutions trims one pixel off every border.
+#
+# A convolution layer also wants to know how many values each pixel holds, its *channels*: one for
+# grey-scale, three for colour. The images gain that axis of length 1, then the border: `np.pad`
+# takes one (before, after) pair per axis, and only the rows and columns get zeros. Loading and
+# scaling are part 1's, through `prepare_mnist`.
 
 # %%
-data = prepare_mnist(train_size, test_size, pad=True)
+digits = prepare_mnist(train_size, test_size)  # part 1's loading and scaling: (n, 28, 28), values in [0, 1]
+border = ((0, 0), (2, 2), (2, 2), (0, 0))  # images, rows, columns, channels
+x_train = np.pad(digits.x_train[..., np.newaxis], border)  # (n, 28, 28) -> (n, 28, 28, 1) -> (n, 32, 32, 1)
+x_test = np.pad(digits.x_test[..., np.newaxis], border)
+data = Mnist(x_train, digits.y_train, x_test, digits.y_test)
 print(data.describe())
+
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
+# Later parts call prepare_mnist(..., pad=True): it must prepare exactly these arrays.
+assert data.equals(prepare_mnist(train_size, test_size, pad=True)), "prepare_mnist(pad=True) differs from part 4"
 
 
 # %% [markdown]
@@ -92,10 +114,8 @@ print(data.describe())
 #   and 10 neurons. They hold most of the coefficients.
 
 # %%
-def build_lenet(init_seed: int | None = None) -> keras.Model:
-    """LeNet-5 with ReLU; ``init_seed``, if given, draws its initial weights from that seed."""
-    if init_seed is not None:
-        seed_everything(init_seed)
+def build_lenet() -> keras.Model:
+    """LeNet-5 as the original tutorial has it: 3x3 filters, ReLU, average pooling."""
     return keras.Sequential(
         [
             layers.Input(shape=(32, 32, 1)),
@@ -113,12 +133,38 @@ def build_lenet(init_seed: int | None = None) -> keras.Model:
 
 
 model = build_lenet()
-compile_classifier(model)
 model.summary()
+
+# %% [markdown]
+# Training is part 1's, argument for argument: Adam with its default learning rate, the sparse
+# cross-entropy of the integer labels, batches of 128 and the last 10 % of the training images held
+# out for validation. Only the model (convolutions, and no dropout) and the number of epochs (60
+# against 100) change, so any difference from the dense network comes from those, not from the
+# training settings. The other parts call these two steps through
+# `compile_classifier` and `fit` in `helpers/training.py`, which hold exactly these settings.
+
+# %%
+model.compile(
+    optimizer=keras.optimizers.Adam(),
+    loss=keras.losses.SparseCategoricalCrossentropy(),
+    metrics=["accuracy"],
+)
+
+# %% jupyter={"source_hidden": true} tags=["plumbing"]
+check_series_settings(model)
 
 # %% tags=["nbval-ignore-output"]
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-history = fit(model, data, epochs, callbacks=[live])
+fitted = model.fit(
+    data.x_train,
+    data.y_train,
+    epochs=epochs,
+    batch_size=BATCH_SIZE,
+    validation_split=VALIDATION_SPLIT,
+    callbacks=[live],
+    verbose=0,
+)
+history = fitted.history
 
 # %% [markdown]
 # Compare how fast these curves climb with the dense networks' of parts 1-3. Without any
@@ -132,10 +178,10 @@ print(f"final training accuracy {history['accuracy'][-1]:.2%}, training loss {hi
 
 # %% [markdown]
 # Read the two lines with the curves. A training accuracy at or near 100 % with a training loss
-# near zero means that LeNet has learnt its training images by heart; its validation loss reached
-# its lowest point early and crept upwards after it. The validation accuracy, meanwhile, held
-# steady. A validation loss that rises while the accuracy holds is the mark of overconfidence: the
-# network's answers barely change, but it grows ever more certain of the wrong ones. Parts 5 and 6
+# near zero means that LeNet has learnt its training images by heart. Check in the curves whether
+# its validation loss bottomed out early and crept upwards after it while the validation accuracy
+# held steady: a validation loss that rises while the accuracy holds is the mark of overconfidence.
+# The network's answers barely change, but it grows ever more certain of the wrong ones. Parts 5 and 6
 # try two ways of holding this back.
 #
 # ## What the first convolution learned
@@ -169,51 +215,31 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coeffici
 # ## How much does one run tell?
 #
 # The accuracy above is one draw: other initial weights would have given another number, and parts
-# 5-8 compare networks whose accuracies differ by tenths of a point. To see how far luck alone moves
+# 5-8 compare networks whose accuracies may differ by only tenths of a point. To see how far luck alone moves
 # this network, it is trained again from several other random initial weights, everything else
 # unchanged (data, epochs, optimiser). The reruns train side by side like the grid cells of parts 5
 # and 6 (they share one batch order), and are cached like them.
 
 # %% tags=["nbval-ignore-output"]
-init_seeds = [seed + k for k in range(1, reruns + 1)]
-rerun_results = run_grid(
-    build_lenet,
-    [{"init_seed": s} for s in init_seeds],
-    data,
-    epochs=epochs,
-    seed=seed,
-    profile=profile,
-    description="LeNet reruns",
-)
-rerun_accuracy = np.array([r.test_accuracy for r in rerun_results])
-standard_error = float(np.sqrt(test_accuracy * (1 - test_accuracy) / len(data.y_test)))
+retrained = train_reruns(build_lenet, data, runs=reruns, epochs=epochs, seed=seed, profile=profile)
 fig = plots.rerun_spread(
-    rerun_accuracy,
+    retrained.test_accuracy,
     first_run=test_accuracy,
-    standard_error=standard_error,
+    test_images=len(data.y_test),
     title=f"LeNet trained {reruns} more times from other initial weights",
 )
 
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
-spread = 100 * rerun_accuracy.std(ddof=1)
-standing = 100 * (test_accuracy - rerun_accuracy.mean()) / spread
-Markdown(
-    f"The {reruns} reruns reach between **{100 * rerun_accuracy.min():.2f} %** and "
-    f"**{100 * rerun_accuracy.max():.2f} %** (mean {100 * rerun_accuracy.mean():.2f} %, standard deviation "
-    f"**{spread:.2f} points**). The run above scored {100 * test_accuracy:.2f} %, higher than "
-    f"{(rerun_accuracy < test_accuracy).sum()} of them and {standing:+.1f} standard deviations from their mean: "
-    f"had the series started from another seed, part 4's number could have been any of these. Every one is scored "
-    f"on the same {len(data.y_test):,} test digits, so this scatter is the training's own, on top of the "
-    f"{100 * standard_error:.2f}-point standard error of a test sample of that size. The gap between two "
-    f"independent trainings scatters √2 times as much, **{np.sqrt(2) * spread:.2f} points**: part 8 uses "
-    f"this yardstick when it sets our accuracies beside the original tutorial's."
-)
+Markdown(retrained.summary(test_accuracy))
 
 # %% [markdown]
-# The figure sets two kinds of noise on one axis. The shaded band is how far retraining alone moves
-# LeNet's test accuracy; the black bar is how far a different sample of test digits would move it.
-# If the star sits inside the band, part 4's run is an ordinary draw. In parts 5-8, a gap between two
-# networks that is no wider than this band cannot be told apart from the luck of a single training.
+# The figure sets two kinds of noise on one axis. The shaded band is ±1 standard deviation of the
+# reruns; the black bar is ±1 standard error of a score measured on this many test digits. If the
+# star lies within about two standard deviations of the reruns' mean, part 4's run is an ordinary
+# draw; had the series started from another seed, part 4's number could have been any of the dots.
+# Every dot is scored on the same test digits, so their scatter is the training's own. Each headline
+# network of the series gets the same treatment, and part 8 compares networks by their reruns, not by
+# single runs.
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 record = model_record(
@@ -224,9 +250,4 @@ record = model_record(
     regularization="none",
     history=history,
 )
-reruns_record = {
-    "init_seeds": init_seeds,
-    "test_accuracy": rerun_accuracy.tolist(),
-    "val_accuracy": [r.val_accuracy for r in rerun_results],
-}
-save_results(run, models={"LeNet": record}, reruns=reruns_record)
+save_results(run, models={"LeNet": record}, reruns=retrained.record())

@@ -27,7 +27,8 @@
 # zero) far more visibly than the accuracy. Cells of a grid that differ by less than the retraining
 # noise cannot be ranked by one training each.
 #
-# **Run time.** Printed at the end of the page and recorded in this part's results file.
+# **Run time.** On the site, under this header (the build's own, from this part's results file);
+# printed at the end of the page when you run it.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
@@ -36,6 +37,7 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 60
+reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
 l1_values = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]  # L1 coefficient of dense_0 (grid rows)
 l2_values = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]  # L2 coefficient of dense_0 (grid columns)
 fixed_penalty = 1e-6  # L1 and L2 coefficient of dense_1
@@ -51,6 +53,7 @@ from keras import layers, regularizers
 from helpers import plots
 from helpers.grid import run_grid, select, selection_record, selection_summary
 from helpers.params import check_grid, check_optional_count, check_value, start_run
+from helpers.reruns import train_reruns
 from helpers.results import model_record, save_results
 from helpers.training import dense_kernels, prepare_mnist
 
@@ -68,6 +71,7 @@ run = start_run(
     fixed_penalty=fixed_penalty,
     workers=workers,
     models_per_graph=models_per_graph,
+    reruns=reruns,
 )
 check_grid("l1_values", l1_values, kind="penalty")
 check_grid("l2_values", l2_values, kind="penalty")
@@ -146,15 +150,44 @@ trained = run_grid(
 )
 
 # %% [markdown]
-# Validation accuracy after the last epoch, for every cell: this is what the selection looks at.
-# The red frame marks the selected cell, the blue one the cell the test set would have picked. The
-# colours span the bulk of the grid; a grey cell lies well below the grid's median (by more than a
-# point and by more than three times the grid's typical spread: strong penalties slow learning down)
-# and is left off the colour scale so that the differences among the others stay visible. Its number
-# still gives its score.
+# ## How far apart can two trainings land?
+#
+# Before reading the grid, a yardstick. The selected network, the cell with the best validation
+# accuracy, is trained a few more times from other initial weights (`reruns`: five in the full
+# profile); the last section of this page shows them. How far apart its trainings land says how far
+# apart two cells can land by luck alone: two trainings of one network differ by less than about
+# 2·√2 standard deviations of their accuracy most of the time (95 % if the standard deviation were
+# known exactly; estimated from five reruns, nearer 88 %). In the heatmaps below, a white dot marks
+# every cell within that distance of the best: the grid cannot separate those cells from it. A
+# missing dot is a hint, not proof: the best of many cells is itself lifted by luck.
 
 # %% tags=["nbval-ignore-output"]
 chosen, test_pick = select(trained)
+best = trained[chosen]
+retrained = train_reruns(
+    build_lenet_l1l2,
+    data,
+    point=best.point,
+    runs=reruns,
+    epochs=epochs,
+    seed=seed,
+    profile=profile,
+)
+print(
+    f"retraining noise band 2·√2·s: validation {retrained.gap_band('val'):.2f} points, "
+    f"test {retrained.gap_band('test'):.2f} points"
+)
+
+# %% [markdown]
+# Validation accuracy after the last epoch, for every cell: this is what the selection looks at.
+# The red frame marks the selected cell, the blue one the cell the test set would have picked. The
+# white dots mark the cells within retraining noise of the best. The colours span the bulk of the
+# grid, and never less than twice that noise; a grey cell lies well below the grid's median (by more
+# than a point and by more than three times the grid's typical spread: strong penalties slow learning
+# down) and is left off the colour scale so that the differences among the others stay visible. Its
+# number still gives its score.
+
+# %% tags=["nbval-ignore-output"]
 shape = (len(l1_values), len(l2_values))  # the grid is row-major: one row per λ1
 highlight = {"selected (validation)": divmod(chosen, shape[1]), "best on test": divmod(test_pick, shape[1])}
 grid_axes = dict(rows=l1_values, columns=l2_values, row_title="λ1 (L1) on dense_0", column_title="λ2 (L2) on dense_0")
@@ -162,6 +195,7 @@ fig = plots.accuracy_grid(
     np.reshape([r.val_accuracy for r in trained], shape),
     title="Validation accuracy (%)",
     highlight=highlight,
+    noise=retrained.gap_band("val"),
     **grid_axes,
 )
 
@@ -174,43 +208,46 @@ fig = plots.accuracy_grid(
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.accuracy_grid(
-    np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
+    np.reshape([r.test_accuracy for r in trained], shape),
+    title="Test accuracy (%)",
+    highlight=highlight,
+    noise=retrained.gap_band("test"),
+    **grid_axes,
 )
 
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 Markdown(selection_summary(trained, lambda p: f"λ1 = {p['l1']:g}, λ2 = {p['l2']:g}"))
 
 # %% [markdown]
-# Compare the two grids cell by cell. The strong-L1 rows are low in both. Among the upper rows, where
-# the bright cells of one grid are middling in the other, the differences are noise rather than the
-# penalty's doing. Set them against part 4's rerun scatter: cells closer to each other than that
-# cannot be ranked by one training each, and the selected cell is then one of several equally good
-# candidates rather than a clear winner.
+# Compare the two grids cell by cell. Check whether the strongest penalties' rows and columns are low
+# in both. Count the white dots: every dotted cell is as good as the best within retraining noise, so
+# where many cells carry one, the selected cell is one of several equally good candidates rather than
+# a clear winner, and the bright cells of one grid can be middling in the other.
 #
 # Note which strengths won. An elastic net needs both penalties on `dense_0`. When the selected λ1
 # is 0, the winner is not one: with λ2 above 0 it carries plain L2 (weight decay), and with both at 0
 # it is part 4's LeNet, with only the fixed, mild penalty on `dense_1`, which every cell shares. The
-# sentence after the histograms says which case this run is.
+# red frame in the heatmaps says which case this run is.
 #
 # ## The selected network
 #
 # Its training curves, first-layer filters and dense-layer coefficients. The paragraph after the
-# histograms measures what the penalty did to `dense_0`, against the grid's unpenalised cell: that
+# histograms measures what the penalty did to `dense_0`, against the grid's least penalised cell
+# (`dense_1` keeps its fixed penalty in every cell): that
 # network started from the same initial weights and saw the same batches, so the penalty is the only
 # difference.
 
 # %% tags=["nbval-ignore-output"]
-best = trained[chosen]
 best_model = best.model(build_lenet_l1l2)
 fig = plots.history_curves(
     best.history, title=f"Selected L1-L2 LeNet (λ1 = {best.point['l1']:g}, λ2 = {best.point['l2']:g})"
 )
 
 # %% [markdown]
-# Set these curves beside part 4's. With a mild penalty, such as the grid's best cells carry, they
-# look much as before: the training loss still heads towards zero, and the validation loss still
-# bottoms out early, then drifts up. Such a penalty does not stop the memorising; its effect shows in
-# the weights rather than in the curves.
+# Set these curves beside part 4's. Check whether the training loss still heads towards zero and the
+# validation loss still bottoms out early, then drifts up. If so, the selected penalty (none, or a
+# mild one such as the grid's best cells carry) does not stop the memorising; a mild penalty acts on
+# the weights more than on the curves.
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.conv_kernel_heatmaps(
@@ -235,31 +272,52 @@ def dense_0_sizes(result) -> tuple[float, float]:
     return float(kernel.mean()), float((kernel < 1e-3).mean())
 
 
-unpenalised = next((r for r in trained if r.point == {"l1": 0.0, "l2": 0.0}), None)
-if unpenalised is None:
-    effect = "The grid has no unpenalised cell (λ1 = λ2 = 0) to compare with."
-elif unpenalised is best:
-    effect = (
-        "The selected cell is the unpenalised one: on validation accuracy, no elastic net on `dense_0` beat"
-        " the plain LeNet here, so its coefficients are those of an unpenalised network."
-    )
-else:
-    (mean_best, small_best), (mean_free, small_free) = dense_0_sizes(best), dense_0_sizes(unpenalised)
-    effect = (
-        f"Mean size of the `dense_0` coefficients: **{mean_best:.4f}** in the selected network against"
-        f" **{mean_free:.4f}** without penalty; **{small_best:.1%}** of them against **{small_free:.1%}**"
-        " are below 0.001 in size."
-    )
-Markdown(effect)
+least_penalised = min(trained, key=lambda r: (r.point["l1"] + r.point["l2"], r.point["l1"]))
+(mean_best, small_best), (mean_free, small_free) = dense_0_sizes(best), dense_0_sizes(least_penalised)
+l1, l2 = least_penalised.point["l1"], least_penalised.point["l2"]
+Markdown(
+    f"Mean size of the `dense_0` coefficients: **{mean_best:.4f}** in the selected network against **{mean_free:.4f}** "
+    f"in the grid's least penalised cell (λ1 = {l1:g}, λ2 = {l2:g}); "
+    f"**{small_best:.1%}** of them against **{small_free:.1%}** are below 0.001 in size."
+)
 
 # %% [markdown]
-# Read the histograms with that paragraph. Unless the selected cell is the unpenalised one, compare
-# `dense_0` with part 4's and look for shorter tails (mind the horizontal axes) and a spike at zero,
-# the two things the paragraph measures. The penalty pulls every weight towards zero and only the
-# data's gradients hold it out, so the weights the data barely needs end at or next to zero, where
-# the penalty costs nothing. Smaller weights make the network's output change more gently with its
-# input, which is how a penalty fights overfitting. If `dense_1` shows a spike at zero too, that is
-# its fixed mild penalty at work, the same in every cell of the grid.
+# Read the histograms with that paragraph. When the selected cell is itself the least penalised one,
+# the two numbers of each pair are the same network's, and its `dense_0` looks like part 4's: the grid
+# found no penalty that beats none. Otherwise, compare `dense_0` with part 4's and look for shorter
+# tails (mind the horizontal axes) and a spike at zero, the two things the paragraph measures. The
+# penalty pulls every weight towards zero and only the data's gradients hold it out, so the weights
+# the data barely needs end at or next to zero, where the penalty costs nothing. Smaller weights make
+# the network's output change more gently with its input, which is how a penalty fights overfitting.
+# If `dense_1` shows a spike at zero too, that is its fixed mild penalty at work, the same in every
+# cell of the grid.
+
+# %% [markdown]
+# ## How much does one training tell?
+#
+# These are the reruns behind the white dots of the heatmaps, set against the selected cell's own
+# training. The selected network's test accuracy comes from one training: one draw of the initial
+# weights. To see how far luck alone moves it, the selected network is trained a few more times
+# (`reruns`: five in the full profile) from other initial weights, everything else unchanged: data,
+# epochs and optimiser. The reruns share one batch order among themselves. They train several to a
+# Keras graph and are cached, like a grid's networks (`helpers/reruns.py`).
+
+# %% tags=["nbval-ignore-output"]
+fig = plots.rerun_spread(
+    retrained.test_accuracy,
+    first_run=best.test_accuracy,
+    test_images=len(data.y_test),
+    title=f"{reruns} more trainings from other initial weights",
+)
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+Markdown(retrained.summary(best.test_accuracy))
+
+# %% [markdown]
+# The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
+# ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
+# The star won a selection among many cells, so it tends to sit high: the reruns' mean is the
+# unflattered number. Part 8 compares networks by their reruns' mean and spread, not by single runs.
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 models = {
@@ -268,9 +326,11 @@ models = {
         test_accuracy=best.test_accuracy,
         test_loss=best.test_loss,
         epochs=epochs,
-        regularization=f"L1-L2 on the 2 dense layers (dense_0: λ1 = {best.point['l1']:g}, λ2 = {best.point['l2']:g})",
+        regularization=(
+            f"L1-L2: dense_0 λ1 = {best.point['l1']:g}, λ2 = {best.point['l2']:g}; dense_1 λ1 = λ2 = {fixed_penalty:g}"
+        ),
         val_accuracy=best.val_accuracy,
     )
 }
 selected = selection_record(trained)
-save_results(run, models=models, selected=selected)
+save_results(run, models=models, selected=selected, reruns=retrained.record())

@@ -27,7 +27,8 @@
 # and a grid is read against the noise of retraining: a difference in colour smaller than that noise
 # is not a finding.
 #
-# **Run time.** Printed at the end of the page and recorded in this part's results file.
+# **Run time.** On the site, under this header (the build's own, from this part's results file);
+# printed at the end of the page when you run it.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
@@ -36,6 +37,7 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 60
+reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
 first_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_0 (grid rows)
 second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid columns)
 workers = None  # processes sharing the grid (None: picked for the hardware); speed only
@@ -50,6 +52,7 @@ from keras import layers
 from helpers import plots
 from helpers.grid import run_grid, select, selection_record, selection_summary
 from helpers.params import check_grid, check_optional_count, start_run
+from helpers.reruns import train_reruns
 from helpers.results import model_record, save_results
 from helpers.training import dense_kernels, prepare_mnist
 
@@ -66,6 +69,7 @@ run = start_run(
     second_rates=second_rates,
     workers=workers,
     models_per_graph=models_per_graph,
+    reruns=reruns,
 )
 check_grid("first_rates", first_rates, kind="rate")
 check_grid("second_rates", second_rates, kind="rate")
@@ -121,13 +125,42 @@ trained = run_grid(
 )
 
 # %% [markdown]
-# Validation accuracy after the last epoch for every pair of rates (what the selection looks at),
-# then the test accuracy of the same networks. Red frame: the selected cell; blue: the cell the test
-# set would have picked. Grey cells, if any, lie well below the grid's median (by more
-# than a point and by more than three times the grid's typical spread) and are left off the colour scale.
+# ## How far apart can two trainings land?
+#
+# Before reading the grid, a yardstick. The selected network, the cell with the best validation
+# accuracy, is trained a few more times from other initial weights (`reruns`: five in the full
+# profile); the last section of this page shows them. How far apart its trainings land says how far
+# apart two cells can land by luck alone: two trainings of one network differ by less than about
+# 2·√2 standard deviations of their accuracy most of the time (95 % if the standard deviation were
+# known exactly; estimated from five reruns, nearer 88 %). In the heatmaps below, a white dot marks
+# every cell within that distance of the best: the grid cannot separate those cells from it. A
+# missing dot is a hint, not proof: the best of many cells is itself lifted by luck.
 
 # %% tags=["nbval-ignore-output"]
 chosen, test_pick = select(trained)
+best = trained[chosen]
+retrained = train_reruns(
+    build_lenet_dropout,
+    data,
+    point=best.point,
+    runs=reruns,
+    epochs=epochs,
+    seed=seed,
+    profile=profile,
+)
+print(
+    f"retraining noise band 2·√2·s: validation {retrained.gap_band('val'):.2f} points, "
+    f"test {retrained.gap_band('test'):.2f} points"
+)
+
+# %% [markdown]
+# Validation accuracy after the last epoch for every pair of rates (what the selection looks at),
+# then the test accuracy of the same networks. Red frame: the selected cell; blue: the cell the test
+# set would have picked; white dots: the cells within retraining noise of the best. Grey cells, if
+# any, lie well below the grid's median (by more than a point and by more than three times the
+# grid's typical spread) and are left off the colour scale.
+
+# %% tags=["nbval-ignore-output"]
 shape = (len(first_rates), len(second_rates))  # the grid is row-major: one row per first rate
 highlight = {"selected (validation)": divmod(chosen, shape[1]), "best on test": divmod(test_pick, shape[1])}
 grid_axes = dict(
@@ -137,18 +170,22 @@ fig = plots.accuracy_grid(
     np.reshape([r.val_accuracy for r in trained], shape),
     title="Validation accuracy (%)",
     highlight=highlight,
+    noise=retrained.gap_band("val"),
     **grid_axes,
 )
 
 # %% [markdown]
-# Mind the colour scale before reading the colours. It stretches from the grid's lowest cell to its
-# highest, however close they are, so purple against yellow can be a smaller gap than the one
-# between two trainings of the same network (part 4). Read the numbers in the cells and set their
-# differences against part 4's rerun scatter.
+# Read the dots before the colours. The colour scale spans at least twice the retraining noise, so
+# purple against yellow is a gap larger than luck alone usually makes; but every dotted cell is as
+# good as the best within that noise, and the grid cannot rank them.
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.accuracy_grid(
-    np.reshape([r.test_accuracy for r in trained], shape), title="Test accuracy (%)", highlight=highlight, **grid_axes
+    np.reshape([r.test_accuracy for r in trained], shape),
+    title="Test accuracy (%)",
+    highlight=highlight,
+    noise=retrained.gap_band("test"),
+    **grid_axes,
 )
 
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
@@ -158,10 +195,12 @@ Markdown(
 
 # %% [markdown]
 # Compare the two grids cell by cell. Start at the top-left corner, the network without any dropout:
-# if it sits at the low end of both grids, some dropout before the dense layers helps. Elsewhere,
-# where the bright cells of one grid are middling in the other, and the two frames fall on different
-# cells, the ranking is mostly noise: the selected pair is then one good choice among several, not
-# the one best pair.
+# if it carries no dot in either grid, that hints that some dropout before the dense layers helps;
+# part 8's "dropout or no regularization" finding tests it on reruns.
+# Elsewhere, where the dots cover much of the grid and the two frames fall on different cells, the
+# ranking is noise: the selected pair is one good choice among several, not the one best pair. When
+# two cells tie on validation accuracy, the selection keeps the first in grid order: the smaller
+# rate before dense_0, then before dense_1.
 #
 # ## The selected network
 #
@@ -169,7 +208,6 @@ Markdown(
 # and the coefficients of its dense layers, each to be set beside part 4's unregularized LeNet.
 
 # %% tags=["nbval-ignore-output"]
-best = trained[chosen]
 best_model = best.model(build_lenet_dropout)
 fig = plots.history_curves(
     best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})"
@@ -190,8 +228,9 @@ fig = plots.conv_kernel_heatmaps(
 
 # %% [markdown]
 # Set these filters beside part 4's. The grid's networks start from the same seed as part 4's
-# LeNet, so where a filter differs, dropout is the cause: it changes every gradient that flows back
-# into the convolutions, and over the epochs a filter can settle on another pattern. Look at the
+# LeNet, but part 4 drew its batches through its own `fit`, so a filter that differs owes it to
+# dropout and to the batch order together: dropout changes every gradient that flows back into the
+# convolutions, and over the epochs a filter can settle on another pattern. Look at the
 # kinds of pattern rather than the places: edges and bars in a few orientations, patches of one sign.
 
 # %% tags=["nbval-ignore-output"]
@@ -200,9 +239,37 @@ fig = plots.dense_weight_histograms(
 )
 
 # %% [markdown]
-# Unlike part 5's penalty, dropout puts no price on the size of a weight: the dense layers keep the
-# shape and reach of part 4's histograms, with no spike at zero. Dropout regularizes by making each
+# Unlike part 5's penalty, dropout puts no price on the size of a weight: expect the dense layers to
+# keep the shape and reach of part 4's histograms, with no spike at zero. Dropout regularizes by making each
 # unit work with a random subset of its inputs, not by shrinking the weights.
+
+# %% [markdown]
+# ## How much does one training tell?
+#
+# These are the reruns behind the white dots of the heatmaps, set against the selected cell's own
+# training. The selected network's test accuracy comes from one training: one draw of the initial
+# weights and of the dropout masks. To see how far luck alone moves it, the selected network is
+# trained a few more times (`reruns`: five in the full profile) from other initial weights (and so
+# other dropout masks), everything else unchanged: data, epochs and optimiser. The reruns share one
+# batch order among themselves. They train several to a Keras graph and are cached, like a grid's
+# networks (`helpers/reruns.py`).
+
+# %% tags=["nbval-ignore-output"]
+fig = plots.rerun_spread(
+    retrained.test_accuracy,
+    first_run=best.test_accuracy,
+    test_images=len(data.y_test),
+    title=f"{reruns} more trainings from other initial weights",
+)
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+Markdown(retrained.summary(best.test_accuracy))
+
+# %% [markdown]
+# The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
+# ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
+# The star won a selection among many cells, so it tends to sit high: the reruns' mean is the
+# unflattered number. Part 8 compares networks by their reruns' mean and spread, not by single runs.
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 models = {
@@ -216,4 +283,4 @@ models = {
     )
 }
 selected = selection_record(trained)
-save_results(run, models=models, selected=selected)
+save_results(run, models=models, selected=selected, reruns=retrained.record())

@@ -31,10 +31,10 @@
 # Robustness to shifts, rotations, scale, noise or occlusion has to be measured, distortion by
 # distortion, with intervals.
 #
-# **Run time.** Printed at the end of the page and recorded in this part's results file. The full
-# profile measures every distortion on all 10,000 test digits and retrains the two networks with
-# shift augmentation for as many epochs as parts 3 and 7 trained them; the quick profile uses a few
-# hundred digits and a few epochs.
+# **Run time.** On the site, under this header (the build's own, from this part's results file);
+# printed at the end of the page when you run it. The full profile measures every distortion on all
+# 10,000 test digits and retrains the two networks with shift augmentation for as many epochs as parts
+# 3 and 7 trained them; the quick profile uses a few hundred digits and a few epochs.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the complete measurement; "quick": a smoke run on a subset
@@ -461,7 +461,7 @@ show_examples("Inverted", distort("inversion"), [0, 1], ["original", "inverted"]
 # passes the image unchanged. For LeNet it shifts the padded 32x32 image, which is the same as
 # shifting the 28x28 digit and padding it afterwards, since the border is black.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 dense_epochs, lenet_epochs = dense_record["epochs"], lenet_record["epochs"]
 rates = {
     net: [layer.rate for layer in model.layers if isinstance(layer, layers.Dropout)]
@@ -607,14 +607,14 @@ Markdown(
 )
 
 # %% [markdown]
-# If the noise numbers surprise you, they surprised us too. The augmented networks saw exactly the same
-# training digits, only moved, and noise moves nothing. We can offer a guess, not a measurement: to
-# give the same answer for a stroke anywhere within ±3 pixels, a neuron has to collect evidence from a
-# wider area, and a wider area also collects more noise. Two cautions. Each network was trained once,
-# and how much noise tolerance varies from one training to the next was not measured (part 4's reruns
-# measured clean accuracy only), so the size of the effect is one draw. And the lesson stands either
-# way: robustness bought for one distortion is not robustness in general; it has to be measured
-# distortion by distortion.
+# If the noise numbers surprise you, they surprised us too. The augmented networks saw exactly the
+# same training digits, only moved, and noise moves nothing. We can offer a guess, not a measurement:
+# to give the same answer for a stroke anywhere within ±3 pixels, a neuron has to collect evidence
+# from a wider area, and a wider area also collects more noise. Two cautions. Each network was trained
+# once, and how much noise tolerance varies from one training to the next was not measured (the reruns
+# of parts 1-7 measured clean accuracy only), so the size of the effect is one draw. And the lesson
+# stands either way: robustness bought for one distortion is not robustness in general; it has to be
+# measured distortion by distortion.
 
 # %% [markdown]
 # ## Summary
