@@ -42,8 +42,8 @@ WORKSPACE = OUTPUT / "workspace"
 PART = "01_dense_tutorial"
 SCRATCH_RESULTS = PROJECT_ROOT / "executed" / "interactive" / "results" / f"{PART}.json"
 #: The tiny run: one epoch on 600 training and 200 test images (a few seconds).
-TINY = {"profile": "full", "seed": 42, "train_size": 600, "test_size": 200, "epochs": 1}
-TINY_CELL = 'profile = "full"\noutput_dir = None\nseed = 42\ntrain_size = 600\ntest_size = 200\nepochs = 1'
+TINY = {"profile": "full", "seed": 42, "train_size": 600, "test_size": 200, "epochs": 1, "reruns": 2}
+TINY_CELL = 'profile = "full"\noutput_dir = None\nseed = 42\ntrain_size = 600\ntest_size = 200\nepochs = 1\nreruns = 2'
 START_TIMEOUT_S = 180
 RUN_TIMEOUT_S = 600
 
