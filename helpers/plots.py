@@ -153,10 +153,19 @@ def top_confusions(y_true: np.ndarray, y_pred: np.ndarray, count: int = 2) -> li
     return [(int(i // 10), int(i % 10), int(counts.flat[i])) for i in order]
 
 
+#: Histogram panels side by side at most: three in a row would be shrunk on the site until their axis
+#: text is half the size of the body text.
+HISTOGRAMS_PER_ROW = 2
+
+
 def dense_weight_histograms(kernels: Mapping[str, np.ndarray], *, title: str, bins: int = 40) -> Figure:
-    """One histogram of kernel coefficients per dense layer (``{layer name: kernel}``)."""
-    fig, axes = plt.subplots(1, len(kernels), figsize=(5.5 * len(kernels), 3.8), squeeze=False)
-    for ax, (name, kernel) in zip(axes[0], kernels.items(), strict=True):
+    """One histogram of kernel coefficients per dense layer (``{layer name: kernel}``), two to a row."""
+    columns = min(len(kernels), HISTOGRAMS_PER_ROW)
+    rows = -(-len(kernels) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(5.2 * columns, 3.6 * rows), squeeze=False)
+    for unused in axes.flat[len(kernels) :]:
+        fig.delaxes(unused)
+    for ax, (name, kernel) in zip(axes.flat, kernels.items(), strict=False):
         ax.hist(kernel.ravel(), bins=bins, color="tab:blue")
         ax.set_title(f"{name}: {kernel.shape[0]}x{kernel.shape[1]} kernel")
         ax.set_xlabel("coefficient value")

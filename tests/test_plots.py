@@ -139,6 +139,8 @@ def test_history_weights_and_kernels_of_a_real_model(small_mnist, tmp_path):
     _render(fig)
     assert [ax.get_title() for ax in fig.axes] == ["dense_0: 4056x16 kernel", "dense_1: 16x10 kernel"]
     assert sum(p.get_height() for p in fig.axes[0].patches) == 4056 * 16
+    three = plots.dense_weight_histograms({**kernels, "dense_2": kernels["dense_1"]}, title="w")
+    assert len(three.axes) == 3 and three.get_size_inches()[0] <= 11  # two to a row: not shrunk on the site
 
     fig = plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], title="k")
     _render(fig)
