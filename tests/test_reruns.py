@@ -96,11 +96,7 @@ def test_check_series_settings_accepts_the_series_compile_and_names_what_differs
 def test_mnist_equals_compares_every_array_and_dtype():
     data = prepare_mnist(200, 100)
     assert data.equals(prepare_mnist(200, 100))
-    assert not data.equals(
-        prepare_mnist(200, 100, pad=False).__class__(
-            data.x_train.astype(np.float64), data.y_train, data.x_test, data.y_test
-        )
-    )
+    assert not data.equals(Mnist(data.x_train.astype(np.float64), data.y_train, data.x_test, data.y_test))
     flipped = data.y_test.copy()
     flipped[0] = (flipped[0] + 1) % 10
     assert not data.equals(Mnist(data.x_train, data.y_train, data.x_test, flipped))
