@@ -98,7 +98,7 @@ lint: | $(ENV_STAMP)
 	$(VENV)/bin/ruff format --check helpers tests notebooks/*.py
 
 pytest: | $(ENV_STAMP) $(DATA)
-	$(VENV)/bin/pytest tests -m "not browser and not lost_worker"
+	$(VENV)/bin/pytest tests -m "not browser"
 
 # nbval re-executes the committed quick-profile notebooks (on a copy, so the run cannot touch the
 # committed outputs) and compares every output not marked or sanitized as stochastic.

@@ -44,7 +44,7 @@ with warnings.catch_warnings():
 
 from helpers.data import PROJECT_ROOT
 from helpers.files import atomic_write
-from helpers.grid_engine import Chunk, grid_client, train_chunks
+from helpers.grid_engine import Chunk, InitialWeights, grid_client, train_chunks
 from helpers.params import check_optional_count
 from helpers.results import write_json_atomically
 from helpers.training import Mnist, seed_everything, training_settings
@@ -145,10 +145,11 @@ def _store(folder: Path, key: str, result: GridResult) -> None:
 
 
 def _scan(build, grid, data, *, epochs, seed, profile, folder):
-    """Build every point's model for its key; return the cached results (None where missing) and the pending points."""
+    """Build every point's model for its key; return the cached results (None where missing) and the
+    pending points: ``(index, key, model)``, the model freshly built (its weights are where training starts)."""
     data_id = data_fingerprint(data)
     results: list[GridResult | None] = []
-    pending: list[tuple[int, str]] = []
+    pending: list[tuple[int, str, keras.Model]] = []
     for index, point in enumerate(grid):
         seed_everything(seed)
         model = build(**point)
@@ -156,7 +157,7 @@ def _scan(build, grid, data, *, epochs, seed, profile, folder):
         cached = _load_cached(folder, key, point)
         results.append(cached)
         if cached is None:
-            pending.append((index, key))
+            pending.append((index, key, model))
     return results, pending
 
 
@@ -223,7 +224,11 @@ def run_grid(
     if not pending:
         return results
     parts = balanced_chunks(pending, models_per_graph, workers)
-    chunks = [Chunk(build, tuple(grid[i] for i, _ in part), tuple(k for _, k in part), seed, epochs) for part in parts]
+    chunks = [
+        Chunk(build, tuple(grid[index] for index, *_ in part), tuple(key for _, key, _ in part), seed, epochs)
+        for part in parts
+    ]
+    initial = [InitialWeights.of([model for *_, model in part]) for part in parts]
     bar = tqdm(
         total=len(pending) * epochs,
         desc=f"{description}: {cached} cached",
@@ -231,8 +236,8 @@ def run_grid(
         mininterval=PROGRESS_INTERVAL,
     )
     with grid_client(min(workers, len(chunks)), folder / "workers") as client:
-        for position, trained in train_chunks(client, chunks, data, folder / "in-flight", bar):
-            for (index, key), model in zip(parts[position], trained, strict=True):
+        for position, trained in train_chunks(client, chunks, initial, data, folder / "in-flight", bar):
+            for (index, key, _), model in zip(parts[position], trained, strict=True):
                 measured = model.evaluation
                 results[index] = GridResult(
                     grid[index],

@@ -14,9 +14,12 @@ in-flight checkpoint and submits the next epoch. From that design:
   again. A driver that dies takes its local workers
   with it (Dask ties them to their parent, ``kill -9`` included); rerun, it resumes every chunk
   from its last checkpoint.
-* **Reproducible wherever it runs.** Every epoch draws its batch order from a seed derived from
-  the grid's seed and the epoch number, so a chunk that is resumed, retried or moved to another
-  worker trains exactly as an uninterrupted one (up to the order of float sums across machines).
+* **Reproducible wherever it runs.** The first epoch starts from the initial weights the driver
+  drew (and the dropout layers' seeds): a worker's own draws would depend on whatever else drew
+  from Python's random module in its process meanwhile, and Dask's event loop does (``sizeof``
+  samples long lists). Every epoch draws its batch order from a seed derived from the grid's seed
+  and the epoch number, so a chunk that is resumed, retried or moved to another worker trains
+  exactly as an uninterrupted one (up to the order of float sums across machines).
 * **Cheap epochs.** A worker keeps the compiled model of the chunks it trains between epochs, and
   the driver asks for the same worker again, so building and tracing are paid once per chunk.
 
@@ -84,6 +87,22 @@ class Chunk:
     def name(self) -> str:
         """The chunk's in-flight checkpoint folder: a digest of its points' cache keys."""
         return hashlib.sha256("+".join(self.keys).encode()).hexdigest()[:24]
+
+
+@dataclass
+class InitialWeights:
+    """Where a chunk's first epoch starts: every model's variables as the driver built them.
+
+    The variables include the dropout layers' random state, so the driver's draw fixes everything a
+    training depends on but the batch order.
+    """
+
+    models: list[list[np.ndarray]]
+
+    @classmethod
+    def of(cls, models: Sequence[keras.Model]) -> InitialWeights:
+        """The variables of freshly built ``models``, copied to NumPy."""
+        return cls([[keras.ops.convert_to_numpy(v) for v in model.variables] for model in models])
 
 
 @dataclass
@@ -173,10 +192,15 @@ _BUILT: dict[str, tuple[keras.Model, list[keras.Model]]] = {}
 _BUILT_KEPT = 4
 
 
-def train_epoch(chunk: Chunk, epoch: int, state: list[np.ndarray] | None, data: Mnist) -> EpochOutcome:
-    """A Dask task: train ``chunk`` for epoch ``epoch`` (0-based) from ``state`` (``None``: fresh weights)."""
-    group, models = _side_by_side(chunk, data.x_train.shape[1:], fresh=state is None)
-    if state is not None:
+def train_epoch(chunk: Chunk, epoch: int, state: list[np.ndarray] | InitialWeights, data: Mnist) -> EpochOutcome:
+    """A Dask task: train ``chunk`` for epoch ``epoch`` (0-based) from ``state``.
+
+    ``state`` is the chunk's state after ``epoch`` epochs, or, before the first, its initial weights.
+    """
+    if isinstance(state, InitialWeights):
+        group, models = _side_by_side(chunk, data.x_train.shape[1:], state)
+    else:
+        group, models = _side_by_side(chunk, data.x_train.shape[1:], None)
         _restore(group, state)
     seed_everything(epoch_seed(chunk.seed, epoch))
     fitted = group.fit(
@@ -201,18 +225,17 @@ def epoch_seed(seed: int, epoch: int) -> int:
     return int(np.random.SeedSequence([seed, epoch]).generate_state(1)[0])
 
 
-def _side_by_side(chunk: Chunk, input_shape: tuple[int, ...], *, fresh: bool) -> tuple[keras.Model, list[keras.Model]]:
-    """The chunk's compiled side-by-side model: the one this process already built, unless ``fresh``.
-
-    Every model is built right after ``seed_everything(chunk.seed)``, as the driver built it to
-    compute its cache key: all cells of a grid start from the same initial draw.
-    """
-    if not fresh and chunk.name in _BUILT:
+def _side_by_side(
+    chunk: Chunk, input_shape: tuple[int, ...], initial: InitialWeights | None
+) -> tuple[keras.Model, list[keras.Model]]:
+    """The chunk's compiled side-by-side model: a new one with the ``initial`` weights if given, else the
+    one this process already built (or a new one, whose variables the caller then restores)."""
+    if initial is None and chunk.name in _BUILT:
         return _BUILT[chunk.name]
-    models = []
-    for point in chunk.points:
-        seed_everything(chunk.seed)
-        models.append(chunk.build(**point))
+    models = [chunk.build(**point) for point in chunk.points]
+    if initial is not None:
+        for model, values in zip(models, initial.models, strict=True):
+            _assign(model.variables, values)
     _BUILT[chunk.name] = (build_side_by_side(models, input_shape), models)
     while len(_BUILT) > _BUILT_KEPT:
         _BUILT.pop(next(iter(_BUILT)))
@@ -231,10 +254,13 @@ def _state(group: keras.Model) -> list[np.ndarray]:
 def _restore(group: keras.Model, state: Sequence[np.ndarray]) -> None:
     if not group.optimizer.built:
         group.optimizer.build(group.trainable_variables)
-    variables = _variables(group)
-    if len(variables) != len(state):
-        raise ValueError(f"a checkpoint of {len(state)} arrays does not fit a model of {len(variables)} variables")
-    for variable, value in zip(variables, state, strict=True):
+    _assign(_variables(group), state)
+
+
+def _assign(variables: Sequence[Any], values: Sequence[np.ndarray]) -> None:
+    if len(variables) != len(values):
+        raise ValueError(f"a state of {len(values)} arrays does not fit a model of {len(variables)} variables")
+    for variable, value in zip(variables, values, strict=True):
         variable.assign(value)
 
 
@@ -248,9 +274,15 @@ def _evaluate(model: keras.Model, data: Mnist) -> Evaluation:
 
 
 def train_chunks(
-    client: Client, chunks: Sequence[Chunk], data: Mnist, checkpoints: Path, bar: tqdm
+    client: Client,
+    chunks: Sequence[Chunk],
+    initial: Sequence[InitialWeights],
+    data: Mnist,
+    checkpoints: Path,
+    bar: tqdm,
 ) -> Iterator[tuple[int, list[TrainedModel]]]:
-    """Train ``chunks`` on ``client``'s cluster; yield each chunk's position and trained models as it finishes.
+    """Train ``chunks`` from their ``initial`` weights on ``client``'s cluster; yield each chunk's position
+    and trained models as it finishes.
 
     As many chunks train at once as the cluster has threads, each to the end before the next starts,
     so an interruption leaves finished points in the cache rather than every chunk half-trained.
@@ -260,11 +292,13 @@ def train_chunks(
     """
     shared = client.scatter(data, broadcast=True, hash=False)
     waiting = deque(range(len(chunks)))
-    in_flight: dict[Any, tuple[int, int, dict[str, list[float]], list[np.ndarray] | None]] = {}
+    in_flight: dict[Any, tuple[int, int, dict[str, list[float]], list[np.ndarray] | InitialWeights]] = {}
     losses: Counter[tuple[int, int]] = Counter()
     finished = as_completed(loop=client.loop)
 
-    def submit(position: int, epoch: int, state: list[np.ndarray] | None, history: dict, worker: str | None) -> None:
+    def submit(
+        position: int, epoch: int, state: list[np.ndarray] | InitialWeights, history: dict, worker: str | None
+    ) -> None:
         # The state rides inside the task, so a task whose worker died can start over anywhere;
         # a chunk's state (a few MB; tens for part 3's widest networks) is not the oversized graph
         # that Dask's warning is about.
@@ -289,7 +323,7 @@ def train_chunks(
         if done:
             bar.write(f"{chunk.name}: resuming {len(chunk.points)} models after epoch {done} of {chunk.epochs}")
             bar.update(len(chunk.points) * done)
-        submit(position, done, state, history, None)
+        submit(position, done, initial[position] if state is None else state, history, None)
 
     for _ in range(min(len(waiting), max(1, sum(client.nthreads().values())))):
         start_next()

@@ -22,11 +22,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives headless Chromium over the built site")
-    config.addinivalue_line(
-        "markers",
-        "lost_worker: kills a Dask worker mid-grid; in about 2 runs of 10 the killed worker's network ends off the "
-        "uninterrupted run's (issue 17), so `make test` leaves it out: `pytest -m lost_worker`",
-    )
 
 
 @pytest.fixture(scope="session")
