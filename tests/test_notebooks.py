@@ -97,18 +97,29 @@ def test_a_failing_part_keeps_the_last_good_output_and_shows_the_error(tmp_path,
     out = _fake_series(
         tmp_path,
         monkeypatch,
-        'import pathlib\npathlib.Path("results").mkdir(exist_ok=True)\n'
-        'pathlib.Path("results/99_part.json").write_text("bad")\nraise RuntimeError("boom")',
+        "import pathlib\n"
+        'for folder in ("results", "charts", "models"): pathlib.Path(folder).mkdir(exist_ok=True)\n'
+        'pathlib.Path("results/99_part.json").write_text("bad")\n'
+        'pathlib.Path("charts/99_part.html").write_text("a chart of the failed run")\n'
+        'pathlib.Path("models/MNIST_99.keras").write_text("a half-trained model")\n'
+        'pathlib.Path("models/MNIST_99_new.h5").write_text("a model the last good run did not save")\n'
+        'raise RuntimeError("boom")',
     )
-    (out / "results").mkdir(parents=True)
+    for folder in ("results", "charts", "models"):
+        (out / folder).mkdir(parents=True)
     (out / "99_part.ipynb").write_text("last good output")
     (out / "results" / "99_part.json").write_text("last good results")
+    (out / "charts" / "99_part.html").write_text("last good chart")
+    (out / "models" / "MNIST_99.keras").write_text("last good model")
 
     with pytest.raises(run.PartFailedError, match="99_part \\(quick\\) FAILED: RuntimeError: boom; the last good"):
         run.execute_part("99_part", "quick")
 
     assert (out / "99_part.ipynb").read_text() == "last good output"
     assert (out / "results" / "99_part.json").read_text() == "last good results"
+    assert (out / "charts" / "99_part.html").read_text() == "last good chart"
+    assert (out / "models" / "MNIST_99.keras").read_text() == "last good model"
+    assert not (out / "models" / "MNIST_99_new.h5").exists()
     failed = nbformat.read(out / "99_part.failed.ipynb", as_version=4)
     errors = [o for c in failed.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors and errors[0].evalue == "boom"

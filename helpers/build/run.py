@@ -9,7 +9,8 @@ Each part's ``.py`` is read with jupytext, given the project kernel and run by p
 profile parameters (``notebooks/profiles.yaml``). The output goes to ``executed/<profile>/NN_name.ipynb``
 only when the run succeeds: papermill writes ``NN_name.partial.ipynb`` as it goes, a success renames it
 into place, and a failure renames it to ``NN_name.failed.ipynb`` (the error cell visible) and leaves
-the last good output, results file included, untouched. What the kernel prints outside the cells
+the last good output untouched: the files a part writes as it runs (its results, its chart pages and
+saved models, ``OUTPUT_FOLDERS``) are put back as they were. What the kernel prints outside the cells
 (TensorFlow's start-up messages) goes to ``executed/<profile>/logs/NN_name.log``.
 """
 
@@ -46,6 +47,8 @@ from helpers.files import atomic_write
 from helpers.params import BUILD_PROFILE_VARIABLE, ParameterError
 
 KERNEL_NAME = "cnn-vs-dense"
+#: Folders of ``executed/<profile>/`` that a part writes into while it runs.
+OUTPUT_FOLDERS = ("results", "charts", "models")
 #: Environment of the project kernel. oneDNN's CPU kernels are off by default on this AMD CPU and
 #: measured ~1.85x faster on LeNet here (they change float rounding only); TF's C++ start-up log is noise.
 KERNEL_ENV = {"TF_ENABLE_ONEDNN_OPTS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -98,7 +101,7 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
     results = out_dir / "results" / f"{part}.json"
     parameters = part_parameters(part, profile, overrides)
     inputs = part_inputs(part, profile, overrides)
-    last_results = results.read_bytes() if results.is_file() else None
+    last_good = _snapshot(out_dir)
     os.environ[BUILD_PROFILE_VARIABLE] = profile  # the kernel inherits it: this run may write executed/<profile>
     log = out_dir / "logs" / f"{part}.log"
     try:
@@ -112,10 +115,10 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
                 progress_bar=False,
                 log_output=False,
             )
-        if not results.is_file() or results.read_bytes() == last_results:
+        if not results.is_file() or results.read_bytes() == last_good.get(results):
             raise RuntimeError(f"{part} finished without recording its results in {results}")
     except BaseException as error:
-        _restore(results, last_results)
+        _roll_back(out_dir, last_good)
         if partial.exists():
             os.replace(partial, failed)
         raise PartFailedError(part, profile, error, failed, log) from error
@@ -148,13 +151,24 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path)
 
 
-def _restore(path: Path, content: bytes | None) -> None:
-    """Put back a file as it was before a failed run (or remove it if it did not exist)."""
-    if content is None:
-        path.unlink(missing_ok=True)
-    elif not path.is_file() or path.read_bytes() != content:
-        with atomic_write(path) as tmp:
-            tmp.write(content)
+def _output_files(out_dir: Path) -> list[Path]:
+    return [path for folder in OUTPUT_FOLDERS for path in (out_dir / folder).glob("*") if path.is_file()]
+
+
+def _snapshot(out_dir: Path) -> dict[Path, bytes]:
+    """The files of ``OUTPUT_FOLDERS`` and their contents (a few MB: results, chart pages, saved models)."""
+    return {path: path.read_bytes() for path in _output_files(out_dir)}
+
+
+def _roll_back(out_dir: Path, snapshot: dict[Path, bytes]) -> None:
+    """Put ``OUTPUT_FOLDERS`` back as they were before a failed run: new files go, changed ones return."""
+    for path in _output_files(out_dir):
+        if path not in snapshot:
+            path.unlink()
+    for path, content in snapshot.items():
+        if not path.is_file() or path.read_bytes() != content:
+            with atomic_write(path) as tmp:
+                tmp.write(content)
 
 
 def record_inputs(results: Path, inputs: dict[str, str]) -> None:
