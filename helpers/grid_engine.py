@@ -11,9 +11,8 @@ in-flight checkpoint and submits the next epoch. From that design:
 * **Faults cost one epoch at most.** A task carries its starting state, so Dask reruns a task whose
   worker died on another worker, from the same state; where Dask gives a task up instead (its
   future cancelled, or its workers killed too often), the driver, which kept that state, submits it
-  again. A driver that dies takes its local workers
-  with it (Dask ties them to their parent, ``kill -9`` included); rerun, it resumes every chunk
-  from its last checkpoint.
+  again. A driver that dies takes its local workers with it (Dask ties them to their parent,
+  ``kill -9`` included); rerun, it resumes every chunk from its last checkpoint.
 * **Reproducible wherever it runs.** The first epoch starts from the initial weights the driver
   drew (and the dropout layers' seeds): a worker's own draws would depend on whatever else drew
   from Python's random module in its process meanwhile, and Dask's event loop does (``sizeof``
