@@ -461,7 +461,7 @@ show_examples("Inverted", distort("inversion"), [0, 1], ["original", "inverted"]
 # passes the image unchanged. For LeNet it shifts the padded 32x32 image, which is the same as
 # shifting the 28x28 digit and padding it afterwards, since the border is black.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 dense_epochs, lenet_epochs = dense_record["epochs"], lenet_record["epochs"]
 rates = {
     net: [layer.rate for layer in model.layers if isinstance(layer, layers.Dropout)]

@@ -162,7 +162,7 @@ Markdown(
 # ReLU) and the same maps after average pooling. Black is zero, and each layer has one brightness scale
 # for all digits, so a brighter map is a stronger response.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 picked = inspection.pick_examples(y_test, dense_pred, lenet_pred, per_group=examples_per_group)
 examples = dict(zip(["both right", "only dense wrong", "only LeNet wrong"], picked.values(), strict=True))
 shown = np.concatenate(list(examples.values()))
@@ -239,7 +239,7 @@ fig = iplots.class_means_figure(
 # units (the share of a unit's activity that goes to its favourite digit, averaged over the units;
 # 10 % would be no preference) and the units that never fire at all.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 layer_numbers = pd.DataFrame(
     {
         "silent on a digit (%)": [100 * inspection.fraction_silent(a) for a in (dense_hidden_test, lenet_hidden_test)],
@@ -325,7 +325,7 @@ fig = iplots.attribution_figure(
 # To check the eye on every test digit: the share of each gradient's magnitude that falls on the ink
 # or within two pixels of it.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 dense_gradients = inspection.gradient_saliency(dense, x_test, dense_pred)
 lenet_gradients = inspection.gradient_saliency(lenet, x_test_padded, lenet_pred)[:, 2:-2, 2:-2, 0]
 near_ink = {
@@ -363,7 +363,7 @@ Markdown(
 # black circles mark the digits the network misclassifies; in the raw-pixel map, the digits either
 # network misclassifies.
 
-# %% tags=["nbval-ignore-output"]
+# %%
 x_train_padded = pad_to_32(data.x_train)
 representations = {
     "raw pixels": (data.x_train.reshape(len(data.x_train), -1), x_test.reshape(len(x_test), -1)),
@@ -433,7 +433,7 @@ Markdown(
 #
 # Which test digits does each network get wrong, and are they the same ones?
 
-# %% tags=["nbval-ignore-output"]
+# %%
 groups = inspection.mistake_groups(y_test, dense_pred, lenet_pred)
 groups = {
     "both wrong": groups["both"],
@@ -462,7 +462,7 @@ fig = iplots.example_grid(x_test, groups, titles, title="The test digits the net
 #
 # Which confusions differ most between the two networks (true digit read as predicted digit)?
 
-# %% tags=["nbval-ignore-output"]
+# %%
 pairs = inspection.confusion_differences(y_test, dense_pred, lenet_pred, count=8)
 pd.DataFrame(pairs, columns=["true digit", "predicted", "dense", "LeNet"]).set_index(["true digit", "predicted"])
 
