@@ -14,8 +14,9 @@
 * **Several models per graph.** ``models_per_graph`` models are trained side by side as one Keras
   model whose loss is the sum of their losses: exactly that many independent trainings
   (``helpers.side_by_side``), sharing each batch and the per-step overhead of Keras.
-* **Any number of machines.** The points train as Dask tasks (``helpers.grid_engine``): on worker
-  processes of this machine by default, or on the cluster whose scheduler ``$GRID_CLUSTER`` names.
+* **Any number of machines.** The points train as Dask tasks (``helpers.grid_engine``): on a local
+  cluster by default (a worker in the calling process here, ``default_parallelism``), or on the
+  cluster whose scheduler ``$GRID_CLUSTER`` names.
 
 Every point is built right after ``seed_everything(seed)``: all cells of a grid start from the same
 initial draw and see the batches in the same order, so differences between cells come from the
@@ -164,17 +165,18 @@ def _scan(build, grid, data, *, epochs, seed, profile, folder):
 def default_parallelism() -> tuple[int, int]:
     """``(workers, models_per_graph)`` for this machine, from ``make bench``'s measurements.
 
-    On the 2-core CPU here, one worker process per core, each with four LeNets side by side in one
-    graph, trains a grid 1.35x faster than four side by side in a single two-thread process (7.1 vs
-    9.6 s per model-epoch over 2 epochs, workers' start-up included, measured with the process pool
-    that preceded Dask): TensorFlow's small convolutions use a second thread poorly. On an
-    accelerator, more models per graph in one process keep it busier.
+    One worker in the calling process, its models side by side in one graph, every CPU thread for
+    TensorFlow. On the 2-core CPU here (quiet machine, November 2026) eight LeNets side by side in
+    one process trained at 2.82 s per model-epoch, two single-thread worker processes with four
+    each at 3.43 s and sequential fits at 3.53 s; eight 3-epoch dense networks at 0.82 against
+    0.98 s. (Worker processes won, 7.1 against 9.6 s, when measured under load with the process
+    pool that preceded Dask.) On an accelerator, more models per graph keep it busier.
     """
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
         if not tf.config.list_physical_devices("GPU"):
-            return min(2, os.cpu_count() or 1), 4
+            return 1, 8
     return 1, 12
 
 
