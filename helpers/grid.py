@@ -145,7 +145,16 @@ def _store(folder: Path, key: str, result: GridResult) -> None:
     write_json_atomically(record, folder / f"{key}.json")
 
 
-def _scan(build, grid, data, *, epochs, seed, profile, folder):
+def _scan(
+    build: Callable[..., keras.Model],
+    grid: Sequence[dict[str, Any]],
+    data: Mnist,
+    *,
+    epochs: int,
+    seed: int,
+    profile: str,
+    folder: Path,
+) -> tuple[list[GridResult | None], list[tuple[int, str, keras.Model]]]:
     """Build every point's model for its key; return the cached results (None where missing) and the
     pending points: ``(index, key, model)``, the model freshly built (its weights are where training starts)."""
     data_id = data_fingerprint(data)
@@ -167,10 +176,11 @@ def default_parallelism() -> tuple[int, int]:
 
     One worker in the calling process, its models side by side in one graph, every CPU thread for
     TensorFlow. On the 2-core CPU here (November 2026), eight LeNets side by side in one process
-    against two single-thread worker processes with four each, in three runs measured side by side:
-    2.82 against 3.43, 2.54 against 3.50 and 3.16 against 3.05 s per model-epoch; eight dense
-    networks 0.82 against 0.98 s; the quick profile's build 166 against 258 s (no processes to
-    start per grid). Worker processes won, 7.1 against 9.6 s, when measured under load with the
+    against two single-thread worker processes with four each, in three runs measured side by side
+    (two of ``make bench``, one of the same grids beside part 3's widths): 2.82 against 3.43, 2.54
+    against 3.50 and 3.16 against 3.05 s per model-epoch; eight dense networks (part 3's widths,
+    in that third run) 0.82 against 0.98 s; the quick profile's build 166 against 258 s (no
+    processes to start per grid). Worker processes won, 7.1 against 9.6 s, when measured under load with the
     process pool that preceded Dask. On an accelerator, more models per graph keep it busier.
     """
     if keras.backend.backend() == "tensorflow":
@@ -211,8 +221,11 @@ def run_grid(
     """Train ``build(**point)`` for each point of ``grid``, resuming from the cache; see the module doc.
 
     The pending points train ``models_per_graph`` at a time on the Dask cluster named by
-    ``$GRID_CLUSTER``, or else on a local one of ``workers`` processes; ``None`` picks both for this
-    machine. Neither changes the results.
+    ``$GRID_CLUSTER``, or else on a local one: one worker in this process, or ``workers`` worker
+    processes; ``None`` picks both for this machine (``default_parallelism``). Neither changes the
+    results beyond the last bits of float sums. Whether the points trained or came from the cache,
+    the random state is left as ``seed_everything(seed)`` leaves it (an in-process worker sets the
+    seeds of its epochs in this process).
     """
     check_optional_count("workers", workers)
     check_optional_count("models_per_graph", models_per_graph)
@@ -225,6 +238,7 @@ def run_grid(
     if cached:
         tqdm.write(f"{description}: {cached} of {len(grid)} networks come from an earlier run's cache")
     if not pending:
+        seed_everything(seed)
         return results
     parts = balanced_chunks(pending, models_per_graph, workers)
     chunks = [
@@ -252,6 +266,7 @@ def run_grid(
                 )
                 _store(folder, key, results[index])
     bar.close()
+    seed_everything(seed)
     return results
 
 

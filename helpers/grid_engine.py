@@ -3,8 +3,9 @@
 The grid runner (``helpers.grid``) hands this module *chunks*: a few grid points whose models train
 side by side in one Keras graph (``helpers.side_by_side``). A chunk trains as a chain of one-epoch
 Dask tasks. Each task receives the chunk's whole state (every weight, the dropout layers' random
-state and Adam's moments) and returns it one epoch later; the driver writes it to the chunk's
-in-flight checkpoint and submits the next epoch. From that design:
+state and Adam's moments; the first task, the initial weights the driver drew) and returns it one
+epoch later; the driver writes it to the chunk's in-flight checkpoint and submits the next epoch.
+From that design:
 
 * **Nothing shared but the network.** Data, states and results travel through Dask; the cache on
   the driver stays the one source of truth, and a worker needs no access to its disk.
@@ -17,8 +18,10 @@ in-flight checkpoint and submits the next epoch. From that design:
   drew (and the dropout layers' seeds): a worker's own draws would depend on whatever else drew
   from Python's random module in its process meanwhile, and Dask's event loop does (``sizeof``
   samples long lists). Every epoch draws its batch order from a seed derived from the grid's seed
-  and the epoch number, so a chunk that is resumed, retried or moved to another worker trains
-  exactly as an uninterrupted one (up to the order of float sums across machines).
+  and the epoch number, and a worker process trains one task at a time (the random seeds are
+  global to a process), so a chunk that is resumed, retried or moved to another worker trains
+  exactly as an uninterrupted one, up to the order of float sums, which depends on the CPU and on
+  TensorFlow's thread count.
 * **Cheap epochs.** A worker keeps the compiled model of the chunks it trains between epochs, and
   the driver asks for the same worker again, so building and tracing are paid once per chunk.
 
@@ -35,6 +38,7 @@ import logging
 import os
 import shutil
 import sys
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError
@@ -92,15 +96,22 @@ class Chunk:
 class InitialWeights:
     """Where a chunk's first epoch starts: every model's variables as the driver built them.
 
-    The variables include the dropout layers' random state, so the driver's draw fixes everything a
+    The variables include the random state of Keras's random layers (dropout, random translation),
+    so for builders that keep their randomness in such layers, the driver's draw fixes everything a
     training depends on but the batch order.
     """
 
-    models: list[list[np.ndarray]]
+    variables: list[list[np.ndarray]]
 
     @classmethod
     def of(cls, models: Sequence[keras.Model]) -> InitialWeights:
         """The variables of freshly built ``models``, copied to NumPy."""
+        for model in models:
+            if not model.built or not model.variables:
+                raise ValueError(
+                    f"{model.name} has no weights yet: a grid's builder must return a built model "
+                    "(start it with keras.Input(shape))"
+                )
         return cls([[keras.ops.convert_to_numpy(v) for v in model.variables] for model in models])
 
 
@@ -189,6 +200,9 @@ def _local_cluster(workers: int) -> LocalCluster:
 #: The chunks this process has built, newest last: a chain's next epoch finds its compiled model here.
 _BUILT: dict[str, tuple[keras.Model, list[keras.Model]]] = {}
 _BUILT_KEPT = 4
+#: Held by the task that is training: the seeds an epoch sets are global to its process, so a worker
+#: with several threads still trains one task at a time.
+_TRAINING = threading.Lock()
 
 
 def train_epoch(chunk: Chunk, epoch: int, state: list[np.ndarray] | InitialWeights, data: Mnist) -> EpochOutcome:
@@ -196,6 +210,11 @@ def train_epoch(chunk: Chunk, epoch: int, state: list[np.ndarray] | InitialWeigh
 
     ``state`` is the chunk's state after ``epoch`` epochs, or, before the first, its initial weights.
     """
+    with _TRAINING:
+        return _train_epoch(chunk, epoch, state, data)
+
+
+def _train_epoch(chunk: Chunk, epoch: int, state: list[np.ndarray] | InitialWeights, data: Mnist) -> EpochOutcome:
     if isinstance(state, InitialWeights):
         group, models = _side_by_side(chunk, data.x_train.shape[1:], state)
     else:
@@ -233,7 +252,7 @@ def _side_by_side(
         return _BUILT[chunk.name]
     models = [chunk.build(**point) for point in chunk.points]
     if initial is not None:
-        for model, values in zip(models, initial.models, strict=True):
+        for model, values in zip(models, initial.variables, strict=True):
             _assign(model.variables, values)
     _BUILT[chunk.name] = (build_side_by_side(models, input_shape), models)
     while len(_BUILT) > _BUILT_KEPT:
@@ -256,7 +275,7 @@ def _restore(group: keras.Model, state: Sequence[np.ndarray]) -> None:
     _assign(_variables(group), state)
 
 
-def _assign(variables: Sequence[Any], values: Sequence[np.ndarray]) -> None:
+def _assign(variables: Sequence[keras.Variable], values: Sequence[np.ndarray]) -> None:
     if len(variables) != len(values):
         raise ValueError(f"a state of {len(values)} arrays does not fit a model of {len(variables)} variables")
     for variable, value in zip(variables, values, strict=True):

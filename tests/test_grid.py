@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import CancelledError
 from pathlib import Path
 
 import _grid_job
@@ -18,7 +19,7 @@ import keras
 import numpy as np
 import psutil
 import pytest
-from distributed import Client, Future, LocalCluster
+from distributed import Client, Future, LocalCluster, get_worker
 
 from helpers import grid, grid_engine, side_by_side
 from helpers.training import compile_classifier, seed_everything
@@ -216,26 +217,61 @@ def test_an_epoch_depends_on_its_starting_state_and_number_only(small_mnist, tmp
         np.testing.assert_array_equal(a, b)
 
 
-def test_a_grid_starts_from_the_weights_the_driver_drew_whatever_else_draws_on_the_worker(
-    small_mnist, tmp_path, monkeypatch
+def _with_dropout_on_a_worker_of_any_random_state(units: int) -> keras.Model:
+    """``_with_dropout``, built on a worker after anything at all has drawn from its random generators.
+
+    Dask's event loop draws from Python's random module (``sizeof`` samples long lists) while a task
+    runs in the worker's thread, so a worker's random state at build time is anyone's guess.
+    """
+    try:
+        get_worker()
+    except ValueError:  # the driver, building the point for its cache key
+        pass
+    else:
+        keras.utils.set_random_seed(random.randrange(2**31))
+    return _with_dropout(units)
+
+
+def test_a_grid_trains_the_weights_and_dropout_seeds_the_driver_drew_whatever_the_workers_random_state(
+    small_mnist, tmp_path
 ):
-    # Dask's event loop draws from Python's random module (``sizeof`` samples long lists) while a task
-    # runs in the worker's thread. Here every seeding on the worker is followed by such a draw.
     points = [{"units": 8}, {"units": 16}]
     settings = {"epochs": 2, "seed": 6, "profile": "quick", "models_per_graph": 2, "workers": 1}
-    undisturbed = grid.run_grid(_with_dropout, points, small_mnist, cache_dir=tmp_path / "undisturbed", **settings)
-    seed_on_worker = grid_engine.seed_everything
-
-    def seed_then_draw(seed: int) -> None:
-        seed_on_worker(seed)
-        random.random()
-
-    monkeypatch.setattr(grid_engine, "seed_everything", seed_then_draw)
-    disturbed = grid.run_grid(_with_dropout, points, small_mnist, cache_dir=tmp_path / "disturbed", **settings)
-    for calm, busy in zip(undisturbed, disturbed, strict=True):
-        assert busy.history == calm.history
-        for a, b in zip(busy.weights, calm.weights, strict=True):
+    calm = grid.run_grid(_with_dropout, points, small_mnist, cache_dir=tmp_path / "calm", **settings)
+    busy = grid.run_grid(
+        _with_dropout_on_a_worker_of_any_random_state, points, small_mnist, cache_dir=tmp_path / "busy", **settings
+    )
+    for expected, trained in zip(calm, busy, strict=True):
+        assert trained.history == expected.history
+        for a, b in zip(trained.weights, expected.weights, strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def test_a_lost_first_epoch_is_trained_again_from_the_drivers_initial_weights(small_mnist, tmp_path, monkeypatch):
+    points = [{"units": 8}, {"units": 16}]
+    settings = {"epochs": 2, "seed": 8, "profile": "quick", "models_per_graph": 2, "workers": 1}
+    reference = grid.run_grid(_with_dropout, points, small_mnist, cache_dir=tmp_path / "reference", **settings)
+    train_epoch, lost = grid_engine._train_epoch, []
+
+    def first_start_lost(chunk, epoch, state, data):
+        if epoch == 0 and not lost:
+            lost.append(state)
+            raise CancelledError  # what the driver sees when Dask gives up a task
+        return train_epoch(chunk, epoch, state, data)
+
+    monkeypatch.setattr(grid_engine, "_train_epoch", first_start_lost)  # the in-process worker calls it
+    again = grid.run_grid(_with_dropout, points, small_mnist, cache_dir=tmp_path / "again", **settings)
+    assert len(lost) == 1 and isinstance(lost[0], grid_engine.InitialWeights)
+    for expected, trained in zip(reference, again, strict=True):
+        assert trained.history == expected.history
+
+
+def test_a_grid_builder_must_return_a_built_model(small_mnist, tmp_path):
+    def unbuilt(units: int) -> keras.Model:
+        return keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(units)])
+
+    with pytest.raises(ValueError, match=r"start it with keras\.Input"):
+        grid.run_grid(unbuilt, [{"units": 4}], small_mnist, epochs=1, seed=0, profile="quick", cache_dir=tmp_path)
 
 
 def test_worker_processes_train_the_same_grid(small_mnist, tmp_path):
