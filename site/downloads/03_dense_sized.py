@@ -40,7 +40,7 @@ epochs = 100
 reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
 widths = [32, 64, 128, 256]  # hidden-layer sizes searched
 chosen_width = 128  # the width trained, inspected and saved
-workers = None  # processes sharing the grid (None: picked for the hardware); speed only
+workers = None  # Dask workers for the grid (None: picked for the hardware); speed only
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]

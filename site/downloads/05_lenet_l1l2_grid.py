@@ -41,7 +41,7 @@ reruns = 5  # further trainings from other initial weights, to measure run-to-ru
 l1_values = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]  # L1 coefficient of dense_0 (grid rows)
 l2_values = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]  # L2 coefficient of dense_0 (grid columns)
 fixed_penalty = 1e-6  # L1 and L2 coefficient of dense_1
-workers = None  # processes sharing the grid (None: picked for the hardware); speed only
+workers = None  # Dask workers for the grid (None: picked for the hardware); speed only
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]

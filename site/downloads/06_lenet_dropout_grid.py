@@ -40,7 +40,7 @@ epochs = 60
 reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
 first_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_0 (grid rows)
 second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid columns)
-workers = None  # processes sharing the grid (None: picked for the hardware); speed only
+workers = None  # Dask workers for the grid (None: picked for the hardware); speed only
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
