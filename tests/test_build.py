@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 
+import _grid_job
 import nbformat
 import pytest
 
@@ -312,3 +313,23 @@ def test_the_results_at_a_glance_give_the_build_time_readably_and_the_reruns():
     assert glance["wall"] == "7 min 05 s"
     assert glance["reruns"].startswith("3 more trainings from other initial weights: test accuracy 99.20 ± 0.20 %")
     assert _results_at_a_glance({**record, "reruns": None})["reruns"] is None
+
+
+def test_the_glance_counts_the_networks_a_build_read_from_the_grid_cache(small_mnist, tmp_path, capsys):
+    from helpers.build.site import networks_from_cache
+    from helpers.grid import run_grid
+
+    points = [{"units": u} for u in (8, 16, 24)]
+    settings = {"epochs": 1, "seed": 2, "profile": "quick", "workers": 1, "cache_dir": tmp_path}
+    run_grid(_grid_job.build, points[:2], small_mnist, **settings)
+    capsys.readouterr()
+    run_grid(_grid_job.build, points, small_mnist, description="widths", **settings)  # 2 cached, 1 trained
+    run_grid(_grid_job.build, points, small_mnist, description="reruns", **settings)  # 3 cached
+    printed = capsys.readouterr()
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("stream", name=name, text=text)])
+            for name, text in (("stdout", printed.out), ("stderr", printed.err))
+        ]
+    )
+    assert networks_from_cache(notebook) == 5

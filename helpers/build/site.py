@@ -160,11 +160,30 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-def _results_at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
+#: What ``helpers.grid.run_grid`` prints when it reads trained networks from its cache
+#: (``tests/test_build.py`` checks that the two agree).
+READ_FROM_CACHE = re.compile(r"(\d+) of \d+ networks come from an earlier run's cache")
+
+
+def networks_from_cache(notebook: Any) -> int:
+    """How many networks the executed part read from the grid cache instead of training them."""
+    return sum(
+        int(count)
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream"
+        for count in READ_FROM_CACHE.findall(output.get("text", ""))
+    )
+
+
+def _results_at_a_glance(record: dict[str, Any], from_cache: int = 0) -> dict[str, Any]:
+    """What the box under a part's header shows; ``from_cache``: networks its build read from the cache."""
     selected = record.get("selected")
     reruns = record.get("reruns")
     return {
         "wall": _duration(record["wall_seconds"]),
+        "from_cache": from_cache,
         "reruns": (
             f"{len(reruns['test_accuracy'])} more trainings from other initial weights: test accuracy "
             f"{100 * np.mean(reruns['test_accuracy']):.2f} ± {100 * np.std(reruns['test_accuracy'], ddof=1):.2f} % "
@@ -219,7 +238,9 @@ def read_pages(executed: Path) -> list[Page]:
                 summary=_summary(notebook),
                 short=title.split("·")[0].strip(),
                 sections=sections,
-                results=_results_at_a_glance(record) if record and record["models"] else None,
+                results=(
+                    _results_at_a_glance(record, networks_from_cache(notebook)) if record and record["models"] else None
+                ),
                 charts=[f"charts/{c.name}" for c in sorted((executed / "charts").glob(f"{path.stem}*.html"))],
             )
         )
