@@ -61,9 +61,10 @@ def project(tmp_path, monkeypatch):
     (library / "build").mkdir(parents=True)
     (library / "__init__.py").write_text('"""The library."""\n')
     (library / "alpha.py").write_text(
-        '"""Alpha."""\nfrom helpers.beta import ONE\n\n\ndef twice(x):\n    return 2 * x\n'
+        '"""Alpha."""\nfrom helpers.beta import ONE\n\n\ndef twice(x):\n    return 2 * x * ONE\n\n\n'
+        "def unused(x):\n    return x\n"
     )
-    (library / "beta.py").write_text("ONE = 1\n")
+    (library / "beta.py").write_text("ONE = 1\nTWO = 2\n")
     (library / "build" / "tool.py").write_text("from helpers import alpha\n\nTOOL = 1\n")
     (tmp_path / "requirements.txt").write_text("keras==3.15.1  # deep learning\n")
     (tmp_path / "requirements-nodeps.txt").write_text("tensorview==0.4.1\n")
@@ -126,8 +127,9 @@ def test_fresh_outputs_are_up_to_date_and_missing_ones_are_not(project):
     ("path", "old", "new", "reason"),
     [
         ("notebooks/01_a.py", "value = twice(epochs)", "value = twice(epochs + 1)", "notebooks/01_a.py changed"),
-        ("helpers/beta.py", "ONE = 1", "ONE = 2", "helpers/beta.py changed"),
-        ("helpers/alpha.py", "2 * x", "3 * x", "helpers/alpha.py changed"),
+        ("helpers/beta.py", "ONE = 1", "ONE = 2", "helpers/beta.py: ONE changed"),
+        ("helpers/alpha.py", "2 * x", "3 * x", "helpers/alpha.py: twice changed"),
+        ("helpers/beta.py", "TWO = 2", "TWO = 2\nprint(TWO)", "helpers/beta.py: module code changed"),
         ("notebooks/profiles.yaml", "epochs: 2", "epochs: 3", "its profile settings changed"),
         ("requirements.txt", "keras==3.15.1", "keras==3.16.0", "requirements changed"),
     ],
@@ -145,11 +147,13 @@ def test_a_change_to_an_input_marks_the_part_stale_and_says_which(project, path,
         ("notebooks/01_a.py", "# a comment", "# a better comment"),
         ("helpers/alpha.py", '"""Alpha."""', '"""Alpha, documented."""'),
         ("helpers/build/tool.py", "TOOL = 1", "TOOL = 2"),
+        ("helpers/alpha.py", "return x\n", "return x + 1\n\n\ndef also_unused():\n    return ONE\n"),
+        ("helpers/beta.py", "TWO = 2", "TWO = 3"),
         ("notebooks/profiles.yaml", "width: 4", "width: 5"),
         ("requirements.txt", "# deep learning", "# the deep learning stack"),
     ],
 )
-def test_prose_tooling_and_other_parts_settings_change_nothing(project, path, old, new):
+def test_prose_tooling_unused_definitions_and_other_parts_settings_change_nothing(project, path, old, new):
     _built(project, "01_a")
     _edit(project / path, old, new)
     assert digest.status("01_a", "quick").up_to_date

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helpers.build import reach
 from helpers.build.profiles import EXECUTED, PROJECT_ROOT, part_names, part_parameters, read_notebook
 
-LIBRARY = "helpers"
 REQUIREMENTS = ("requirements.txt", "requirements-nodeps.txt")
 #: Pins that only the parts importing a given library module depend on: adding the grid engine's
 #: packages does not make a part that trains no grid stale.
@@ -67,37 +67,9 @@ def code_cells(part: str) -> list[str]:
     return [cell.source for cell in read_notebook(part).cells if cell.cell_type == "code"]
 
 
-def imported_modules(source: str) -> set[str]:
-    """Library modules (``helpers.x``) that ``source`` imports, wherever the import statement is."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found |= {f"{node.module}.{alias.name}" for alias in node.names}
-    return {name for name in found if name.split(".")[0] == LIBRARY and module_file(name).is_file()}
-
-
-def module_file(module: str) -> Path:
-    """``helpers.plots`` -> ``<root>/helpers/plots.py`` (a package's ``__init__.py`` for a package)."""
-    path = PROJECT_ROOT.joinpath(*module.split("."))
-    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
-
-
-def library_closure(sources: list[str]) -> set[str]:
-    """Every library module the sources import, and every library module those import, and so on."""
-    pending = set().union(*(imported_modules(source) for source in sources))
-    seen: set[str] = set()
-    while pending:
-        module = pending.pop()
-        seen.add(module)
-        pending |= imported_modules(module_file(module).read_text()) - seen
-    return seen
+def _shown(module: str) -> str:
+    """``helpers.plots`` -> ``helpers/plots.py``, as the reasons of ``make status`` name it."""
+    return str(reach.module_file(PROJECT_ROOT, module).relative_to(PROJECT_ROOT))
 
 
 def parts_read(part: str) -> list[str]:
@@ -133,22 +105,33 @@ def requirements_text(files: tuple[str, ...] = REQUIREMENTS) -> str:
 def part_inputs(part: str, profile: str, overrides: dict[str, Any] | None = None) -> dict[str, str]:
     """Each input of ``part`` in ``profile`` (see the module docstring) and its digest."""
     sources = code_cells(part)
-    modules = library_closure(sources)
+    modules, definitions = reach.reached(PROJECT_ROOT, sources)
     inputs = {f"notebooks/{part}.py": short_hash("\n\0".join(normalized_code(s) for s in sources))}
     for module in sorted(modules):
-        path = module_file(module)
-        inputs[str(path.relative_to(PROJECT_ROOT))] = short_hash(
-            normalized_code(path.read_text(), drop_docstrings=True)
-        )
+        inputs[_shown(module)] = short_hash(reach.module_code_of(PROJECT_ROOT, module))
+    for definition in sorted(definitions, key=str):
+        inputs[f"{_shown(definition.module)}::{definition.name}"] = short_hash(reach.code_of(PROJECT_ROOT, definition))
     inputs["profile"] = short_hash(json.dumps(part_parameters(part, profile, overrides), sort_keys=True))
     for earlier in parts_read(part):
         results = EXECUTED / profile / "results" / f"{earlier}.json"
-        inputs[f"results/{earlier}.json"] = short_hash(results.read_bytes()) if results.is_file() else "missing"
+        inputs[f"results/{earlier}.json"] = results_digest(results)
     inputs["requirements"] = short_hash(requirements_text())
     for module, name in MODULE_REQUIREMENTS.items():
         if module in modules:
             inputs[name] = short_hash(requirements_text((name,)))
     return inputs
+
+
+def results_digest(path: Path) -> str:
+    """The digest of what a results file says, without its ``build`` entry (how it was built is not a result)."""
+    if not path.is_file():
+        return "missing"
+    try:
+        record = _read_record(path)
+    except UnreadableResultsError:
+        return "unreadable"
+    record.pop("build", None)
+    return short_hash(json.dumps(record, sort_keys=True))
 
 
 def combined(inputs: dict[str, str]) -> str:
@@ -173,44 +156,80 @@ class Status:
 
 
 def recorded_build(part: str, profile: str) -> dict[str, Any] | None:
-    """The ``build`` entry of the part's results file, if the part was built with digests."""
+    """The ``build`` entry of the part's results file, if the part was built with digests.
+
+    A results file that is not a JSON object (cut short, edited by hand) raises ``UnreadableResultsError``.
+    """
     results = EXECUTED / profile / "results" / f"{part}.json"
     if not results.is_file():
         return None
-    return json.loads(results.read_text()).get("build")
+    return _read_record(results).get("build")
+
+
+class UnreadableResultsError(Exception):
+    """A results file that cannot be read: one line naming it and the repair."""
+
+
+def _read_record(path: Path) -> dict[str, Any]:
+    try:
+        record = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        record = error
+    if not isinstance(record, dict):
+        shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+        raise UnreadableResultsError(
+            f"{shown} is not a results record (cut short or edited?): restore it with "
+            f"`git checkout -- {shown}` or rebuild its part"
+        )
+    return record
 
 
 def status(part: str, profile: str) -> Status:
     """Compare the part's recorded inputs with the current ones."""
     if not (EXECUTED / profile / f"{part}.ipynb").is_file():
         return Status(part, ("not built yet",))
+    if not (EXECUTED / profile / "results" / f"{part}.json").is_file():
+        return Status(part, ("its results file is missing",))
     build = recorded_build(part, profile)
     if build is None:
         return Status(part, ("no input digests recorded: built before content digests",))
     return Status(part, tuple(differences(build["inputs"], part_inputs(part, profile))))
 
 
+#: How many changed definitions of one module a reason names before it counts the rest.
+NAMED_DEFINITIONS = 3
+
+
 def differences(recorded: dict[str, str], current: dict[str, str]) -> list[str]:
-    """Readable reasons, one per input that differs."""
+    """Readable reasons: one per input that differs, the definitions of one library module in one reason."""
     reasons = []
+    by_module: dict[str, list[str]] = {}
     for name in sorted(recorded.keys() | current.keys(), key=_input_order):
         before, now = recorded.get(name), current.get(name)
         if before == now:
             continue
-        if before is None:
-            verb = "reads" if name.startswith("results/") else "needs" if name.startswith("requirements") else "imports"
+        if name.startswith("helpers/"):
+            module, _, definition = name.partition("::")
+            change = "new" if before is None else "gone" if now is None else "changed"
+            by_module.setdefault(module, []).append(f"{definition or 'module code'} {change}")
+        elif before is None:
+            verb = "reads" if name.startswith("results/") else "needs"
             reasons.append(f"now {verb} {name}")
         elif now is None:
             reasons.append(f"no longer uses {name}")
         elif name == "profile":
             reasons.append("its profile settings changed")
         elif name.startswith("results/"):
-            reasons.append(f"{name} is missing" if now == "missing" else f"{name} changed")
+            reasons.append(f"{name} is {now}" if now in ("missing", "unreadable") else f"{name} changed")
         else:
             reasons.append(f"{name} changed")
-    return reasons
+    for module, changes in by_module.items():
+        named = ", ".join(changes[:NAMED_DEFINITIONS])
+        more = f" and {len(changes) - NAMED_DEFINITIONS} more" if len(changes) > NAMED_DEFINITIONS else ""
+        reasons.append(f"{module}: {named}{more}")
+    return sorted(reasons, key=_input_order)
 
 
 def _input_order(name: str) -> tuple[int, str]:
-    kinds = ("notebooks/", "helpers/", "profile", "results/", "requirements")
-    return next(i for i, kind in enumerate(kinds) if name.startswith(kind)), name
+    kinds = ("notebooks/", "helpers/", "its profile", "profile", "results/", "now reads", "requirements", "now needs")
+    return next((i for i, kind in enumerate(kinds) if name.startswith(kind)), len(kinds)), name
