@@ -337,3 +337,12 @@ def test_the_glance_counts_the_networks_a_build_read_from_the_grid_cache(small_m
         ]
     )
     assert networks_from_cache(notebook) == 5
+
+
+@pytest.mark.parametrize("content", ['{"part": "01_a", "bu', "[1, 2]"])
+def test_a_corrupt_results_file_gives_one_line_naming_it_and_the_repair(project, content):
+    _built(project, "01_a")
+    (project / "executed" / "quick" / "results" / "01_a.json").write_text(content)
+    with pytest.raises(digest.UnreadableResultsError, match=r"01_a\.json is not a results record.*git checkout"):
+        digest.status("01_a", "quick")
+    assert digest.part_inputs("02_b", "quick")["results/01_a.json"] == "unreadable"

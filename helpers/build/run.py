@@ -32,7 +32,7 @@ from typing import Any
 import nbformat
 import yaml
 
-from helpers.build.digest import combined, normalized_code, part_inputs, status
+from helpers.build.digest import UnreadableResultsError, combined, normalized_code, part_inputs, status
 from helpers.build.lock import build_lock
 from helpers.build.profiles import (
     EXECUTED,
@@ -310,7 +310,7 @@ def main() -> None:
         build(args.profile, args.parts or None, overrides)
     except ParameterError as error:
         raise SystemExit(f"ParameterError: {error}") from None
-    except PartFailedError as error:
+    except (PartFailedError, UnreadableResultsError) as error:
         raise SystemExit(str(error)) from None
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from helpers.build.digest import status
+from helpers.build.digest import UnreadableResultsError, status
 from helpers.build.profiles import check_profile, part_names
 from helpers.params import ParameterError
 
@@ -22,7 +22,10 @@ def main() -> None:
     except ParameterError as error:
         raise SystemExit(f"ParameterError: {error}") from None
     for part in part_names():
-        print(status(part, args.profile).line())
+        try:
+            print(status(part, args.profile).line())
+        except UnreadableResultsError as error:
+            raise SystemExit(f"{part}: {error}") from None
 
 
 if __name__ == "__main__":
