@@ -346,3 +346,30 @@ def test_a_corrupt_results_file_gives_one_line_naming_it_and_the_repair(project,
     with pytest.raises(digest.UnreadableResultsError, match=r"01_a\.json is not a results record.*git checkout"):
         digest.status("01_a", "quick")
     assert digest.part_inputs("02_b", "quick")["results/01_a.json"] == "unreadable"
+
+
+def test_the_library_reaches_no_definition_through_a_string():
+    """What ``reach`` cannot follow: ``getattr`` on a library module, ``import_module`` or ``__import__``."""
+    import ast as syntax
+    from pathlib import Path
+
+    from helpers.build import reach
+
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted((root / "helpers").glob("*.py")):
+        tree = syntax.parse(path.read_text())
+        modules = {name for name, (_, attribute) in reach.library_imports(root, tree).items() if attribute is None}
+        for node in syntax.walk(tree):
+            if not isinstance(node, syntax.Call):
+                continue
+            called = getattr(node.func, "id", getattr(node.func, "attr", None))
+            on_a_module = called == "getattr" and getattr(node.args[0], "id", None) in modules
+            assert not (on_a_module or called in ("__import__", "import_module")), (
+                f"{path.name}:{node.lineno} reaches a definition through a string"
+            )
+
+
+def test_a_part_reaches_what_it_calls_through_the_library_and_not_the_rest(project):
+    inputs = digest.part_inputs("01_a", "quick")
+    assert {"helpers/alpha.py::twice", "helpers/beta.py::ONE"} <= set(inputs)
+    assert "helpers/alpha.py::unused" not in inputs and "helpers/beta.py::TWO" not in inputs

@@ -4,8 +4,9 @@ A part's inputs, each reduced to a short SHA-256:
 
 * ``notebooks/NN_name.py``: its code cells, compared as Python syntax trees, so comments, formatting
   and markdown cells (the prose) never force a retrain;
-* ``helpers/<module>.py``: every library module its code imports, followed through the library's own
-  imports, compared as syntax trees without docstrings (``helpers/build/``, the tooling, is never
+* ``helpers/<module>.py::<name>``: every top-level definition of the library that its code reaches,
+  compared as syntax trees without docstrings, and ``helpers/<module>.py`` for the top-level code of
+  each library module it imports (``helpers.build.reach``; ``helpers/build/``, the tooling, is never
   imported by a part, so it never counts);
 * ``profile``: the parameters the build passes it (the profile's ``all_parts`` and its own section);
 * ``results/MM_name.json``: the results file of each earlier part it reads (a part reads the parts

@@ -14,8 +14,8 @@ Each module's top-level code that is neither a definition nor an import (a ``wit
 run on import) counts whenever the module is imported at all: importing runs it. Imports themselves
 never count: what a third-party import brings is pinned by the requirements.
 
-The static reach cannot see a call made through a string (``getattr(module, name)``); the build
-checks it against the calls a part really made (``helpers.build.calls``) and fails when one escaped.
+The static reach cannot see a call made through a string (``getattr(module, name)``): the library
+makes none (``tests/test_build.py`` checks that no module of ``helpers/`` calls ``getattr`` on a module).
 """
 
 from __future__ import annotations
