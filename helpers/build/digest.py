@@ -51,16 +51,7 @@ def normalized_code(source: str, *, drop_docstrings: bool = False) -> str:
         tree = ast.parse(source)
     except SyntaxError:
         return "\n".join(line.rstrip() for line in source.splitlines() if not line.lstrip().startswith("#"))
-    if drop_docstrings:
-        for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            if isinstance(body, list) and body and _is_docstring(body[0]):
-                node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree)
-
-
-def _is_docstring(node: ast.AST) -> bool:
-    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+    return ast.dump(reach.without_docstrings(tree) if drop_docstrings else tree)
 
 
 def code_cells(part: str) -> list[str]:

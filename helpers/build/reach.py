@@ -224,9 +224,13 @@ def module_code_of(root: Path, module: str) -> str:
 
 
 def _dump(nodes: list[ast.stmt]) -> str:
-    tree = copy.deepcopy(ast.Module(body=list(nodes), type_ignores=[]))
+    return ast.dump(without_docstrings(copy.deepcopy(ast.Module(body=list(nodes), type_ignores=[]))))
+
+
+def without_docstrings(tree: ast.AST) -> ast.AST:
+    """``tree`` with the docstring of every module, class and function taken out (in place)."""
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and body and _is_docstring(body[0]):
+        if isinstance(body, list) and body and _is_docstring(body[0]):
             node.body = body[1:] or [ast.Pass()]
-    return ast.dump(tree)
+    return tree
