@@ -175,16 +175,23 @@ def grid_client(workers: int, scratch: Path) -> Iterator[Client]:
         yield client
 
 
+#: Where a local cluster's servers listen: this machine only. A cluster that other machines may reach is
+#: started by hand (``dask scheduler``) and named in ``GRID_CLUSTER``.
+LOOPBACK = "127.0.0.1"
+
+
 def _local_cluster(workers: int) -> LocalCluster:
+    """A cluster for one grid whose every server (scheduler, dashboards, workers) listens on ``LOOPBACK``."""
     settings = {
         "n_workers": workers,
         "threads_per_worker": 1,
-        "dashboard_address": ":0",  # a free port: None still binds the default 8787
+        "dashboard_address": f"{LOOPBACK}:0",  # a free port: None still binds the default 8787
+        "worker_dashboard_address": f"{LOOPBACK}:0",  # the workers' HTTP servers (/health, /metrics)
         "memory_limit": 0,  # no spilling to disk: a grid holds a few small models and one copy of MNIST
         "silence_logs": logging.ERROR,
     }
     if workers == 1:
-        return LocalCluster(processes=False, **settings)
+        return LocalCluster(processes=False, **settings)  # the scheduler talks to it in-process (inproc://)
     threads = str(max(1, (os.cpu_count() or 1) // workers))
     worker_environment = {
         "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),  # whatever the builder's module needs
@@ -192,7 +199,7 @@ def _local_cluster(workers: int) -> LocalCluster:
         "TF_NUM_INTEROP_THREADS": threads,
         "TF_CPP_MIN_LOG_LEVEL": "2",
     }
-    return LocalCluster(processes=True, env=worker_environment, **settings)
+    return LocalCluster(processes=True, host=LOOPBACK, env=worker_environment, **settings)
 
 
 # ----------------------------------------------------------------------------- on a worker

@@ -429,6 +429,26 @@ def test_killing_the_driver_stops_its_workers_and_leaves_no_temporary_data(tmp_p
     assert leftovers <= {"global.lock", "purge.lock"}  # the killed cluster's folders were cleared
 
 
+def _listening_addresses() -> set[str]:
+    """The addresses on which this process and its children accept connections."""
+    me = psutil.Process()
+    pids = {me.pid, *(child.pid for child in me.children(recursive=True))}
+    return {
+        conn.laddr.ip
+        for conn in psutil.net_connections(kind="inet")
+        if conn.status == psutil.CONN_LISTEN and conn.pid in pids
+    }
+
+
+@pytest.mark.parametrize("workers", [1, 2])  # the in-process worker, then worker processes
+def test_a_local_cluster_listens_on_loopback_only(workers, tmp_path):
+    before = _listening_addresses()
+    with grid_engine.grid_client(workers, tmp_path):
+        during = _listening_addresses() - before
+    assert during, "the cluster opened no listening socket: the test would see nothing"
+    assert during == {grid_engine.LOOPBACK}, f"a local cluster listens beyond this machine: {sorted(during)}"
+
+
 def test_an_unreachable_cluster_gets_one_clear_error(small_mnist, tmp_path, monkeypatch):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
