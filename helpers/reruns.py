@@ -4,11 +4,13 @@ A single training is one draw of the initial weights (and of the dropout masks),
 accuracy is one sample of what the network reaches. ``train_reruns`` trains the same network
 ``runs`` more times through the grid runner (side by side, cached and resumable like a grid), each
 from its own initial draw, everything else unchanged: data, epochs, optimiser and batch order.
-``Reruns`` summarises them and says where a single run sits among them.
+``Reruns`` summarises them and says where a single run sits among them, and keeps which test digits each
+one got right, so that the test set's own sampling error can be counted (``helpers.comparisons``).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ import numpy as np
 
 from helpers.grid import run_grid
 from helpers.params import check_count
-from helpers.training import Mnist, seed_everything
+from helpers.training import Mnist, correct_digits, seed_everything
 
 
 @dataclass(frozen=True)
@@ -35,11 +37,16 @@ class InitSeeded:
 
 @dataclass(frozen=True)
 class Reruns:
-    """The test and validation accuracies (fractions) of several trainings of one network."""
+    """The test and validation accuracies (fractions) of several trainings of one network.
+
+    ``test_correct`` holds, for each training, which test digits it classified correctly (booleans,
+    trainings × test digits); its row means are ``test_accuracy``.
+    """
 
     init_seeds: list[int]
     test_accuracy: np.ndarray
     val_accuracy: np.ndarray
+    test_correct: np.ndarray
 
     @property
     def mean(self) -> float:
@@ -89,18 +96,29 @@ class Reruns:
             "from their mean)."
         )
 
-    def record(self) -> dict[str, list[float] | list[int]]:
-        """What a part's results file keeps of them."""
+    def record(self) -> dict[str, Any]:
+        """What a part's results file keeps of them (``test_correct``: one bit per test digit, base64)."""
         return {
             "init_seeds": self.init_seeds,
             "test_accuracy": self.test_accuracy.tolist(),
             "val_accuracy": self.val_accuracy.tolist(),
+            "test_images": int(self.test_correct.shape[1]),
+            "test_correct": [base64.b64encode(np.packbits(row).tobytes()).decode("ascii") for row in self.test_correct],
         }
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Reruns:
         """The reruns a part recorded with ``record``."""
-        return cls(list(record["init_seeds"]), np.array(record["test_accuracy"]), np.array(record["val_accuracy"]))
+        images = record["test_images"]
+        correct = np.array(
+            [
+                np.unpackbits(np.frombuffer(base64.b64decode(row), dtype=np.uint8), count=images).astype(bool)
+                for row in record["test_correct"]
+            ]
+        )
+        return cls(
+            list(record["init_seeds"]), np.array(record["test_accuracy"]), np.array(record["val_accuracy"]), correct
+        )
 
 
 def rerun_seeds(seed: int, runs: int) -> list[int]:
@@ -129,8 +147,9 @@ def train_reruns(
     are ``run_grid``'s.
     """
     init_seeds = rerun_seeds(seed, runs)
+    builder = InitSeeded(build)
     results = run_grid(
-        InitSeeded(build),
+        builder,
         [{**(point or {}), "init_seed": s} for s in init_seeds],
         data,
         epochs=epochs,
@@ -140,8 +159,11 @@ def train_reruns(
         workers=workers,
         cache_dir=cache_dir,
     )
+    correct = np.array([correct_digits(r.model(builder), data) for r in results])
+    seed_everything(seed)  # rebuilding the models reseeded; leave the random state as run_grid does
     return Reruns(
         init_seeds,
         np.array([r.test_accuracy for r in results]),
         np.array([r.val_accuracy for r in results]),
+        correct,
     )

@@ -158,6 +158,12 @@ def evaluate(model: keras.Model, data: Mnist) -> tuple[float, float]:
     return float(loss), float(accuracy)
 
 
+def correct_digits(model: keras.Model, data: Mnist) -> np.ndarray:
+    """Which test digits ``model`` classifies correctly: one boolean per test image, in order."""
+    probabilities = model.predict(data.x_test, batch_size=1024, verbose=0)
+    return np.argmax(probabilities, axis=1) == data.y_test
+
+
 def dense_kernels(model: keras.Model) -> dict[str, np.ndarray]:
     """The kernels of a model's Dense layers, by layer name (for the weight histograms)."""
     return {layer.name: layer.get_weights()[0] for layer in model.layers if isinstance(layer, keras.layers.Dense)}

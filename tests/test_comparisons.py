@@ -1,12 +1,24 @@
-"""Part 8's verdicts: Welch's interval for a difference of means, a prediction interval for one more run."""
+"""Part 8's statistics, each against a case known by hand or in closed form."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from helpers.comparisons import compare, prediction_interval
+from helpers import comparisons
+from helpers.comparisons import (
+    compare_family,
+    equivalence_p,
+    format_p,
+    holm,
+    new_test_set_interval,
+    permutation_p,
+    prediction_interval,
+    welch,
+)
 
 RUNS = {
     "LeNet": [99.05, 99.10, 98.95, 99.20, 99.00],
@@ -15,28 +27,116 @@ RUNS = {
 }
 
 
-def test_a_clear_gap_gets_a_direction_and_overlapping_runs_are_within_noise():
-    higher = compare("LeNet", "dense", RUNS)
-    assert higher.difference == pytest.approx(np.mean(RUNS["LeNet"]) - np.mean(RUNS["dense"]))
-    assert higher.low > 0 and higher.verdict == "LeNet higher"
-    assert compare("dense", "LeNet", RUNS).verdict == "dense lower"
-    same = compare("LeNet, dropout", "LeNet", RUNS)
-    assert same.low < 0 < same.high and same.verdict == "within noise" and same.p_value > 0.05
+def test_permutation_p_of_a_tiny_case_counted_by_hand():
+    # {1, 2} against {3, 4}: of the 6 splits of {1, 2, 3, 4} into two pairs, {1, 2}|{3, 4} and {3, 4}|{1, 2}
+    # have a difference of means of ±2, the largest: p = 2/6.
+    assert permutation_p([1, 2], [3, 4]) == pytest.approx(1 / 3)
+    # {1, 3} against {2, 4}: |difference| 1; the splits with |difference| ≥ 1 are 4 of 6.
+    assert permutation_p([1, 3], [2, 4]) == pytest.approx(4 / 6)
+    # ten against ten, completely separated: the two extreme splits of C(20, 10)
+    assert permutation_p(range(10), range(10, 20)) == pytest.approx(2 / math.comb(20, 10))
 
 
-def test_the_interval_is_welchs_not_the_pooled_one():
-    wide = {"a": [1.0, 3.0, 5.0, 7.0, 9.0], "b": [4.9, 5.0, 5.1]}
-    result = compare("a", "b", wide)
-    a, b = np.array(wide["a"]), np.array(wide["b"])
+def test_permutation_p_above_the_exact_limit_is_estimated_close_to_the_exact_one(monkeypatch):
+    a, b = [1.0, 2.5, 3.0, 4.2], [2.0, 3.5, 4.0, 5.1, 6.0]
+    exact = permutation_p(a, b)
+    monkeypatch.setattr(comparisons, "EXACT_SPLITS", 20_000)
+    monkeypatch.setattr(math, "comb", lambda *_: 10**9)  # pretend the splits are too many to list
+    sampled = permutation_p(a, b, rng=np.random.default_rng(1))
+    assert sampled == pytest.approx(exact, abs=0.01) and sampled != exact
+
+
+def test_holm_on_a_textbook_example():
+    # p = 0.01, 0.04, 0.03, 0.005 (m = 4): sorted 0.005, 0.01, 0.03, 0.04 → ×4, ×3, ×2, ×1 = 0.02, 0.03, 0.06,
+    # 0.04, then the running maximum makes the last 0.06.
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])  # capped at 1
+
+
+def test_welchs_interval_not_the_pooled_one():
+    a, b = np.array([1.0, 3.0, 5.0, 7.0, 9.0]), np.array([4.9, 5.0, 5.1])
+    low, high, _ = welch(a, b, 0.9)
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = stats.t.ppf(0.975, dof) * np.sqrt(va + vb)
-    assert (result.low, result.high) == pytest.approx((a.mean() - b.mean() - half, a.mean() - b.mean() + half))
-
-
-def test_a_comparison_needs_two_runs_of_each():
+    half = stats.t.ppf(0.95, dof) * np.sqrt(va + vb)
+    assert (low, high) == pytest.approx((a.mean() - b.mean() - half, a.mean() - b.mean() + half))
     with pytest.raises(ValueError, match="at least 2 runs"):
-        compare("LeNet", "one", {**RUNS, "one": [99.0]})
+        welch([99.0], [98.0, 98.5])
+
+
+def test_a_family_adjusts_its_p_values_and_widens_its_intervals():
+    pairs = {"convolutions": ("LeNet", "dense"), "dropout": ("LeNet, dropout", "LeNet")}
+    family = compare_family(pairs, RUNS)
+    conv, drop = family["convolutions"], family["dropout"]
+    assert conv.difference == pytest.approx(np.mean(RUNS["LeNet"]) - np.mean(RUNS["dense"]))
+    assert conv.verdict == "LeNet higher" and drop.verdict == "within noise"
+    assert [conv.p_adjusted, drop.p_adjusted] == pytest.approx(holm([conv.p_permutation, drop.p_permutation]))
+    assert conv.p_permutation == pytest.approx(2 / math.comb(10, 5))  # fully separated runs
+    single_low, single_high, _ = welch(RUNS["LeNet"], RUNS["dense"])
+    assert conv.low < single_low and conv.high > single_high  # simultaneous: the 97.5 % interval
+    assert (conv.low, conv.high) == pytest.approx(welch(RUNS["LeNet"], RUNS["dense"], 0.975)[:2])
+    reversed_family = compare_family({"convolutions": ("dense", "LeNet")}, RUNS)
+    assert reversed_family["convolutions"].verdict == "dense lower"
+
+
+def test_the_verdict_rests_on_the_adjusted_p():
+    # a against b alone: permutation p = 10/252 ≈ 0.040, a verdict; in a family of two whose other test is
+    # far from significant, Holm doubles it to 0.079: within noise.
+    runs = {"a": [1.0, 2.0, 3.0, 4.0, 5.0], "b": [4.0, 5.0, 6.0, 7.0, 8.0], "c": [2.0, 3.0, 4.0, 5.0, 6.0]}
+    alone = compare_family({"x": ("b", "a")}, runs)["x"]
+    assert alone.p_permutation == pytest.approx(10 / 252) and alone.verdict == "b higher"
+    family = compare_family({"x": ("b", "a"), "y": ("c", "a")}, runs)
+    assert family["x"].p_permutation == pytest.approx(10 / 252)
+    assert family["x"].p_adjusted == pytest.approx(20 / 252) and family["x"].verdict == "within noise"
+
+
+def test_error_rates_and_the_relative_reduction():
+    family = compare_family({"f": ("LeNet", "dense")}, {"LeNet": [99.06, 99.08], "dense": [98.39, 98.41]})
+    assert family["f"].error_first == pytest.approx(0.93) and family["f"].error_second == pytest.approx(1.60)
+    assert family["f"].fewer_errors == pytest.approx(100 * (1.60 - 0.93) / 1.60)  # about 42 % fewer
+
+
+def test_the_bootstrap_counts_the_test_digits_as_a_binomial_sample():
+    # One training per network, identical except that the first gets 100 more of 10,000 digits right:
+    # resampling the digits alone, the difference has the binomial standard error of those 100 discordant
+    # digits, √(100)/10,000 = 0.1 points, so the 95 % interval is about 1.0 ± 0.196 points.
+    rng = np.random.default_rng(3)
+    second = rng.random(10_000) < 0.9
+    first = second.copy()
+    first[np.flatnonzero(~second)[:100]] = True
+    low, high = new_test_set_interval(first[None], second[None], draws=4000)
+    assert (low + high) / 2 == pytest.approx(1.0, abs=0.02)
+    assert (high - low) / 2 == pytest.approx(1.96 * 0.1, rel=0.1)
+
+
+def test_the_bootstrap_counts_the_trainings_too():
+    # Two trainings of one network, one digit each: a perfect one and a useless one. Resampling the
+    # trainings, each draw's mean is 0, ½ or 1, with Binomial(2, ½) weights: the 95 % interval is 0 to 100 points.
+    first = np.array([[True], [False]])
+    second = np.array([[False], [False]])
+    low, high = new_test_set_interval(first, second, draws=2000)
+    assert (low, high) == (0.0, 100.0)
+
+
+def test_the_bootstrap_shares_the_test_digits_between_the_networks():
+    # One training each, right on exactly the same digits: whatever digits are drawn, the difference is 0
+    # (drawn separately for each network, it would not be).
+    correct = np.random.default_rng(0).random((1, 500)) < 0.8
+    assert new_test_set_interval(correct, correct.copy(), draws=500) == (0.0, 0.0)
+    with pytest.raises(ValueError, match="same test digits"):
+        new_test_set_interval(correct, correct[:, :400])
+
+
+def test_equivalence_p_against_the_closed_form():
+    # Three runs 99.0, 99.1, 99.2 (mean 99.1, s 0.1) against a reference 99.0 with margin 0.3:
+    # scale 0.1·√(4/3); the binding side is gap − margin = −0.2: p = P(t₂ < −0.2/scale).
+    runs = [99.0, 99.1, 99.2]
+    scale = 0.1 * math.sqrt(4 / 3)
+    t = -0.2 / scale
+    closed_form = 0.5 * (1 + t / math.sqrt(2 + t * t))  # the t distribution's CDF with 2 degrees of freedom
+    assert equivalence_p(runs, 99.0) == pytest.approx(closed_form)
+    assert equivalence_p(runs, 99.1) < equivalence_p(runs, 99.0) < equivalence_p(runs, 98.7)
+    assert equivalence_p(runs, 98.0) > 0.95  # far outside the margin
 
 
 def test_prediction_interval_for_one_more_run():
@@ -46,3 +146,8 @@ def test_prediction_interval_for_one_more_run():
     assert (low, high) == pytest.approx((np.mean(runs) - half, np.mean(runs) + half))
     with pytest.raises(ValueError, match="at least 2 runs"):
         prediction_interval([99.0])
+
+
+def test_p_values_printed_as_a_statistician_would():
+    assert format_p(1.1e-5) == "< 0.001" and format_p(0.0009) == "< 0.001"
+    assert format_p(0.0027) == "0.0027" and format_p(0.053) == "0.05" and format_p(0.41) == "0.41"

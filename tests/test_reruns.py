@@ -32,7 +32,8 @@ def test_rerun_seeds_follow_the_part_seed_and_need_two_runs():
 
 
 def test_reruns_summary_and_standing():
-    reruns = Reruns([1, 2, 3, 4], np.array([0.990, 0.992, 0.994, 0.996]), np.array([0.99] * 4))
+    correct = np.random.default_rng(0).random((4, 1001)) < 0.99  # an odd count: the bits do not fill whole bytes
+    reruns = Reruns([1, 2, 3, 4], np.array([0.990, 0.992, 0.994, 0.996]), np.array([0.99] * 4), correct)
     assert reruns.mean == pytest.approx(99.3)
     assert reruns.sd == pytest.approx(100 * np.std([0.990, 0.992, 0.994, 0.996], ddof=1))
     assert (reruns.low, reruns.high) == pytest.approx((99.0, 99.6))
@@ -46,6 +47,7 @@ def test_reruns_summary_and_standing():
     assert "scored 99.50 %, higher than 3 of them (+0.8 standard deviations" in sentence
     again = Reruns.from_record(reruns.record())
     assert again.init_seeds == reruns.init_seeds and again.mean == pytest.approx(reruns.mean)
+    np.testing.assert_array_equal(again.test_correct, correct)
 
 
 def test_train_reruns_trains_distinct_networks_once(small_mnist, tmp_path, capsys):
@@ -53,6 +55,9 @@ def test_train_reruns_trains_distinct_networks_once(small_mnist, tmp_path, capsy
     first = train_reruns(_grid_job.build, small_mnist, **kwargs)
     assert first.init_seeds == [6, 7]
     assert first.test_accuracy[0] != first.test_accuracy[1]  # other initial weights, another network
+    assert first.test_correct.shape == (2, len(small_mnist.y_test))
+    # the digits recorded as right are those of the trained networks: they add up to their test accuracy
+    np.testing.assert_allclose(first.test_correct.mean(axis=1), first.test_accuracy, atol=1e-6)
     capsys.readouterr()
     second = train_reruns(_grid_job.build, small_mnist, **kwargs)
     assert "2 of 2 networks come from an earlier run's cache" in capsys.readouterr().out
