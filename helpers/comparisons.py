@@ -206,6 +206,11 @@ def accuracy_standard_error(accuracy: float, test_images: int) -> float:
     return (accuracy * (1 - accuracy) / test_images) ** 0.5
 
 
+def rank_correlation(first: Sequence[float], second: Sequence[float]) -> float:
+    """Spearman's ρ: how well the order of ``first`` predicts the order of ``second`` (1: the same order)."""
+    return float(stats.spearmanr(first, second).statistic)
+
+
 def format_p(p: float) -> str:
     """A p-value as a statistician writes it: ``< 0.001`` below a thousandth, else two significant digits."""
     if p < 0.001:

@@ -1,9 +1,13 @@
-"""Writing files so that an interrupted run never leaves a half-written file under the final name."""
+"""Writing files so that an interrupted run never leaves a half-written file under the final name, and
+setting aside a damaged one so that what reads it can start again."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import time
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,3 +41,21 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+#: What reading a damaged JSON record or ``.npz`` archive raises (JSON errors are ``ValueError``s).
+UNREADABLE = (OSError, EOFError, ValueError, KeyError, TypeError, zipfile.BadZipFile)
+
+
+def set_aside(paths: list[Path], corrupt_dir: Path) -> Path:
+    """Move ``paths`` (files or folders) into a new folder under ``corrupt_dir``; return that folder."""
+    target = corrupt_dir / time.strftime("%Y%m%d-%H%M%S")
+    suffix = 0
+    while target.exists():
+        suffix += 1
+        target = corrupt_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{suffix}"
+    target.mkdir(parents=True)
+    for path in paths:
+        if path.exists():
+            shutil.move(str(path), target / path.name)
+    return target

@@ -43,9 +43,10 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="IProgress not found")
     from tqdm.auto import tqdm
 
+from helpers.comparisons import rank_correlation
 from helpers.data import PROJECT_ROOT
-from helpers.files import atomic_write
-from helpers.grid_engine import Chunk, InitialWeights, grid_client, train_chunks
+from helpers.files import UNREADABLE, atomic_write, set_aside
+from helpers.grid_engine import CORRUPT, Chunk, InitialWeights, grid_client, train_chunks
 from helpers.params import check_optional_count
 from helpers.results import write_json_atomically
 from helpers.training import Mnist, seed_everything, training_settings
@@ -119,16 +120,30 @@ def _without_names(config: Any) -> Any:
     return config
 
 
-def _load_cached(folder: Path, key: str, point: dict[str, Any]) -> GridResult | None:
+def _load_cached(folder: Path, key: str, point: dict[str, Any], shapes: list[tuple[int, ...]]) -> GridResult | None:
+    """The finished point ``key`` from the cache, or None: missing, or damaged (then set aside, with one line).
+
+    ``shapes`` are the shapes of the model's weights: stored weights of other shapes count as damaged.
+    """
     record_path = folder / f"{key}.json"
     if not record_path.is_file():
         return None
-    record = json.loads(record_path.read_text())
-    with np.load(folder / f"{key}.npz", allow_pickle=False) as stored:
-        weights = [stored[f"w{i}"] for i in range(len(stored.files))]
-    return GridResult(
-        point, record["history"], record["test_loss"], record["test_accuracy"], record["params"], weights, True
-    )
+    try:
+        record = json.loads(record_path.read_text())
+        with np.load(folder / f"{key}.npz", allow_pickle=False) as stored:
+            weights = [stored[f"w{i}"] for i in range(len(stored.files))]
+        if [w.shape for w in weights] != shapes:
+            raise ValueError(f"weights of shapes {[w.shape for w in weights]}, the network has {shapes}")
+        return GridResult(
+            point, record["history"], record["test_loss"], record["test_accuracy"], record["params"], weights, True
+        )
+    except UNREADABLE as error:
+        moved = set_aside([record_path, folder / f"{key}.npz"], folder / CORRUPT)
+        print(
+            f"grid cache: {record_path} is damaged ({type(error).__name__}: {error}); moved to {moved}/, "
+            "and this network trains again"
+        )
+        return None
 
 
 def _store(folder: Path, key: str, result: GridResult) -> None:
@@ -164,7 +179,7 @@ def _scan(
         seed_everything(seed)
         model = build(**point)
         key = point_key(model, point, epochs=epochs, seed=seed, data_id=data_id, profile=profile)
-        cached = _load_cached(folder, key, point)
+        cached = _load_cached(folder, key, point, [tuple(w.shape) for w in model.weights])
         results.append(cached)
         if cached is None:
             pending.append((index, key, model))
@@ -281,14 +296,32 @@ def select(results: Sequence[GridResult]) -> tuple[int, int]:
     return by_validation, by_test
 
 
+def validation_ties(results: Sequence[GridResult]) -> list[int]:
+    """Indices of the points that share the best final validation accuracy, in grid order.
+
+    ``select`` takes the first of them: a tie is broken by the order of the grid.
+    """
+    best = max(r.val_accuracy for r in results)
+    return [index for index, r in enumerate(results) if r.val_accuracy == best]
+
+
 def selection_summary(results: Sequence[GridResult], describe: Callable[[dict[str, Any]], str]) -> str:
-    """Markdown sentences on the selected point and on the one the test set would have picked."""
+    """Markdown sentences on the selected point, any tie it won by the grid's order, and the test set's pick."""
     chosen, test_pick = select(results)
     best, alt = results[chosen], results[test_pick]
     text = (
         f"Selected on validation accuracy: **{describe(best.point)}**, validation accuracy "
         f"**{best.val_accuracy:.2%}**, test accuracy **{best.test_accuracy:.2%}**.\n\n"
     )
+    ties = validation_ties(results)
+    if len(ties) > 1:
+        others = " and ".join(
+            f"{describe(results[i].point)} ({results[i].test_accuracy:.2%} on test)" for i in ties[1:]
+        )
+        text += (
+            f"It **ties** on validation accuracy with {others}: the rule keeps the first tied cell in grid "
+            "order, so the order of the grid, not the data, made this pick.\n\n"
+        )
     if test_pick == chosen:
         return text + "Picking on the test set, as the original tutorial did, would have chosen the same cell."
     spread = max(r.test_accuracy for r in results) - min(r.test_accuracy for r in results)
@@ -302,6 +335,25 @@ def selection_summary(results: Sequence[GridResult], describe: Callable[[dict[st
     )
 
 
+def agreement_summary(results: Sequence[GridResult], noise: float, reruns: int) -> str:
+    """A Markdown paragraph on how far a grid's validation ranking carries over to the test set.
+
+    ``noise`` (points) is the band within which two trainings of one network land, measured on the
+    selected cell's ``reruns`` reruns.
+    """
+    val = [r.val_accuracy for r in results]
+    test = [r.test_accuracy for r in results]
+    within = sum(100 * (max(val) - v) <= noise for v in val)
+    return (
+        f"Across the {len(results)} cells, the validation accuracy and the test accuracy rank the cells "
+        f"with a rank correlation of **ρ = {rank_correlation(val, test):.2f}** (Spearman; 1 would be the same "
+        f"order). **{within} of the {len(results)} cells** lie within {noise:.2f} points of the best on "
+        "validation, the band in which two trainings of one network land. That band comes from the "
+        f"{reruns} reruns of the selected cell only; the other cells were trained once, and their own "
+        "spread was not measured."
+    )
+
+
 def selection_record(results: Sequence[GridResult]) -> dict[str, Any]:
     """The ``selected`` entry of a grid part's results: the rule, the pick, the test-set pick, every cell."""
     chosen, test_pick = select(results)
@@ -312,6 +364,8 @@ def selection_record(results: Sequence[GridResult]) -> dict[str, Any]:
         "val_accuracy": best.val_accuracy,
         "test_accuracy": best.test_accuracy,
         "test_set_pick": {"point": results[test_pick].point, "test_accuracy": results[test_pick].test_accuracy},
+        "validation_ties": [results[i].point for i in validation_ties(results)],
+        "tie_rule": "the first tied cell in grid order",
         "grid": [
             {
                 "point": r.point,

@@ -53,7 +53,7 @@ import numpy as np
 from distributed import Client, LocalCluster, as_completed, get_worker
 from distributed.scheduler import KilledWorker
 
-from helpers.files import atomic_write
+from helpers.files import UNREADABLE, atomic_write, set_aside
 from helpers.results import write_json_atomically
 from helpers.side_by_side import build_side_by_side, penalty, split_history
 from helpers.training import (
@@ -74,6 +74,9 @@ CLUSTER_VARIABLE = "GRID_CLUSTER"
 RESUBMISSIONS = 3
 #: How long to wait for that scheduler before saying it is not there.
 CONNECT_TIMEOUT = "30s"
+
+#: The cache's subfolder for damaged entries and checkpoints, set aside rather than deleted.
+CORRUPT = "corrupt"
 
 
 @dataclass(frozen=True)
@@ -401,11 +404,23 @@ def write_checkpoint(folder: Path, epochs: int, state: Sequence[np.ndarray], his
 
 
 def read_checkpoint(folder: Path) -> tuple[int, list[np.ndarray] | None, dict[str, list[float]]]:
-    """``(epochs done, state, history so far)`` from a chunk's checkpoint; ``(0, None, {})`` without one."""
+    """``(epochs done, state, history so far)`` from a chunk's checkpoint; ``(0, None, {})`` without one.
+
+    A damaged checkpoint is moved to the cache's ``corrupt/`` folder, with one line, and the chunk
+    starts again from its first epoch.
+    """
     record = folder / "progress.json"
     if not record.is_file():
         return 0, None, {}
-    progress = json.loads(record.read_text())
-    with np.load(folder / progress["state"], allow_pickle=False) as stored:
-        state = [stored[f"s{i}"] for i in range(len(stored.files))]
-    return progress["epochs"], state, progress["history"]
+    try:
+        progress = json.loads(record.read_text())
+        with np.load(folder / progress["state"], allow_pickle=False) as stored:
+            state = [stored[f"s{i}"] for i in range(len(stored.files))]
+        return progress["epochs"], state, progress["history"]
+    except UNREADABLE as error:
+        moved = set_aside([folder], folder.parent.parent / CORRUPT)
+        print(
+            f"grid cache: the checkpoint {folder} is damaged ({type(error).__name__}: {error}); moved to {moved}/, "
+            "and these networks train again from their first epoch"
+        )
+        return 0, None, {}

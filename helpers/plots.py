@@ -294,6 +294,40 @@ def accuracy_grid(
     )
 
 
+def validation_against_test(
+    val_accuracy: Sequence[float],
+    test_accuracy: Sequence[float],
+    *,
+    selected: int,
+    noise: float,
+    title: str,
+) -> Figure:
+    """Each grid cell's validation accuracy against its test accuracy (fractions, drawn in %).
+
+    The selected cell is a red star; cells within ``noise`` points of the best validation accuracy (the
+    band of ``accuracy_grid``'s dots) are filled, the others hollow. The axes are clipped to the cells
+    within three points of the best on each, so that collapsed networks do not squeeze the rest; how
+    many were left out is said in the title.
+    """
+    val, test = 100 * np.asarray(val_accuracy, dtype=float), 100 * np.asarray(test_accuracy, dtype=float)
+    shown = (val >= val.max() - 3) & (test >= test.max() - 3)
+    within = val >= val.max() - noise
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    ax.scatter(val[shown & within], test[shown & within], s=40, color="tab:blue", label=f"within {noise:.2f} points")
+    ax.scatter(
+        val[shown & ~within], test[shown & ~within], s=40, facecolors="none", edgecolors="tab:blue", label="further"
+    )
+    ax.scatter([val[selected]], [test[selected]], marker="*", s=260, color="tab:red", zorder=4, label="selected")
+    ax.set_xlabel("validation accuracy (%)")
+    ax.set_ylabel("test accuracy (%)")
+    left_out = int((~shown).sum())
+    ax.set_title(title + (f"\n({left_out} collapsed cells left out)" if left_out else ""))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
 def rerun_spread(reruns: Sequence[float], *, first_run: float, test_images: int, title: str) -> Figure:
     """Test accuracies (fractions) of several trainings of one network, as dots on a percent axis.
 

@@ -37,7 +37,7 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 100
-reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
+reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 widths = [32, 64, 128, 256]  # hidden-layer sizes searched
 chosen_width = 128  # the width trained, inspected and saved
 workers = None  # Dask workers for the grid (None: picked for the hardware); speed only
@@ -56,8 +56,8 @@ from helpers import plots
 from helpers.grid import run_grid
 from helpers.live import LiveMetricsPlot
 from helpers.params import ParameterError, check_grid, check_optional_count, check_value, start_run
-from helpers.reruns import train_reruns
 from helpers.results import model_record, save_results
+from helpers.retraining import train_reruns
 from helpers.training import (
     compile_classifier,
     dense_kernels,
@@ -248,10 +248,10 @@ Markdown(
 #
 # The test accuracy above comes from one training: one draw of the initial weights and of the dropout
 # masks. To see how far luck alone moves it, the 128-neuron network is trained a few more times
-# (`reruns`: five in the full profile) from other initial weights (and so other dropout masks),
+# (`reruns`: ten in the full profile) from other initial weights (and so other dropout masks),
 # everything else unchanged: data, epochs and optimiser. The reruns share one batch order among
 # themselves. They train several to a Keras graph and are cached, like a grid's networks
-# (`helpers/reruns.py`).
+# (`helpers/retraining.py`).
 
 # %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
 retrained = train_reruns(

@@ -112,6 +112,53 @@ def test_run_grid_results_and_cache_hits(small_mnist, tmp_path, capsys):
     assert not other_epochs[0].from_cache  # the key covers the number of epochs
 
 
+def _small_grid(data, cache_dir, points=({"units": 8},), epochs=2):
+    return grid.run_grid(
+        _grid_job.build, list(points), data, epochs=epochs, seed=1, profile="quick", workers=1, cache_dir=cache_dir
+    )
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+
+
+def _other_shapes(path: Path) -> None:
+    np.savez(path, w0=np.zeros((3, 3)))
+
+
+@pytest.mark.parametrize(
+    ("damage", "suffix"),
+    [(_truncate, ".json"), (_truncate, ".npz"), (_other_shapes, ".npz"), (lambda p: p.write_text("[1, 2]"), ".json")],
+)
+def test_a_damaged_cache_entry_is_set_aside_with_one_line_and_trained_again(
+    small_mnist, tmp_path, capsys, damage, suffix
+):
+    first = _small_grid(small_mnist, tmp_path)[0]
+    (entry,) = tmp_path.glob(f"*{suffix}")
+    damage(entry)
+    capsys.readouterr()
+    again = _small_grid(small_mnist, tmp_path)[0]
+    said = capsys.readouterr().out
+    assert f"grid cache: {entry.with_suffix('.json')} is damaged" in said and "trains again" in said
+    assert not again.from_cache and again.test_accuracy == first.test_accuracy  # retrained, to the same network
+    (moved,) = (tmp_path / grid_engine.CORRUPT).iterdir()
+    assert sorted(p.name for p in moved.iterdir()) == sorted([entry.stem + ".json", entry.stem + ".npz"])
+    assert _small_grid(small_mnist, tmp_path)[0].from_cache  # the retrained network is cached again
+
+
+def test_a_damaged_checkpoint_is_set_aside_and_its_networks_start_again(tmp_path, capsys):
+    folder = tmp_path / "in-flight" / "chunk"
+    grid_engine.write_checkpoint(folder, 2, [np.ones(3)], {"loss": [0.5, 0.4]})
+    assert grid_engine.read_checkpoint(folder)[0] == 2
+    _truncate(folder / "epoch-2.npz")
+    assert grid_engine.read_checkpoint(folder) == (0, None, {})
+    said = capsys.readouterr().out
+    assert f"the checkpoint {folder} is damaged" in said and "from their first epoch" in said
+    assert not folder.exists()
+    (moved,) = (tmp_path / grid_engine.CORRUPT).iterdir()
+    assert (moved / "chunk" / "progress.json").is_file()
+
+
 def _job_environment(**extra: str) -> dict[str, str]:
     """The environment of a grid job or Dask process started by a test: it imports ``_grid_job`` and the helpers."""
     path = os.pathsep.join([str(TESTS), str(TESTS.parent), os.environ.get("PYTHONPATH", "")])

@@ -9,7 +9,8 @@ import pytest
 
 from helpers.comparisons import accuracy_standard_error
 from helpers.params import ParameterError
-from helpers.reruns import InitSeeded, Reruns, rerun_seeds, train_reruns
+from helpers.reruns import Reruns
+from helpers.retraining import InitSeeded, rerun_seeds, train_reruns
 from helpers.training import Mnist, check_series_settings, compile_classifier, prepare_mnist, seed_everything
 
 

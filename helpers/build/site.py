@@ -277,25 +277,14 @@ def number_figures(notebook: Any) -> None:
         output.metadata["site_figure"] = {"number": number, "caption": cell.metadata.get("caption", "")}
 
 
-def _comparison(executed: Path) -> dict[str, Any] | None:
-    path = executed / "results" / "08_conclusion.json"
-    if not path.is_file():
-        return None
-    rows = json.loads(path.read_text())["comparison"]
-    cells = {
-        "network": lambda row: row["network"],
-        "coefficients": lambda row: f"{row['coefficients']:,}",
-        "regularization": lambda row: row["regularization"],
-        "epochs": lambda row: str(row["epochs"]),
-        "test accuracy (%), mean ± s.d.": lambda row: f"{row['mean (%)']:.2f} ± {row['s.d. (points)']:.2f}",
-        "range (%)": lambda row: f"{row['lowest (%)']:.2f} to {row['highest (%)']:.2f}",
-        "reference (%)": lambda row: f"{row['reference (%)']:.1f}",
-        "mean − reference (points)": lambda row: f"{row['mean − reference (points)']:+.2f}",
-        "reference in our 95 % prediction interval": lambda row: (
-            "yes" if row["reference in our 95 % prediction interval"] else "no"
-        ),
-    }
-    return {"columns": list(cells), "rows": [[cell(row) for cell in cells.values()] for row in rows]}
+def _index_tables(executed: Path) -> list[dict[str, Any]]:
+    """The tables the parts publish for the index (``index_table`` in their results), in part order."""
+    tables = []
+    for path in sorted((executed / "results").glob("*.json")):
+        table = json.loads(path.read_text()).get("index_table")
+        if table is not None:
+            tables.append(table)
+    return tables
 
 
 def _robustness(executed: Path) -> dict[str, Any] | None:
@@ -446,7 +435,6 @@ def build_site(profile: str, out: Path = SITE) -> Path:
         install(ECHARTS, staging)
         entries = [entry for page in pages for entry in page.search_entries()]
         _render(templates, "search-index.js.j2", staging / "assets" / "search-index.js", entries=entries)
-        comparison = _comparison(executed)
         _render(
             templates,
             "index.html.j2",
@@ -454,7 +442,7 @@ def build_site(profile: str, out: Path = SITE) -> Path:
             site=site,
             chapters=chapters(pages),
             robustness=_robustness(executed),
-            comparison=comparison,
+            index_tables=_index_tables(executed),
         )
         _make_world_readable(staging)
         if out.exists():
