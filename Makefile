@@ -26,7 +26,7 @@ JUPYTER_LAB = $(CURDIR)/$(VENV)/bin/jupyter lab $(ROOT_FLAG)
 WORKSPACE ?= workspace
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/cnn-vs-dense.json
 
-.PHONY: all env data notebooks status site sync lab lab-reset lab-author test lint pytest nbval browser-test bench clean-cache clean
+.PHONY: all env data chromium notebooks status site sync lab lab-reset lab-author test lint pytest nbval browser-test bench clean-cache clean
 
 all: notebooks
 
@@ -113,8 +113,20 @@ nbval: | $(ENV_STAMP) $(DATA)
 	$(VENV)/bin/pytest --nbval test-output/nbval/*.ipynb --nbval-kernel-name $(KERNEL) \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 
-browser-test: | $(ENV_STAMP) $(DATA)
+browser-test: | $(ENV_STAMP) $(DATA) chromium
 	$(VENV)/bin/pytest tests -m browser
+
+# Debian's Chromium, which the browser tests drive (Playwright, no browser download): installed with apt-get
+# where this is a Debian machine and we are root, else one line that says what to install.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	        echo "installing Debian's chromium for the browser tests (apt-get)"; \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    else \
+	        echo "error: the browser tests need Debian's chromium: run 'sudo apt-get install chromium', then make test again" >&2; \
+	        exit 1; \
+	    fi; }
 
 bench: | $(ENV_STAMP) $(DATA)
 	$(PY) -m helpers.build.bench

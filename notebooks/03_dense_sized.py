@@ -40,8 +40,10 @@ epochs = 100
 reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 widths = [32, 64, 128, 256]  # hidden-layer sizes searched
 chosen_width = 128  # the width trained, inspected and saved
-workers = None  # Dask workers for the grid (None: picked for the hardware); speed only
-models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
+# How the grid trains. Another layout can move a network's accuracy in its last digits (float sums in
+# another order); the grid cache keeps whichever layout trained a network first.
+workers = None  # Dask worker processes (None: picked for the hardware)
+models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 from pathlib import Path

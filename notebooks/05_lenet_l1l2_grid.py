@@ -41,8 +41,10 @@ reruns = 10  # further trainings from other initial weights, to measure run-to-r
 l1_values = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]  # L1 coefficient of dense_0 (grid rows)
 l2_values = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]  # L2 coefficient of dense_0 (grid columns)
 fixed_penalty = 1e-6  # L1 and L2 coefficient of dense_1
-workers = None  # Dask workers for the grid (None: picked for the hardware); speed only
-models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
+# How the grid trains. Another layout can move a network's accuracy in its last digits (float sums in
+# another order); the grid cache keeps whichever layout trained a network first.
+workers = None  # Dask worker processes (None: picked for the hardware)
+models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 import keras

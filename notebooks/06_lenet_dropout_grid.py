@@ -40,8 +40,10 @@ epochs = 60
 reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 first_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_0 (grid rows)
 second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid columns)
-workers = None  # Dask workers for the grid (None: picked for the hardware); speed only
-models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
+# How the grid trains. Another layout can move a network's accuracy in its last digits (float sums in
+# another order); the grid cache keeps whichever layout trained a network first.
+workers = None  # Dask worker processes (None: picked for the hardware)
+models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 import keras

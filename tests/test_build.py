@@ -178,6 +178,17 @@ def test_a_rerun_upstream_marks_its_readers_stale(project):
     assert _reasons("02_b") == ("results/01_a.json changed",)
 
 
+def test_status_lists_the_readers_of_a_stale_part_as_the_build_will_run_them(project):
+    _built(project, "01_a", accuracy=0.9)
+    _built(project, "02_b")
+    assert all(s.up_to_date for s in digest.plan("quick"))
+    _edit(project / "notebooks" / "01_a.py", "value = twice(epochs)", "value = twice(epochs) + 1")
+    first, second = digest.plan("quick")
+    assert first.reasons == ("notebooks/01_a.py changed",)
+    assert second.reasons == ("reads the results of 01_a, which reruns first",)  # its own inputs are unchanged
+    assert digest.status("02_b", "quick").up_to_date
+
+
 def test_outputs_from_before_digests_are_stale(project):
     (project / "executed" / "quick" / "results").mkdir(parents=True)
     (project / "executed" / "quick" / "01_a.ipynb").write_text("{}")

@@ -188,6 +188,23 @@ def status(part: str, profile: str) -> Status:
     return Status(part, tuple(differences(build["inputs"], part_inputs(part, profile))))
 
 
+def plan(profile: str) -> list[Status]:
+    """Every part's status as the next build will find it, in order: a part whose own inputs are current
+    but that reads the results of a part that reruns first is stale too, and says so."""
+    statuses: list[Status] = []
+    rerunning: set[str] = set()
+    for part in part_names():
+        current = status(part, profile)
+        if current.up_to_date:
+            upstream = [name for name in parts_read(part) if name in rerunning]
+            if upstream:
+                current = Status(part, (f"reads the results of {', '.join(upstream)}, which reruns first",))
+        if not current.up_to_date:
+            rerunning.add(part)
+        statuses.append(current)
+    return statuses
+
+
 #: How many changed definitions of one module a reason names before it counts the rest.
 NAMED_DEFINITIONS = 3
 

@@ -1,15 +1,17 @@
 """Which parts of a profile are up to date: ``python -m helpers.build.status --profile quick`` (``make status``).
 
 One line per part, ``NN_name: up to date`` or ``NN_name: stale (<what changed>)``, from the inputs
-recorded in each part's results (``helpers/build/digest.py``). Reads files only: no TensorFlow, no kernel.
+recorded in each part's results (``helpers/build/digest.py``); a part that reads the results of a part
+that reruns before it is listed as stale too, as the build will rerun it. Reads files only: no
+TensorFlow, no kernel.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from helpers.build.digest import UnreadableResultsError, status
-from helpers.build.profiles import check_profile, part_names
+from helpers.build.digest import UnreadableResultsError, plan
+from helpers.build.profiles import check_profile
 from helpers.params import ParameterError
 
 
@@ -21,11 +23,12 @@ def main() -> None:
         check_profile(args.profile)
     except ParameterError as error:
         raise SystemExit(f"ParameterError: {error}") from None
-    for part in part_names():
-        try:
-            print(status(part, args.profile).line())
-        except UnreadableResultsError as error:
-            raise SystemExit(f"{part}: {error}") from None
+    try:
+        statuses = plan(args.profile)
+    except UnreadableResultsError as error:
+        raise SystemExit(str(error)) from None
+    for current in statuses:
+        print(current.line())
 
 
 if __name__ == "__main__":
