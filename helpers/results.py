@@ -142,7 +142,16 @@ def load_results(run: Run, part: str) -> dict[str, Any]:
     for folder in folders:
         path = results_path(folder, part)
         if path.is_file():
-            return json.loads(path.read_text())
+            try:
+                record = json.loads(path.read_text())
+            except ValueError:
+                record = None
+            if not isinstance(record, dict):
+                raise MissingResultsError(
+                    f"{path} is not a results record (cut short or edited?): restore it with `git checkout -- "
+                    f"{path}` if it is published, or run part {part} again"
+                )
+            return record
     raise MissingResultsError(
         f"{results_path(folders[-1], part)} is missing: run part {part} first "
         f"(`make notebooks` runs the parts in order)."

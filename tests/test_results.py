@@ -45,6 +45,14 @@ def test_missing_results_name_the_part_to_run(tmp_path):
         load_results(_run(tmp_path), "06_lenet_dropout_grid")
 
 
+@pytest.mark.parametrize("content", ['{"part": "06_x", "mod', "[1, 2]"])
+def test_a_damaged_results_file_gets_one_line_with_the_repair(tmp_path, content):
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "06_x.json").write_text(content)
+    with pytest.raises(MissingResultsError, match=r"06_x\.json is not a results record.*git checkout.*run part 06_x"):
+        load_results(_run(tmp_path), "06_x")
+
+
 def test_a_run_by_hand_reads_its_own_results_first_then_the_published_ones(tmp_path, monkeypatch):
     published, scratch = tmp_path / "executed", tmp_path / "scratch"
     monkeypatch.setattr("helpers.results.EXECUTED", published)
