@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -408,9 +409,14 @@ def styled_table(
     formats: Mapping[str, str | Callable[[Any], str]],
     text_columns: Sequence[str],
 ) -> Styler:
-    """``table`` for the page: no index column, numbers formatted and right-aligned, text left-aligned."""
+    """``table`` for the page: no index column, numbers formatted and right-aligned, text left-aligned.
+
+    Its HTML ids come from the table's content, not from a random draw: the same table gives the same page.
+    """
+    content_id = hashlib.sha256(table.to_csv().encode()).hexdigest()[:10]
     return (
-        table.style.format(dict(formats))
+        table.style.set_uuid(content_id)
+        .format(dict(formats))
         .hide(axis="index")
         .set_properties(subset=list(text_columns), **{"text-align": "left"})
         .set_table_styles([{"selector": "th", "props": [("text-align", "left"), ("vertical-align", "bottom")]}])

@@ -384,3 +384,35 @@ def test_a_part_reaches_what_it_calls_through_the_library_and_not_the_rest(proje
     inputs = digest.part_inputs("01_a", "quick")
     assert {"helpers/alpha.py::twice", "helpers/beta.py::ONE"} <= set(inputs)
     assert "helpers/alpha.py::unused" not in inputs and "helpers/beta.py::TWO" not in inputs
+
+
+def _as_run(run_id: str, seconds: float) -> nbformat.NotebookNode:
+    """A notebook as papermill leaves it: random cell ids, timings, paths and an object's address."""
+    notebook = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("table.style", id=f"{run_id}a")
+    cell.metadata = {
+        "tags": ["x"],
+        "execution": {"iopub.status.idle": f"t{seconds}"},
+        "papermill": {"duration": seconds},
+    }
+    cell.outputs = [
+        nbformat.v4.new_output("execute_result", {"text/plain": f"<Styler at 0x7f{run_id}>", "text/html": "<table/>"})
+    ]
+    notebook.cells = [nbformat.v4.new_markdown_cell("# A", id=f"{run_id}b"), cell]
+    notebook.metadata["papermill"] = {
+        "parameters": {"epochs": 3},
+        "version": "2.7.0",
+        "duration": seconds,
+        "output_path": f"/home/{run_id}/executed/quick/01_a.partial.ipynb",
+        "input_path": {"cells": []},
+    }
+    return notebook
+
+
+def test_two_runs_with_the_same_outputs_give_the_same_executed_notebook():
+    first, second = run.tidy(_as_run("abc1", 1.5)), run.tidy(_as_run("def2", 2.5))
+    assert nbformat.writes(first) == nbformat.writes(second)
+    assert [c.id for c in first.cells] == ["cell-0", "cell-1"]
+    assert first.metadata["papermill"] == {"parameters": {"epochs": 3}, "version": "2.7.0"}  # no paths, no times
+    assert first.cells[1].outputs[0]["data"]["text/plain"] == "<Styler>"
+    assert first.cells[1].metadata == {"tags": ["x"]}

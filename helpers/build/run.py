@@ -20,6 +20,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -125,7 +126,9 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
     finally:
         os.environ.pop(BUILD_PROFILE_VARIABLE, None)
     record_inputs(results, inputs)
-    os.replace(partial, final)
+    with atomic_write(final, "w") as tmp:
+        nbformat.write(tidy(nbformat.read(partial, as_version=4)), tmp)
+    partial.unlink()
     failed.unlink(missing_ok=True)
     return final
 
@@ -213,12 +216,42 @@ def with_current_prose(source: Any, executed: Any) -> Any | None:
     return refreshed
 
 
+#: An object's address in its default repr (``<Styler at 0x7f...>``): different in every run.
+ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
+#: What papermill records of a run that says something about the page: the rest is timings and paths.
+PAPERMILL_KEPT = ("parameters", "version")
+
+
+def tidy(notebook: Any) -> Any:
+    """``notebook`` without what changes from run to run and shows nothing on the page.
+
+    Cell ids are numbered; papermill's and Jupyter's timings, papermill's copy of the input notebook and
+    its paths (the build machine's folders) are dropped; object addresses leave the text outputs. So a
+    rebuild that computes the same outputs writes the same file.
+    """
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{number}"
+        for key in ("execution", "papermill"):
+            cell.metadata.pop(key, None)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if isinstance(data.get("text/plain"), str):
+                data["text/plain"] = ADDRESS.sub(">", data["text/plain"])
+    papermill = notebook.metadata.get("papermill")
+    if papermill is not None:
+        notebook.metadata["papermill"] = {key: papermill[key] for key in PAPERMILL_KEPT if key in papermill}
+    return notebook
+
+
 def refresh_prose(part: str, profile: str) -> bool:
     """Bring an up-to-date part's executed notebook in step with its source's prose; True if it changed."""
     path = EXECUTED / profile / f"{part}.ipynb"
     executed = nbformat.read(path, as_version=4)
     refreshed = with_current_prose(read_notebook(part), executed)
-    if refreshed is None or refreshed == executed:
+    if refreshed is None:
+        return False
+    refreshed = tidy(refreshed)
+    if refreshed == executed:
         return False
     with atomic_write(path, "w") as tmp:
         nbformat.write(refreshed, tmp)
