@@ -68,11 +68,12 @@ class Reruns:
         """How many standard deviations ``accuracy`` (a fraction) sits above (+) or below (-) the mean."""
         return (100 * accuracy - self.mean) / self.sd
 
-    def summary(self, accuracy: float) -> str:
-        """A Markdown sentence on the reruns, and where a single run's ``accuracy`` (a fraction) sits among them."""
+    def summary(self, accuracy: float, single: str = "The run above") -> str:
+        """A Markdown sentence on the reruns, and where a single run (``single``, its ``accuracy`` a fraction)
+        sits among them."""
         return (
             f"The {len(self.init_seeds)} reruns score **{self.mean:.2f} ± {self.sd:.2f} %** (mean ± standard "
-            f"deviation), from {self.low:.2f} to {self.high:.2f} %. The run above scored {100 * accuracy:.2f} %, "
+            f"deviation), from {self.low:.2f} to {self.high:.2f} %. {single} scored {100 * accuracy:.2f} %, "
             f"higher than {self.beaten_by(accuracy)} of them ({self.standing(accuracy):+.1f} standard deviations "
             "from their mean)."
         )

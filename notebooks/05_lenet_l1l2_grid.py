@@ -353,7 +353,7 @@ retrained_penalised = train_reruns(
 print(f"best penalised cell: λ1 = {penalised.point['l1']:g}, λ2 = {penalised.point['l2']:g}")
 
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
-Markdown(retrained_penalised.summary(penalised.test_accuracy).replace("The run above", "Its grid run"))
+Markdown(retrained_penalised.summary(penalised.test_accuracy, single="Its run in the grid"))
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {
