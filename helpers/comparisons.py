@@ -12,8 +12,8 @@ standard deviations come out in percentage points; error rates in % of the test 
   each, the difference of mean accuracies with Welch's interval at the Bonferroni level (the intervals
   hold together, 95 % of the time), Welch's p and an exact permutation p, and the permutation p
   adjusted by Holm's method, on which the verdict rests.
-* ``new_test_set_interval`` adds the test set's own sampling error: a two-level bootstrap over
-  trainings and over test digits.
+* ``new_test_set_interval`` adds the test set's own sampling error: an interval for a crossed
+  design of trainings × test digits, each part of the noise counted once.
 * ``equivalence_p`` asks whether a number reported elsewhere (the original tutorial's) reproduces:
   two one-sided tests (TOST) against a margin.
 * ``prediction_interval`` is where one more training of a network would land.
@@ -138,38 +138,50 @@ def compare_family(
     }
 
 
-def new_test_set_interval(
-    correct_first: np.ndarray,
-    correct_second: np.ndarray,
-    *,
-    level: float = LEVEL,
-    draws: int = 4000,
-    seed: int = 0,
-) -> tuple[float, float]:
-    """Where the difference of mean accuracies (points) would land with new trainings on a new test set.
+def difference_variance(correct_first: np.ndarray, correct_second: np.ndarray) -> tuple[float, float]:
+    """The variance of the difference of two networks' mean accuracies over new trainings and a new test set
+    of the same size, and its degrees of freedom (Satterthwaite).
 
-    A two-level bootstrap: each draw resamples the trainings of each network (with replacement) and the
-    test digits (with replacement, the same digits for both networks, as both are scored on one test
-    set), and takes the difference of the mean accuracies; the interval is the central ``level`` of the
-    draws. ``correct_*`` are booleans, trainings × test digits (``Reruns.test_correct``).
+    ``correct_*`` are outcomes, trainings × test digits (``Reruns.test_correct``: booleans), both networks
+    scored on the same digits. Each network's outcomes are read as a crossed design: a training's own level,
+    a digit's own difficulty, and what is left (training × digit). The variance is
+
+        var(training accuracies)₁ / n₁ + var(training accuracies)₂ / n₂ + var_digits(d) / C,
+
+    where the first two terms already hold the training × digit noise once, and ``var_digits(d)`` is the
+    variance across the C digits of the difference of the two networks' per-digit mean outcomes, less
+    the training × digit noise it also holds, so that nothing is counted twice. What both networks find
+    hard cancels in ``d``. Fractions squared; at least 2 trainings of each network.
     """
-    first, second = np.asarray(correct_first, dtype=np.float32), np.asarray(correct_second, dtype=np.float32)
-    if first.shape[1] != second.shape[1]:
-        raise ValueError(f"both networks must be scored on the same test digits: {first.shape} against {second.shape}")
-    rng = np.random.default_rng(seed)
-    digits = first.shape[1]
-    differences = np.empty(draws)
-    for start in range(0, draws, 500):
-        size = min(500, draws - start)
-        counts = rng.multinomial(digits, np.full(digits, 1 / digits), size=size).T.astype(np.float32)  # digits × draws
-        means = []
-        for correct in (first, second):
-            per_training = correct @ counts / digits  # trainings × draws: each training's accuracy on the new set
-            picks = rng.integers(0, len(correct), size=(len(correct), size))
-            means.append(np.take_along_axis(per_training, picks, axis=0).mean(axis=0))
-        differences[start : start + size] = 100 * (means[0] - means[1])
-    tail = (1 - level) / 2
-    return float(np.quantile(differences, tail)), float(np.quantile(differences, 1 - tail))
+    a, b = np.asarray(correct_first, dtype=float), np.asarray(correct_second, dtype=float)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"both networks must be scored on the same test digits: {a.shape} against {b.shape}")
+    (n1, digits), n2 = a.shape, len(b)
+    if min(n1, n2) < 2:
+        raise ValueError(f"the variance needs at least 2 trainings of each network, got {n1} and {n2}")
+    accuracy_1, accuracy_2 = a.mean(axis=1), b.mean(axis=1)
+    trainings_1, trainings_2 = accuracy_1.var(ddof=1) / n1, accuracy_2.var(ddof=1) / n2
+    # each network's training × digit variance: the spread across trainings at one digit, less the trainings' own
+    noise_1 = (a.var(axis=0, ddof=1).mean() - accuracy_1.var(ddof=1)) * digits / (digits - 1)
+    noise_2 = (b.var(axis=0, ddof=1).mean() - accuracy_2.var(ddof=1)) * digits / (digits - 1)
+    per_digit = a.mean(axis=0) - b.mean(axis=0)
+    digits_part = max(per_digit.var(ddof=1) - noise_1 / n1 - noise_2 / n2, 0.0) / digits
+    variance = trainings_1 + trainings_2 + digits_part
+    if variance == 0:
+        return 0.0, math.inf
+    parts = trainings_1**2 / (n1 - 1) + trainings_2**2 / (n2 - 1) + digits_part**2 / (digits - 1)
+    return float(variance), float(variance**2 / parts)
+
+
+def new_test_set_interval(
+    correct_first: np.ndarray, correct_second: np.ndarray, *, level: float = LEVEL
+) -> tuple[float, float]:
+    """The ``level`` interval (points) of the difference of two networks' mean accuracies, counting both the
+    trainings and the test digits as samples: t·√(``difference_variance``)."""
+    variance, freedom = difference_variance(correct_first, correct_second)
+    difference = 100 * (np.mean(correct_first) - np.mean(correct_second))
+    half = 100 * stats.t.ppf(0.5 + level / 2, freedom) * math.sqrt(variance) if variance else 0.0
+    return float(difference - half), float(difference + half)
 
 
 def equivalence_p(runs: Sequence[float], reference: float, margin: float = REPRODUCTION_MARGIN) -> float:
@@ -212,7 +224,13 @@ def rank_correlation(first: Sequence[float], second: Sequence[float]) -> float:
 
 
 def format_p(p: float) -> str:
-    """A p-value as a statistician writes it: ``< 0.001`` below a thousandth, else two significant digits."""
+    """A p-value as a statistician writes it: ``< 0.001`` below a thousandth, two significant digits below
+    0.01, else three decimals below 0.1 (cut, not rounded, so that nothing below 0.05 prints as 0.050)
+    and two above."""
     if p < 0.001:
         return "< 0.001"
-    return f"{p:.2g}" if p < 0.01 else f"{p:.2f}"
+    if p < 0.01:
+        return f"{p:.2g}"
+    if p < 0.1:
+        return f"{math.floor(p * 1000) / 1000:.3f}"
+    return f"{p:.2f}"

@@ -348,9 +348,10 @@ def agreement_summary(results: Sequence[GridResult], noise: float, reruns: int) 
         f"Across the {len(results)} cells, the validation accuracy and the test accuracy rank the cells "
         f"with a rank correlation of **ρ = {rank_correlation(val, test):.2f}** (Spearman; 1 would be the same "
         f"order). **{within} of the {len(results)} cells** lie within {noise:.2f} points of the best on "
-        "validation, the band in which two trainings of one network land. That band comes from the "
-        f"{reruns} reruns of the selected cell only; the other cells were trained once, and their own "
-        "spread was not measured."
+        "validation, the band within which two trainings of one network usually land. That band comes from "
+        f"the {reruns} reruns of the selected cell only; the other cells were trained once, and their own "
+        "spread was not measured. The best validation score is itself the highest of the grid's noisy "
+        "scores, so the count describes this grid rather than ranking its cells."
     )
 
 

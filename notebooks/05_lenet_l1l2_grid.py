@@ -330,31 +330,6 @@ Markdown(retrained.summary(best.test_accuracy))
 # The star won a selection among many cells, so it tends to sit high: the reruns' mean is the
 # unflattered number. Part 8 compares networks by their reruns' mean and spread, not by single runs.
 
-# %% [markdown]
-# ## The best penalised network
-#
-# Part 8 asks whether a penalty or dropout serves LeNet better. It needs a network that carries a
-# penalty on `dense_0`, and the selected cell may carry none (λ1 = λ2 = 0, as said under the
-# heatmaps). So the cell with the best validation accuracy among those with a penalty on `dense_0`
-# (λ1 or λ2 above 0) is trained from as many other initial weights as the selected one.
-
-# %% tags=["nbval-ignore-output"]
-penalised = max((r for r in trained if r.point["l1"] or r.point["l2"]), key=lambda r: r.val_accuracy)
-retrained_penalised = train_reruns(
-    build_lenet_l1l2,
-    data,
-    point=penalised.point,
-    runs=reruns,
-    epochs=epochs,
-    seed=seed,
-    profile=profile,
-    description="reruns of the best penalised cell",
-)
-print(f"best penalised cell: λ1 = {penalised.point['l1']:g}, λ2 = {penalised.point['l2']:g}")
-
-# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
-Markdown(retrained_penalised.summary(penalised.test_accuracy, single="Its run in the grid"))
-
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {
     "LeNet, L1-L2 (selected)": model_record(
@@ -368,22 +343,5 @@ models = {
         val_accuracy=best.val_accuracy,
     )
 }
-models["LeNet, L1-L2 (best penalised)"] = model_record(
-    params=penalised.params,
-    test_accuracy=penalised.test_accuracy,
-    test_loss=penalised.test_loss,
-    epochs=epochs,
-    regularization=(
-        f"L1-L2: dense_0 λ1 = {penalised.point['l1']:g}, λ2 = {penalised.point['l2']:g}; "
-        f"dense_1 λ1 = λ2 = {fixed_penalty:g}"
-    ),
-    val_accuracy=penalised.val_accuracy,
-)
 selected = selection_record(trained)
-save_results(
-    run,
-    models=models,
-    selected=selected,
-    reruns=retrained.record(),
-    penalised_reruns={"point": penalised.point, **retrained_penalised.record()},
-)
+save_results(run, models=models, selected=selected, reruns=retrained.record())

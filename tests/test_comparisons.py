@@ -96,35 +96,49 @@ def test_error_rates_and_the_relative_reduction():
     assert family["f"].fewer_errors == pytest.approx(100 * (1.60 - 0.93) / 1.60)  # about 42 % fewer
 
 
-def test_the_bootstrap_counts_the_test_digits_as_a_binomial_sample():
-    # One training per network, identical except that the first gets 100 more of 10,000 digits right:
-    # resampling the digits alone, the difference has the binomial standard error of those 100 discordant
-    # digits, √(100)/10,000 = 0.1 points, so the 95 % interval is about 1.0 ± 0.196 points.
-    rng = np.random.default_rng(3)
-    second = rng.random(10_000) < 0.9
-    first = second.copy()
-    first[np.flatnonzero(~second)[:100]] = True
-    low, high = new_test_set_interval(first[None], second[None], draws=4000)
-    assert (low + high) / 2 == pytest.approx(1.0, abs=0.02)
-    assert (high - low) / 2 == pytest.approx(1.96 * 0.1, rel=0.1)
+def _crossed(rng, trainings, digits, *, training_sd, digit_sd, shared_sd, noise_sd):
+    """Two networks' outcomes from a crossed design with known parts: a training's level, a digit's difficulty
+    for this network, one shared by both networks, and training × digit noise."""
+    shared = rng.normal(0, shared_sd, digits)
+    return [
+        rng.normal(0, training_sd, (trainings, 1))
+        + rng.normal(0, digit_sd, (1, digits))
+        + shared
+        + rng.normal(0, noise_sd, (trainings, digits))
+        for _ in range(2)
+    ]
 
 
-def test_the_bootstrap_counts_the_trainings_too():
-    # Two trainings of one network, one digit each: a perfect one and a useless one. Resampling the
-    # trainings, each draw's mean is 0, ½ or 1, with Binomial(2, ½) weights: the 95 % interval is 0 to 100 points.
-    first = np.array([[True], [False]])
-    second = np.array([[False], [False]])
-    low, high = new_test_set_interval(first, second, draws=2000)
-    assert (low, high) == (0.0, 100.0)
+def test_the_difference_variance_counts_each_part_of_the_noise_once():
+    # The difference of the means over new trainings and new digits has the variance
+    # 2·(σ_t²/n + σ_d²/C + σ_e²/(n·C)); the digits' shared difficulty cancels. Averaged over simulated
+    # data sets, the estimate must find it (counting σ_e twice, or leaving out σ_d, is off by 50 % here).
+    rng = np.random.default_rng(7)
+    n, digits = 10, 2000
+    settings = dict(training_sd=0.002, digit_sd=0.08, shared_sd=1.0, noise_sd=0.3)
+    truth = 2 * (0.002**2 / n + 0.08**2 / digits + 0.3**2 / (n * digits))
+    estimates = [comparisons.difference_variance(*_crossed(rng, n, digits, **settings))[0] for _ in range(200)]
+    assert np.mean(estimates) == pytest.approx(truth, rel=0.05)
 
 
-def test_the_bootstrap_shares_the_test_digits_between_the_networks():
-    # One training each, right on exactly the same digits: whatever digits are drawn, the difference is 0
-    # (drawn separately for each network, it would not be).
-    correct = np.random.default_rng(0).random((1, 500)) < 0.8
-    assert new_test_set_interval(correct, correct.copy(), draws=500) == (0.0, 0.0)
+def test_the_interval_is_t_times_the_root_of_that_variance():
+    rng = np.random.default_rng(1)
+    first, second = (rng.random((3, 500)) < p for p in (0.9, 0.8))
+    variance, freedom = comparisons.difference_variance(first, second)
+    low, high = new_test_set_interval(first, second, level=0.9)
+    half = 100 * stats.t.ppf(0.95, freedom) * np.sqrt(variance)
+    middle = 100 * (first.mean() - second.mean())
+    assert (low, high) == pytest.approx((middle - half, middle + half))
+
+
+def test_what_both_networks_get_right_or_wrong_together_cancels():
+    # Both networks' trainings right on exactly the same digits: nothing varies, the interval is the point 0.
+    correct = np.tile(np.random.default_rng(0).random(500) < 0.8, (3, 1))
+    assert new_test_set_interval(correct, correct.copy()) == (0.0, 0.0)
     with pytest.raises(ValueError, match="same test digits"):
         new_test_set_interval(correct, correct[:, :400])
+    with pytest.raises(ValueError, match="at least 2 trainings"):
+        new_test_set_interval(correct[:1], correct)
 
 
 def test_equivalence_p_against_the_closed_form():
@@ -150,4 +164,5 @@ def test_prediction_interval_for_one_more_run():
 
 def test_p_values_printed_as_a_statistician_would():
     assert format_p(1.1e-5) == "< 0.001" and format_p(0.0009) == "< 0.001"
-    assert format_p(0.0027) == "0.0027" and format_p(0.053) == "0.05" and format_p(0.41) == "0.41"
+    assert format_p(0.0027) == "0.0027" and format_p(0.053) == "0.053" and format_p(0.41) == "0.41"
+    assert format_p(0.0496) == "0.049" and format_p(0.0504) == "0.050"  # never rounded across 0.05

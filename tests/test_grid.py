@@ -409,6 +409,23 @@ def test_the_selection_uses_validation_never_test():
     assert record["test_set_pick"] == {"point": {"v": 0.90}, "test_accuracy": 0.99}
 
 
+def test_a_tie_on_validation_is_reported_with_the_rule_that_broke_it():
+    results = [_result(0.90, 0.99), _result(0.95, 0.91), _result(0.95, 0.97), _result(0.93, 0.90)]
+    assert grid.validation_ties(results) == [1, 2] and grid.select(results)[0] == 1  # the first in grid order
+    record = grid.selection_record(results)
+    assert record["validation_ties"] == [{"v": 0.95}, {"v": 0.95}]
+    sentence = grid.selection_summary(results, lambda p: f"v {p['v']}")
+    assert "**ties** on validation accuracy with v 0.95 (97.00% on test)" in sentence and "grid order" in sentence
+    assert "ties" not in grid.selection_summary(results[:2], lambda p: f"v {p['v']}")
+
+
+def test_the_agreement_paragraph_counts_the_cells_within_the_band_and_ranks_them():
+    results = [_result(0.990, 0.980), _result(0.985, 0.985), _result(0.970, 0.960), _result(0.950, 0.940)]
+    text = grid.agreement_summary(results, noise=0.6, reruns=10)
+    assert "**ρ = 0.80**" in text  # ranks (4, 3, 2, 1) against (3, 4, 2, 1)
+    assert "**2 of the 4 cells** lie within 0.60 points" in text and "10 reruns of the selected cell" in text
+
+
 def test_penalties_reach_the_trained_models(small_mnist, tmp_path):
     def build(l2: float) -> keras.Model:
         return keras.Sequential(
