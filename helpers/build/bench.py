@@ -27,11 +27,12 @@ GRID = [{"rate_0": r, "rate_1": r} for r in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 
 # Epochs of the full profile: dense models trained alone (parts 1, 2 and 3's 128-wide model), dense
 # models on the grid runner (part 3's widths, the 5 reruns of parts 1-3), LeNets trained alone (parts 4
 # and 7), LeNets on the grid runner (parts 5 and 6's grids, the 5 reruns of parts 4-6 and of part 7).
+RERUNS = 10  # the full profile's reruns of each headline network (parts 1-7)
 FULL_PROFILE = {
     "dense alone": 300,
-    "dense grid": 400 + 3 * 5 * 100,
+    "dense grid": 400 + 3 * RERUNS * 100,
     "lenet alone": 140,
-    "lenet grids": 2 * 36 * 60 + 3 * 5 * 60 + 5 * 80,
+    "lenet grids": 2 * 36 * 60 + 3 * RERUNS * 60 + RERUNS * 80,
 }
 
 
@@ -136,6 +137,9 @@ def main() -> None:
     naive = (FULL_PROFILE["dense alone"] + FULL_PROFILE["dense grid"]) * dense + (
         FULL_PROFILE["lenet alone"] + FULL_PROFILE["lenet grids"]
     ) * sequential
+    dense_epochs = FULL_PROFILE["dense alone"] + FULL_PROFILE["dense grid"]
+    lenet_epochs = FULL_PROFILE["lenet alone"] + FULL_PROFILE["lenet grids"]
+    print(f"full profile: {dense_epochs:,} dense and {lenet_epochs:,} LeNet model-epochs (parts 1-7)")
     print(
         "full profile, estimated from these rates: "
         + ", ".join(f"{name} {value / 3600:.2f} h" for name, value in estimate.items())
