@@ -134,11 +134,13 @@ def save_results(
 def load_results(run: Run, part: str) -> dict[str, Any]:
     """Read an earlier part's results, or say clearly which part must run first.
 
-    A run by hand reads its own earlier runs first, then the published results of its profile.
+    A run outside the published folder of its profile (by hand, or a build with overrides) reads its
+    own earlier runs first, then the published results of its profile.
     """
     folders = [run.output_dir]
-    if run.profile == "interactive":
-        folders.append(EXECUTED / run.published_profile)
+    published = EXECUTED / run.published_profile
+    if run.output_dir.resolve() != published.resolve():
+        folders.append(published)
     for folder in folders:
         path = results_path(folder, part)
         if path.is_file():

@@ -211,6 +211,11 @@ def test_profiles_name_only_declared_parameters(project, yaml_text, message):
         profiles.load_profiles()
 
 
+def test_a_build_with_overrides_writes_beside_the_profile_not_into_it(project):
+    assert run.output_folder("quick") == project / "executed" / "quick"
+    assert run.output_folder("quick", {"epochs": 1}) == project / "executed" / "quick-overrides"
+
+
 def test_overrides_name_only_declared_parameters_and_profiles_must_exist(project):
     with pytest.raises(ParameterError, match="-p: 'epoch' is not a parameter of 01_a; valid names: epochs"):
         profiles.part_parameters("01_a", "quick", {"epoch": 0})

@@ -7,9 +7,14 @@ import stat
 
 import pytest
 
-from helpers import params
 from helpers.params import Run
 from helpers.results import MissingResultsError, load_results, model_record, save_results
+
+
+@pytest.fixture(autouse=True)
+def _no_published_results(tmp_path, monkeypatch):
+    """The repository's own executed/ folder stays out of these tests."""
+    monkeypatch.setattr("helpers.results.EXECUTED", tmp_path / "published")
 
 
 def _run(folder, part="04_lenet", profile="quick") -> Run:
@@ -62,7 +67,8 @@ def test_a_run_by_hand_reads_its_own_results_first_then_the_published_ones(tmp_p
     assert set(load_results(by_hand, "06_x")["models"]) == {"published"}
     save_results(_run(scratch, "06_x", profile="interactive"), models={"mine": record})
     assert set(load_results(by_hand, "06_x")["models"]) == {"mine"}
-    assert params.SCRATCH.name == "interactive"
+    overridden = _run(published / "quick-overrides", "07_x")  # a build with -p: its own folder, then the profile's
+    assert set(load_results(overridden, "06_x")["models"]) == {"published"}
 
 
 @pytest.mark.parametrize(

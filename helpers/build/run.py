@@ -92,11 +92,17 @@ def kernel_output_to(log: Path) -> Iterator[None]:
             os.close(saved[1])
 
 
+def output_folder(profile: str, overrides: dict[str, Any] | None = None) -> Path:
+    """Where a build writes: ``executed/<profile>/``, or with ``-p`` overrides, which make the run something
+    other than the profile, ``executed/<profile>-overrides/`` (git ignores it; the profile stays as it was)."""
+    return EXECUTED / (f"{profile}-overrides" if overrides else profile)
+
+
 def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = None) -> Path:
-    """Run ``notebooks/<part>.py`` into ``executed/<profile>/<part>.ipynb``; see the module docstring."""
+    """Run ``notebooks/<part>.py`` into ``output_folder(profile, overrides)``; see the module docstring."""
     import papermill
 
-    out_dir = EXECUTED / profile
+    out_dir = output_folder(profile, overrides)
     out_dir.mkdir(parents=True, exist_ok=True)
     final, partial, failed = (out_dir / f"{part}{suffix}" for suffix in (".ipynb", ".partial.ipynb", ".failed.ipynb"))
     results = out_dir / "results" / f"{part}.json"
@@ -275,6 +281,8 @@ def build(profile: str, parts: list[str] | None = None, overrides: dict[str, Any
                 print(f"{part} ({profile}): up to date{note}")
                 continue
             reason = "; ".join(current.reasons) if not current.up_to_date else "asked for by name"
+            if overrides:
+                reason = f"with {overrides}, into {_shown(output_folder(profile, overrides))}/: not the profile"
             print(f"{part} ({profile}): running ({reason})", flush=True)
             started = time.perf_counter()
             execute_part(part, profile, overrides)
