@@ -162,3 +162,41 @@ def test_every_figure_cell_of_the_committed_runs_shows_its_figure(profile):
             if makes_figure and not shown:
                 blank.append(f"{path.name} cell {index}")
     assert not blank, f"figures that did not show: {blank}"
+
+
+def test_resume_and_retrain_lines_reach_the_console_and_nothing_else_does(tmp_path, monkeypatch, capfd):
+    _fake_series(
+        tmp_path,
+        monkeypatch,
+        'import sys\nprint("epoch 3: loss 0.1")\n'
+        'print("chunk-0: resuming 5 models after epoch 18 of 60")\n'
+        'print("grid cache: .cache/grid/ab.json is damaged (BadZipFile: x); moved to corrupt/, and this network '
+        'trains again", file=sys.stderr)\n'
+        'import pathlib; pathlib.Path("results").mkdir(); pathlib.Path("results/99_part.json").write_text("{}")',
+    )
+    run.execute_part("99_part", "quick")
+    console = capfd.readouterr()
+    assert console.out == ""
+    assert console.err.splitlines() == [
+        "99_part (quick): chunk-0: resuming 5 models after epoch 18 of 60",
+        "99_part (quick): grid cache: .cache/grid/ab.json is damaged (BadZipFile: x); moved to corrupt/, and this "
+        "network trains again",
+    ]
+
+
+def test_rerunning_a_part_that_computes_the_same_outputs_leaves_its_files_byte_for_byte(tmp_path, monkeypatch):
+    out = _fake_series(
+        tmp_path,
+        monkeypatch,
+        "import pathlib, time, uuid\n"
+        'for folder in ("results", "charts"): pathlib.Path(folder).mkdir(exist_ok=True)\n'
+        'pathlib.Path("results/99_part.json").write_text(f\'{{"wall_seconds": {time.time()}}}\')\n'
+        "chart = uuid.uuid4().hex\n"
+        'page = f\'<div id="{chart}" class="chart-container"></div> {chart}\'\n'
+        'pathlib.Path("charts/99_part.html").write_text(page)\n'
+        "print(object())",
+    )
+    run.execute_part("99_part", "quick")
+    first = {path: path.read_bytes() for path in [out / "99_part.ipynb", out / "charts" / "99_part.html"]}
+    run.execute_part("99_part", "quick")
+    assert {path: path.read_bytes() for path in first} == first

@@ -28,7 +28,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import nbformat
 import yaml
@@ -44,6 +44,7 @@ from helpers.build.profiles import (
     part_parameters,
     read_notebook,
 )
+from helpers.build.stable import steady
 from helpers.files import atomic_write
 from helpers.params import BUILD_PROFILE_VARIABLE, ParameterError
 
@@ -57,6 +58,9 @@ KERNEL_ENV = {"TF_ENABLE_ONEDNN_OPTS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
 #: that in the kernel's own log instead of the notebook's cells.
 KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
 INJECTED = "injected-parameters"
+#: Lines a part prints that the person watching the build needs as they happen, not only in the notebook: the
+#: grid engine resuming a chunk from its checkpoint, and a damaged cache entry set aside to train again.
+CONSOLE_NOTICE = re.compile(r"\bresuming \d+ models? after epoch\b|\bdamaged\b.*\btrain")
 
 
 def with_kernel(notebook: Any) -> Any:
@@ -71,18 +75,35 @@ def with_kernel(notebook: Any) -> Any:
     return notebook
 
 
+class ConsoleNotices:
+    """A file for papermill's ``stdout_file``/``stderr_file``: of what the cells print, it passes on only the
+    lines that match ``CONSOLE_NOTICE``, each after ``prefix``, to ``console``."""
+
+    def __init__(self, console: TextIO, prefix: str) -> None:
+        self.console, self.prefix = console, prefix
+
+    def write(self, text: str) -> None:
+        for line in text.replace("\r", "\n").splitlines():
+            if CONSOLE_NOTICE.search(line):
+                self.console.write(f"{self.prefix}{line.strip()}\n")
+
+    def flush(self) -> None:
+        self.console.flush()
+
+
 @contextmanager
-def kernel_output_to(log: Path) -> Iterator[None]:
-    """Send this process's stdout and stderr, and so the kernel's, to ``log`` for the block."""
+def kernel_output_to(log: Path) -> Iterator[TextIO]:
+    """Send this process's stdout and stderr, and so the kernel's, to ``log`` for the block; yield the
+    console (the stderr the block started with) for the few lines that belong there."""
     log.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
-    with open(log, "w") as handle:
+    with open(log, "w") as handle, os.fdopen(os.dup(saved[1]), "w", buffering=1) as console:
         os.dup2(handle.fileno(), 1)
         os.dup2(handle.fileno(), 2)
         try:
-            yield
+            yield console
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -112,7 +133,8 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
     os.environ[BUILD_PROFILE_VARIABLE] = profile  # the kernel inherits it: this run may write executed/<profile>
     log = out_dir / "logs" / f"{part}.log"
     try:
-        with kernel_output_to(log):
+        with kernel_output_to(log) as console:
+            notices = ConsoleNotices(console, f"{part} ({profile}): ")
             papermill.execute_notebook(
                 with_kernel(read_notebook(part)),
                 str(partial),
@@ -121,6 +143,8 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
                 cwd=str(out_dir),
                 progress_bar=False,
                 log_output=False,
+                stdout_file=notices,
+                stderr_file=notices,
             )
         if not results.is_file() or results.read_bytes() == last_good.get(results):
             raise RuntimeError(f"{part} finished without recording its results in {results}")
@@ -132,6 +156,7 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
     finally:
         os.environ.pop(BUILD_PROFILE_VARIABLE, None)
     record_inputs(results, inputs)
+    steady(_output_files(out_dir), last_good)
     with atomic_write(final, "w") as tmp:
         nbformat.write(tidy(nbformat.read(partial, as_version=4)), tmp)
     partial.unlink()
@@ -243,6 +268,8 @@ def tidy(notebook: Any) -> Any:
             data = output.get("data", {})
             if isinstance(data.get("text/plain"), str):
                 data["text/plain"] = ADDRESS.sub(">", data["text/plain"])
+            if isinstance(output.get("text"), str):  # printed text
+                output["text"] = ADDRESS.sub(">", output["text"])
     papermill = notebook.metadata.get("papermill")
     if papermill is not None:
         notebook.metadata["papermill"] = {key: papermill[key] for key in PAPERMILL_KEPT if key in papermill}
