@@ -57,7 +57,9 @@ PROGRESS_INTERVAL = 60
 
 
 def cache_root() -> Path:
-    """Where finished grid points are kept (gitignored; ``make clean-cache`` removes it)."""
+    """Where finished grid points are kept. The entries git tracks are the published trainings a fresh clone
+    reads instead of training again; ``make clean-cache`` removes only the others. A rebuild from nothing
+    points ``MNIST_SERIES_CACHE`` at an empty folder."""
     return Path(os.environ.get("MNIST_SERIES_CACHE", PROJECT_ROOT / ".cache" / "grid"))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -30,8 +31,9 @@ from sklearn.neighbors import KNeighborsClassifier
 from helpers.data import PROJECT_ROOT
 from helpers.files import atomic_write
 
-#: Where 2-D embeddings are kept between runs (git ignores ``.cache/``; ``make clean-cache`` empties it).
-EMBEDDING_CACHE = PROJECT_ROOT / ".cache" / "embeddings"
+#: Where 2-D embeddings are kept between runs (disposable: ``make clean-cache`` empties it; a rebuild from
+#: nothing points ``MNIST_SERIES_EMBEDDINGS`` at an empty folder).
+EMBEDDING_CACHE = Path(os.environ.get("MNIST_SERIES_EMBEDDINGS", PROJECT_ROOT / ".cache" / "embeddings"))
 
 
 # --- what the layers compute --------------------------------------------------------------------------

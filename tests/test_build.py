@@ -18,6 +18,7 @@ import nbformat
 import pytest
 
 from helpers.build import digest, lock, profiles, run
+from helpers.data import PROJECT_ROOT
 from helpers.params import ParameterError
 
 PART_A = """# %% [markdown]
@@ -421,3 +422,21 @@ def test_two_runs_with_the_same_outputs_give_the_same_executed_notebook():
     assert first.metadata["papermill"] == {"parameters": {"epochs": 3}, "version": "2.7.0"}  # no paths, no times
     assert first.cells[1].outputs[0]["data"]["text/plain"] == "<Styler>"
     assert first.cells[1].metadata == {"tags": ["x"]}
+
+
+def test_clean_cache_keeps_the_published_trainings_and_removes_the_rest(tmp_path):
+    (tmp_path / "Makefile").write_text((PROJECT_ROOT / "Makefile").read_text())
+    (tmp_path / ".gitignore").write_text("/.cache/\n")
+    published, disposable = tmp_path / ".cache" / "grid" / "a.json", tmp_path / ".cache" / "grid" / "b.json"
+    embedding = tmp_path / ".cache" / "embeddings" / "c.npy"
+    for path in (published, disposable, embedding):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "add", "-f", "Makefile", ".gitignore", str(published)], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "published"], cwd=tmp_path, check=True)
+    subprocess.run(["make", "-s", "clean-cache"], cwd=tmp_path, check=True)
+    assert published.is_file() and not disposable.exists() and not embedding.exists()
+    clean = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert clean.stdout == ""

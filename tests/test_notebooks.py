@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import jupytext
@@ -200,3 +201,43 @@ def test_rerunning_a_part_that_computes_the_same_outputs_leaves_its_files_byte_f
     first = {path: path.read_bytes() for path in [out / "99_part.ipynb", out / "charts" / "99_part.html"]}
     run.execute_part("99_part", "quick")
     assert {path: path.read_bytes() for path in first} == first
+
+
+def test_a_rebuild_from_nothing_empties_the_caches_writes_beside_the_profile_and_compares(
+    tmp_path, monkeypatch, capsys
+):
+    out = _fake_series(
+        tmp_path,
+        monkeypatch,
+        "import json, os, pathlib\n"
+        'cache = pathlib.Path(os.environ["MNIST_SERIES_CACHE"])\n'
+        'pathlib.Path("results").mkdir(exist_ok=True)\n'
+        'record = {"accuracy": 0.5, "cache_was_empty": not cache.exists(), "wall_seconds": 9}\n'
+        'pathlib.Path("results/99_part.json").write_text(json.dumps(record))',
+    )
+    monkeypatch.setenv("MNIST_SERIES_CACHE", str(tmp_path / "filled-cache"))
+    (tmp_path / "filled-cache").mkdir()
+    (out / "results").mkdir(parents=True)
+    published = '{"accuracy": 0.5, "cache_was_empty": true, "wall_seconds": 1}'
+    (out / "results" / "99_part.json").write_text(published)
+
+    run.report_from_nothing("quick")
+
+    assert "all 1 numbers equal the published ones" in capsys.readouterr().out
+    assert (out / "results" / "99_part.json").read_text() == published  # the profile is untouched
+    assert json.loads((tmp_path / "executed" / "quick-from-nothing" / "results" / "99_part.json").read_text())[
+        "cache_was_empty"
+    ]
+    assert os.environ["MNIST_SERIES_CACHE"] == str(tmp_path / "filled-cache")  # restored after the build
+
+
+def test_comparing_two_builds_lists_each_number_that_differs_and_ignores_the_run_s_own_fields(tmp_path):
+    published, rebuilt = tmp_path / "published", tmp_path / "rebuilt"
+    for folder, accuracy, seconds in ((published, 0.91, 10), (rebuilt, 0.92, 12)):
+        (folder / "results").mkdir(parents=True)
+        record = {"models": {"LeNet": {"test_accuracy": accuracy, "history": [0.1, 0.2]}}, "wall_seconds": seconds}
+        (folder / "results" / "04_x.json").write_text(json.dumps(record))
+    (published / "results" / "05_x.json").write_text('{"a": 1}')
+    compared, differences = run.differing_numbers(published, rebuilt)
+    assert compared == 3
+    assert differences == ["04_x: models.LeNet.test_accuracy: published 0.91, rebuilt 0.92", "05_x: not rebuilt"]

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -58,6 +58,10 @@ KERNEL_ENV = {"TF_ENABLE_ONEDNN_OPTS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
 #: that in the kernel's own log instead of the notebook's cells.
 KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
 INJECTED = "injected-parameters"
+#: The caches a rebuild from nothing empties: environment variable -> its folder in the build's scratch folder.
+EMPTY_CACHES = {"MNIST_SERIES_CACHE": "grid", "MNIST_SERIES_EMBEDDINGS": "embeddings"}
+#: Fields of a results file that describe the run, not its outcome: left out when two builds are compared.
+RUN_FIELDS = frozenset({"wall_seconds", "finished_utc", "environment", "build"})
 #: Lines a part prints that the person watching the build needs as they happen, not only in the notebook: the
 #: grid engine resuming a chunk from its checkpoint, and a damaged cache entry set aside to train again.
 CONSOLE_NOTICE = re.compile(r"\bresuming \d+ models? after epoch\b|\bdamaged\b.*\btrain")
@@ -113,17 +117,19 @@ def kernel_output_to(log: Path) -> Iterator[TextIO]:
             os.close(saved[1])
 
 
-def output_folder(profile: str, overrides: dict[str, Any] | None = None) -> Path:
-    """Where a build writes: ``executed/<profile>/``, or with ``-p`` overrides, which make the run something
-    other than the profile, ``executed/<profile>-overrides/`` (git ignores it; the profile stays as it was)."""
-    return EXECUTED / (f"{profile}-overrides" if overrides else profile)
+def output_folder(profile: str, overrides: dict[str, Any] | None = None, from_nothing: bool = False) -> Path:
+    """Where a build writes: ``executed/<profile>/``; with ``-p`` overrides, which make the run something
+    other than the profile, ``executed/<profile>-overrides/``; rebuilt from nothing,
+    ``executed/<profile>-from-nothing/`` (git ignores both; the published profile stays as it was)."""
+    return EXECUTED / (f"{profile}-overrides" if overrides else f"{profile}-from-nothing" if from_nothing else profile)
 
 
-def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = None) -> Path:
-    """Run ``notebooks/<part>.py`` into ``output_folder(profile, overrides)``; see the module docstring."""
+def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = None, from_nothing: bool = False) -> Path:
+    """Run ``notebooks/<part>.py`` into ``output_folder(profile, overrides, from_nothing)``; see the module
+    docstring."""
     import papermill
 
-    out_dir = output_folder(profile, overrides)
+    out_dir = output_folder(profile, overrides, from_nothing)
     out_dir.mkdir(parents=True, exist_ok=True)
     final, partial, failed = (out_dir / f"{part}{suffix}" for suffix in (".ipynb", ".partial.ipynb", ".failed.ipynb"))
     results = out_dir / "results" / f"{part}.json"
@@ -291,31 +297,93 @@ def refresh_prose(part: str, profile: str) -> bool:
     return True
 
 
-def build(profile: str, parts: list[str] | None = None, overrides: dict[str, Any] | None = None) -> int:
-    """Run ``parts`` (default: every stale part) of ``profile`` in order; return how many trained."""
+def build(
+    profile: str, parts: list[str] | None = None, overrides: dict[str, Any] | None = None, from_nothing: bool = False
+) -> int:
+    """Run ``parts`` (default: every stale part) of ``profile`` in order; return how many trained.
+
+    ``from_nothing`` runs every part with empty caches (every network trains) into
+    ``output_folder(profile, from_nothing=True)``, then compares its numbers with the published ones.
+    """
     check_profile(profile)
     for part in parts or []:
         check_part(part)
         part_parameters(part, profile, overrides)  # refuses an unknown override before anything runs
     trained = 0
-    with build_lock(EXECUTED, profile), temporary_folder(profile):
-        for part in part_names():
-            if parts is not None and part not in parts:
-                continue
-            current = status(part, profile)
-            if parts is None and current.up_to_date:
-                note = " (prose refreshed, nothing trained)" if refresh_prose(part, profile) else ""
-                print(f"{part} ({profile}): up to date{note}")
-                continue
-            reason = "; ".join(current.reasons) if not current.up_to_date else "asked for by name"
-            if overrides:
-                reason = f"with {overrides}, into {_shown(output_folder(profile, overrides))}/: not the profile"
-            print(f"{part} ({profile}): running ({reason})", flush=True)
-            started = time.perf_counter()
-            execute_part(part, profile, overrides)
-            print(f"{part} ({profile}): done in {time.perf_counter() - started:.0f} s", flush=True)
-            trained += 1
+    with build_lock(EXECUTED, profile), temporary_folder(profile) as scratch:
+        if from_nothing:
+            shutil.rmtree(output_folder(profile, from_nothing=True), ignore_errors=True)
+        with empty_caches(scratch) if from_nothing else nullcontext():
+            for part in part_names():
+                if parts is not None and part not in parts:
+                    continue
+                if from_nothing:
+                    reason = f"from nothing: empty caches, into {_shown(output_folder(profile, from_nothing=True))}/"
+                else:
+                    current = status(part, profile)
+                    if parts is None and current.up_to_date:
+                        note = " (prose refreshed, nothing trained)" if refresh_prose(part, profile) else ""
+                        print(f"{part} ({profile}): up to date{note}")
+                        continue
+                    reason = "; ".join(current.reasons) if not current.up_to_date else "asked for by name"
+                if overrides:
+                    reason = f"with {overrides}, into {_shown(output_folder(profile, overrides))}/: not the profile"
+                print(f"{part} ({profile}): running ({reason})", flush=True)
+                started = time.perf_counter()
+                execute_part(part, profile, overrides, from_nothing)
+                print(f"{part} ({profile}): done in {time.perf_counter() - started:.0f} s", flush=True)
+                trained += 1
     return trained
+
+
+def differing_numbers(published: Path, rebuilt: Path) -> tuple[int, list[str]]:
+    """How many numbers the results of two folders share, and a line for each that differs.
+
+    Every number of every part's results file is compared, except what describes the run rather than
+    its outcome (``RUN_FIELDS``: times, the machine, the build's digests).
+    """
+    compared, differences = 0, []
+
+    def walk(first: Any, second: Any, where: str) -> None:
+        nonlocal compared
+        if isinstance(first, dict) and isinstance(second, dict):
+            for key in sorted(set(first) | set(second)):
+                if key in RUN_FIELDS:
+                    continue
+                if key not in first or key not in second:
+                    differences.append(f"{where}{key}: only in the {'rebuilt' if key in second else 'published'}")
+                else:
+                    walk(first[key], second[key], f"{where}{key}.")
+        elif isinstance(first, list) and isinstance(second, list) and len(first) == len(second):
+            for number, (one, other) in enumerate(zip(first, second, strict=True)):
+                walk(one, other, f"{where}{number}.")
+        else:
+            compared += isinstance(first, int | float) and not isinstance(first, bool)
+            if first != second:
+                differences.append(f"{where.rstrip('.')}: published {first!r}, rebuilt {second!r}")
+
+    for path in sorted((published / "results").glob("*.json")):
+        other = rebuilt / "results" / path.name
+        if not other.is_file():
+            differences.append(f"{path.stem}: not rebuilt")
+            continue
+        walk(json.loads(path.read_text()), json.loads(other.read_text()), f"{path.stem}: ")
+    return compared, differences
+
+
+@contextmanager
+def empty_caches(scratch: Path) -> Iterator[None]:
+    """Point the caches (``EMPTY_CACHES``) at empty folders in ``scratch`` for the block; the kernels inherit it."""
+    saved = {variable: os.environ.get(variable) for variable in EMPTY_CACHES}
+    os.environ.update({variable: str(scratch / folder) for variable, folder in EMPTY_CACHES.items()})
+    try:
+        yield
+    finally:
+        for variable, value in saved.items():
+            if value is None:
+                os.environ.pop(variable, None)
+            else:
+                os.environ[variable] = value
 
 
 @contextmanager
@@ -353,6 +421,22 @@ def set_kernel_env() -> None:
     spec_file.write_text(json.dumps(spec, indent=1) + "\n")
 
 
+def report_from_nothing(profile: str) -> None:
+    """Rebuild ``profile`` from nothing, then say whether its numbers are the published ones."""
+    build(profile, from_nothing=True)
+    rebuilt = output_folder(profile, from_nothing=True)
+    compared, differences = differing_numbers(EXECUTED / profile, rebuilt)
+    if differences:
+        shown = "\n  ".join(differences[:20]) + (
+            f"\n  … and {len(differences) - 20} more" if len(differences) > 20 else ""
+        )
+        raise SystemExit(
+            f"rebuilt from nothing into {_shown(rebuilt)}/: {len(differences)} of {compared} numbers differ from "
+            f"executed/{profile}/:\n  {shown}"
+        )
+    print(f"rebuilt from nothing into {_shown(rebuilt)}/: all {compared} numbers equal the published ones")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("parts", nargs="*", help="parts to run even if up to date (default: every stale part)")
@@ -367,7 +451,14 @@ def main() -> None:
         help="override one parameter of the one named part, e.g. -p models_per_graph 8",
     )
     parser.add_argument("--kernel-env", action="store_true", help="only set up the project kernel's environment")
+    parser.add_argument(
+        "--from-nothing",
+        action="store_true",
+        help="train every network again with empty caches, into executed/<profile>-from-nothing/, and compare",
+    )
     args = parser.parse_args()
+    if args.from_nothing and (args.parts or args.parameter):
+        parser.error("--from-nothing rebuilds the whole profile as it is: name no parts and no -p")
     if args.kernel_env:
         set_kernel_env()
         return
@@ -375,7 +466,10 @@ def main() -> None:
         parser.error("-p overrides a parameter of one part: name exactly one part")
     try:
         overrides = {name: yaml.safe_load(value) for name, value in args.parameter}
-        build(args.profile, args.parts or None, overrides)
+        if args.from_nothing:
+            report_from_nothing(args.profile)
+        else:
+            build(args.profile, args.parts or None, overrides)
     except ParameterError as error:
         raise SystemExit(f"ParameterError: {error}") from None
     except (PartFailedError, UnreadableResultsError) as error:
