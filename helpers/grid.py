@@ -189,16 +189,10 @@ def _scan(
 
 
 def default_parallelism() -> tuple[int, int]:
-    """``(workers, models_per_graph)`` for this machine, from ``make bench``'s measurements.
-
-    One worker in the calling process, its models side by side in one graph, every CPU thread for
-    TensorFlow. On the 2-core CPU here (November 2026), eight LeNets side by side in one process
-    against two single-thread worker processes with four each, in three runs measured side by side
-    (two of ``make bench``, one of the same grids beside part 3's widths): 2.82 against 3.43, 2.54
-    against 3.50 and 3.16 against 3.05 s per model-epoch; eight dense networks (part 3's widths,
-    in that third run) 0.82 against 0.98 s; the quick profile's build 166 against 258 s (no
-    processes to start per grid). Worker processes won, 7.1 against 9.6 s, when measured under load with the
-    process pool that preceded Dask. On an accelerator, more models per graph keep it busier.
+    """``(workers, models_per_graph)`` for this machine: one worker in the calling process, its models side
+    by side in one graph, every CPU thread for TensorFlow (measured faster on CPU here than worker
+    processes: ``docs/grids.md``, "Speed"; ``make bench`` measures it again). On an accelerator, more
+    models per graph keep it busier.
     """
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
