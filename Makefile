@@ -26,7 +26,7 @@ JUPYTER_LAB = $(CURDIR)/$(VENV)/bin/jupyter lab $(ROOT_FLAG)
 WORKSPACE ?= workspace
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.d/cnn-vs-dense.json
 
-.PHONY: all env data chromium notebooks status site sync lab lab-reset lab-author test lint pytest nbval browser-test bench clean-cache from-nothing clean
+.PHONY: all env data chromium notebooks status site sync lab lab-reset lab-author test check lint pytest nbval browser-test bench clean-cache from-nothing clean
 
 all: notebooks
 
@@ -98,6 +98,10 @@ $(LAB_SETTINGS): helpers/build/lab.py | $(ENV_STAMP)
 
 # --- tests ----------------------------------------------------------------------------------------------
 test: lint pytest nbval browser-test
+
+# The fast check while editing: lint and the tests that start no process, cluster or kernel (about a minute).
+check: lint | $(ENV_STAMP) $(DATA)
+	$(VENV)/bin/pytest tests -m "not browser and not slow" -q
 
 lint: | $(ENV_STAMP)
 	$(VENV)/bin/ruff check helpers tests notebooks/*.py

@@ -22,6 +22,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives headless Chromium over the built site")
+    config.addinivalue_line(
+        "markers", "slow: starts processes, clusters or notebook kernels (make test runs it, make check does not)"
+    )
 
 
 @pytest.fixture(scope="session")

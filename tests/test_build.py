@@ -336,6 +336,7 @@ def test_the_results_at_a_glance_give_the_build_time_readably_and_the_reruns():
     assert _results_at_a_glance({**record, "reruns": None})["reruns"] is None
 
 
+@pytest.mark.slow
 def test_the_glance_counts_the_networks_a_build_read_from_the_grid_cache(small_mnist, tmp_path, capsys):
     from helpers.build.site import networks_from_cache
     from helpers.grid import run_grid

@@ -40,6 +40,7 @@ def _small_lenet(l2: float) -> keras.Model:
     )
 
 
+@pytest.mark.slow
 def test_side_by_side_training_equals_separate_trainings(small_mnist):
     x, y = small_mnist.x_train[..., None], small_mnist.y_train
     penalties = [0.0, 1e-4, 1e-2]
@@ -66,6 +67,7 @@ def test_side_by_side_training_equals_separate_trainings(small_mnist):
             np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_run_grid_results_and_cache_hits(small_mnist, tmp_path, capsys):
     points = [{"units": 8}, {"units": 16}, {"units": 24}]
     first = grid.run_grid(
@@ -130,6 +132,7 @@ def _other_shapes(path: Path) -> None:
     ("damage", "suffix"),
     [(_truncate, ".json"), (_truncate, ".npz"), (_other_shapes, ".npz"), (lambda p: p.write_text("[1, 2]"), ".json")],
 )
+@pytest.mark.slow
 def test_a_damaged_cache_entry_is_set_aside_with_one_line_and_trained_again(
     small_mnist, tmp_path, capsys, damage, suffix
 ):
@@ -173,6 +176,7 @@ def _wait_for(condition, what: str, process: subprocess.Popen | None = None, tim
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_killed_grid_resumes_without_retraining_finished_points(tmp_path):
     cache = tmp_path / "cache"
     job = subprocess.Popen(
@@ -202,6 +206,7 @@ def _with_dropout(units: int) -> keras.Model:
     )
 
 
+@pytest.mark.slow
 def test_models_in_flight_resume_and_train_exactly_as_an_uninterrupted_run(small_mnist, tmp_path, monkeypatch, capsys):
     points = [{"units": 8}, {"units": 16}]
     settings = {"epochs": 5, "seed": 4, "profile": "quick", "workers": 1, "models_per_graph": 2}
@@ -247,6 +252,7 @@ def test_models_in_flight_resume_and_train_exactly_as_an_uninterrupted_run(small
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_an_epoch_depends_on_its_starting_state_and_number_only(small_mnist, tmp_path):
     chunk = grid_engine.Chunk(_with_dropout, ({"units": 8}, {"units": 16}), ("a", "b"), seed=4, epochs=3)
     seed_everything(chunk.seed)
@@ -279,6 +285,7 @@ def _with_dropout_on_a_worker_of_any_random_state(units: int) -> keras.Model:
     return _with_dropout(units)
 
 
+@pytest.mark.slow
 def test_a_grid_trains_the_weights_and_dropout_seeds_the_driver_drew_whatever_the_workers_random_state(
     small_mnist, tmp_path
 ):
@@ -294,6 +301,7 @@ def test_a_grid_trains_the_weights_and_dropout_seeds_the_driver_drew_whatever_th
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_a_lost_first_epoch_is_trained_again_from_the_drivers_initial_weights(small_mnist, tmp_path, monkeypatch):
     points = [{"units": 8}, {"units": 16}]
     settings = {"epochs": 2, "seed": 8, "profile": "quick", "models_per_graph": 2, "workers": 1}
@@ -321,6 +329,7 @@ def test_a_grid_builder_must_return_a_built_model(small_mnist, tmp_path):
         grid.run_grid(unbuilt, [{"units": 4}], small_mnist, epochs=1, seed=0, profile="quick", cache_dir=tmp_path)
 
 
+@pytest.mark.slow
 def test_worker_processes_train_the_same_grid(small_mnist, tmp_path):
     points = [{"units": 8}, {"units": 16}, {"units": 24}]
     settings = {"epochs": 2, "seed": 5, "profile": "quick", "models_per_graph": 1}
@@ -426,6 +435,7 @@ def test_the_agreement_paragraph_counts_the_cells_within_the_band_and_ranks_them
     assert "**2 of the 4 cells** lie within 0.60 points" in text and "10 reruns of the selected cell" in text
 
 
+@pytest.mark.slow
 def test_penalties_reach_the_trained_models(small_mnist, tmp_path):
     def build(l2: float) -> keras.Model:
         return keras.Sequential(
@@ -470,6 +480,7 @@ def test_recorded_losses_include_each_models_penalty():
     assert penalized["val_loss"] == [0.8] and penalized["accuracy"] == [0.7, 0.8]
 
 
+@pytest.mark.slow
 def test_killing_the_driver_stops_its_workers_and_leaves_no_temporary_data(tmp_path):
     cache, scratch = tmp_path / "cache", tmp_path / "tmp"
     scratch.mkdir()
@@ -558,6 +569,7 @@ def dask_cluster(tmp_path):
         log.close()
 
 
+@pytest.mark.slow
 def test_a_cluster_named_by_grid_cluster_trains_the_grid_through_a_lost_worker(
     dask_cluster, small_mnist, tmp_path, monkeypatch
 ):
@@ -616,6 +628,7 @@ def test_balanced_chunks_keep_order_and_give_no_worker_a_small_last_chunk(points
     assert [p for c in chunks for p in c] == list(range(points))
 
 
+@pytest.mark.slow
 def test_an_epoch_whose_task_is_cancelled_is_trained_again_from_the_state_it_started_from(
     small_mnist, tmp_path, monkeypatch, capsys
 ):

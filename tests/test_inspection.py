@@ -166,6 +166,7 @@ def test_array_digest_changes_with_values_shape_and_dtype():
     assert inspection.array_digest(array.copy()) == inspection.array_digest(array)
 
 
+@pytest.mark.slow
 def test_umap_embedding_is_seeded_cached_and_keeps_clusters_apart(tmp_path):
     from sklearn.manifold import trustworthiness
 
@@ -289,6 +290,7 @@ def test_figures_lay_out_every_panel(dense, lenet, digits):
         ({"ig_steps": 4}, "ig_steps must be an integer of at least 8, got 4"),
     ],
 )
+@pytest.mark.slow
 def test_part_10_refuses_a_bad_parameter_in_its_set_up_cell(parameters, message, tmp_path):
     # the series' check of every part's parameters (tests/test_notebooks.py), run on this part's own settings
     from test_notebooks import test_a_bad_parameter_stops_the_part_before_training_with_one_clear_message as refused

@@ -52,6 +52,7 @@ def test_one_parameters_cell_and_the_profiles_name_only_what_it_declares(part):
         ("06_lenet_dropout_grid", {"models_per_graph": 0}, "models_per_graph must be None"),
     ],
 )
+@pytest.mark.slow
 def test_a_bad_parameter_stops_the_part_before_training_with_one_clear_message(part, parameters, message, tmp_path):
     notebook = with_kernel(jupytext.read(NOTEBOOKS / f"{part}.py"))
     with pytest.raises(papermill.PapermillExecutionError) as failure:

@@ -51,6 +51,7 @@ def test_reruns_summary_and_standing():
     np.testing.assert_array_equal(again.test_correct, correct)
 
 
+@pytest.mark.slow
 def test_train_reruns_trains_distinct_networks_once(small_mnist, tmp_path, capsys):
     kwargs = dict(runs=2, epochs=1, seed=5, profile="quick", point={"units": 8}, workers=1, cache_dir=tmp_path)
     first = train_reruns(_grid_job.build, small_mnist, **kwargs)

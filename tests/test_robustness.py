@@ -290,6 +290,7 @@ def test_figures_draw_every_network_and_setting(digits, networks):
     assert len(fig.axes[0].get_lines()) == 2
 
 
+@pytest.mark.slow
 def test_part_9_refuses_a_sweep_without_the_settings_its_summary_reports(tmp_path):
     import jupytext
     import papermill
