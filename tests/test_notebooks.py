@@ -70,14 +70,17 @@ def test_a_bad_parameter_stops_the_part_before_training_with_one_clear_message(p
     assert "plumbing" in executed[-1].metadata.get("tags", [])  # it stopped in the set-up cell
 
 
-def test_committed_quick_results_hold_the_recorded_fields():
-    for part in PARTS[:-1]:
-        record = json.loads((PROJECT_ROOT / "executed" / "quick" / "results" / f"{part}.json").read_text())
-        assert record["profile"] == "quick" and record["wall_seconds"] > 0
-        for model in record["models"].values():
-            assert 0 <= model["test_accuracy"] <= 1 and model["params"] > 0 and model["epochs"] > 0
-        if "grid" in part:
-            assert {"point", "val_accuracy", "test_accuracy", "test_set_pick", "grid"} <= set(record["selected"])
+@pytest.mark.parametrize("part", PARTS)
+def test_committed_quick_results_hold_the_recorded_fields(part):
+    record = json.loads((PROJECT_ROOT / "executed" / "quick" / "results" / f"{part}.json").read_text())
+    assert record["profile"] == "quick" and record["wall_seconds"] > 0
+    assert record["build"]["inputs"][f"notebooks/{part}.py"]  # what it was built from
+    reads_others = any(name.startswith("results/") for name in record["build"]["inputs"])
+    assert record.get("models") or reads_others  # each network it trained or studied, or a summary of others
+    for model in record.get("models", {}).values():
+        assert 0 <= model["test_accuracy"] <= 1 and model["params"] > 0 and model["epochs"] > 0
+    if "grid" in part:
+        assert {"point", "val_accuracy", "test_accuracy", "test_set_pick", "grid"} <= set(record["selected"])
 
 
 def _fake_series(tmp_path, monkeypatch, code: str):
