@@ -14,6 +14,7 @@ from __future__ import annotations
 import filecmp
 import functools
 import http.server
+import json
 import threading
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
@@ -254,6 +255,52 @@ def test_chart_pages_draw_offline_in_english_with_a_way_back(browser, site_url, 
         assert page.title().startswith("Training charts · Part"), page.title()
         assert page.locator(f"a[rel=up][href='../{part}']").count() == 1, f"{path}: no link back to {part}"
         assert errors == [], f"{path}: {errors}"
+        page.close()
+
+
+# Each series as drawn: its name and, for every drawn point, the (position, value) its pixels stand for.
+DRAWN_SERIES = """id => {
+  const chart = echarts.getInstanceByDom(document.getElementById(id));
+  const series = [];
+  chart.getModel().eachSeries(model => {
+    const data = model.getData();
+    const drawn = data.getLayout("points");  // a line's points, x and y one after the other, in pixels
+    const points = [];
+    for (let k = 0; k < data.count(); k++) {
+      const pixel = [drawn[2 * k], drawn[2 * k + 1]];
+      points.push(chart.convertFromPixel({ seriesIndex: model.seriesIndex }, pixel));
+    }
+    series.push({ name: model.name, points });
+  });
+  const option = chart.getOption();
+  const axis = option.xAxis[0];  // on a category axis a position is an index into the axis's labels
+  const labels = axis.type === "category" ? axis.data : null;
+  return { title: option.title[0].text, trigger: option.tooltip[0].trigger, labels, series };
+}"""
+
+
+def test_each_chart_draws_every_recorded_epoch_at_its_epoch(browser, site_url, pages):
+    for path in [p for p in pages if p.startswith("charts/")]:
+        record = json.loads((PROJECT_ROOT / "executed" / PROFILE / "results" / f"{Path(path).stem}.json").read_text())
+        histories = [model["history"] for model in record["models"].values() if "history" in model]
+        page, _ = _open(browser, site_url + path)
+        for chart_id in ("chart-1", "chart-2"):
+            drawn = page.evaluate(DRAWN_SERIES, chart_id)
+            assert drawn["trigger"] == "axis", f"{path}: the tooltip shows one series at a time"
+            metric = "loss" if "loss" in drawn["title"] else "accuracy"
+            for series in drawn["series"]:
+                key = {"training": metric, "validation": f"val_{metric}"}[series["name"]]
+                epochs, values = np.array(series["points"], dtype=float).T
+                if drawn["labels"] is not None:  # the epoch a reader sees at that position
+                    labels = drawn["labels"]
+                    epochs = np.array([float(labels[int(i)]) if int(i) < len(labels) else np.nan for i in epochs])
+                recorded = [h[key] for h in histories if len(h.get(key, [])) == len(values)]
+                assert recorded, f"{path}: {len(values)} epochs of {key} drawn; the results record other lengths"
+                assert epochs == pytest.approx(np.arange(1, len(values) + 1), abs=0.05), f"{path}: {key} misplaced"
+                spread = np.ptp(values) or 1.0
+                assert any(np.allclose(values, history, atol=0.02 * spread) for history in recorded), (
+                    f"{path}: the drawn {key} is not the recorded history"
+                )
         page.close()
 
 

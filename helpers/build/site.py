@@ -32,6 +32,7 @@ from nbconvert import HTMLExporter
 from nbconvert.filters.strings import _convert_header_id
 from traitlets.config import Config
 
+from helpers.build.charts import redrawn
 from helpers.build.vendor import ECHARTS, install
 from helpers.data import PROJECT_ROOT
 
@@ -254,7 +255,7 @@ def read_charts(path: Path) -> list[dict[str, Any]]:
     charts = []
     for _, source in CHART_OPTION.findall(path.read_text()):
         try:
-            option = json.loads(source)
+            option = redrawn(json.loads(source))
         except json.JSONDecodeError as error:
             raise SystemExit(f"{path}: a chart's options are not plain JSON ({error})") from error
         charts.append({"title": (option.get("title") or [{}])[0].get("text", "chart"), "option": option})
