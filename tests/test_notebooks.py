@@ -202,7 +202,8 @@ def test_rerunning_a_part_that_computes_the_same_outputs_leaves_its_files_byte_f
         "print(object())",
     )
     run.execute_part("99_part", "quick")
-    first = {path: path.read_bytes() for path in [out / "99_part.ipynb", out / "charts" / "99_part.html"]}
+    files = [out / "99_part.ipynb", out / "charts" / "99_part.html", out / "results" / "99_part.json"]
+    first = {path: path.read_bytes() for path in files}
     run.execute_part("99_part", "quick")
     assert {path: path.read_bytes() for path in first} == first
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from helpers.build.stable import same_keras_model, steady, steady_chart_page
+from helpers.build.stable import same_keras_model, same_notebook, steady, steady_chart_page
 
 
 def _page(chart_id: str, value: float) -> str:
@@ -48,3 +48,20 @@ def test_steady_puts_back_an_unchanged_model_and_keeps_a_changed_one(tmp_path):
     assert same.read_bytes() == last_good[same]
     assert changed.read_bytes() == _archive("07:20:59", b"v")
     assert new.read_bytes() == _archive("07:20:59", b"w")
+
+
+def test_a_results_file_that_differs_only_in_its_run_times_is_kept_as_it_was(tmp_path):
+    same, changed = tmp_path / "same.json", tmp_path / "changed.json"
+    old = b'{"models": {"LeNet": {"test_accuracy": 0.99}}, "wall_seconds": 10, "environment": {"finished_utc": "then"}}'
+    last_good = {same: old, changed: old}
+    same.write_bytes(old.replace(b"10", b"12").replace(b"then", b"now"))
+    changed.write_bytes(b'{"models": {"LeNet": {"test_accuracy": 0.98}}, "wall_seconds": 12, "finished_utc": "now"}')
+    steady([same, changed], last_good)
+    assert same.read_bytes() == old
+    assert b"0.98" in changed.read_bytes()
+
+
+def test_a_notebook_that_differs_only_in_its_run_time_line_is_the_same():
+    line = '"results recorded in executed/quick/results/08.json; this part took {} s\\n"'
+    assert same_notebook(line.format(0), line.format(12))
+    assert not same_notebook(line.format(0) + " 0.99", line.format(0) + " 0.98")

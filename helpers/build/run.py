@@ -44,7 +44,7 @@ from helpers.build.profiles import (
     part_parameters,
     read_notebook,
 )
-from helpers.build.stable import steady
+from helpers.build.stable import same_notebook, steady
 from helpers.files import atomic_write
 from helpers.params import BUILD_PROFILE_VARIABLE, ParameterError
 
@@ -163,8 +163,10 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
         os.environ.pop(BUILD_PROFILE_VARIABLE, None)
     record_inputs(results, inputs)
     steady(_output_files(out_dir), last_good)
-    with atomic_write(final, "w") as tmp:
-        nbformat.write(tidy(nbformat.read(partial, as_version=4)), tmp)
+    notebook = nbformat.writes(tidy(nbformat.read(partial, as_version=4))) + "\n"
+    if not (final.is_file() and same_notebook(notebook, final.read_text())):
+        with atomic_write(final, "w") as tmp:
+            tmp.write(notebook)
     partial.unlink()
     failed.unlink(missing_ok=True)
     return final
