@@ -283,7 +283,7 @@ def finding_sentence(name: str) -> str:
     edge = edge if at_the_edge[name] else ""
     if not c.significant:
         return (
-            f"- **{name.capitalize()}**: {c.first} and {c.second} are not told apart by "
+            f"- **{name[0].upper() + name[1:]}**: {c.first} and {c.second} are not told apart by "
             f"{len(runs[c.first])} and {len(runs[c.second])} trainings ({gap}).{edge}"
         )
     fewer = f"{abs(c.fewer_errors):.0f} % {'fewer' if c.fewer_errors > 0 else 'more'} errors"
@@ -294,7 +294,7 @@ def finding_sentence(name: str) -> str:
         "not shown beyond this test set"
     )
     return (
-        f"- **{name.capitalize()}**: {c.first} makes {fewer} than {c.second} ({c.error_first:.2f} % against "
+        f"- **{name[0].upper() + name[1:]}**: {c.first} makes {fewer} than {c.second} ({c.error_first:.2f} % against "
         f"{c.error_second:.2f} % of the test digits; {gap}), {where}.{edge}"
     )
 
