@@ -68,9 +68,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def _open(browser, url: str, viewport: dict[str, int] = WIDE):
+def _open(browser, url: str, viewport: dict[str, int] = WIDE, scheme: str = "light"):
     """Open ``url`` offline: every request that leaves the site's server is aborted and reported as an error."""
-    page = browser.new_page(viewport=viewport)
+    page = browser.new_page(viewport=viewport, color_scheme=scheme)
     errors: list[str] = []
     site = url[: url.index("/", len("http://")) + 1]
 
@@ -301,6 +301,32 @@ def test_each_chart_draws_every_recorded_epoch_at_its_epoch(browser, site_url, p
                 assert any(np.allclose(values, history, atol=0.02 * spread) for history in recorded), (
                     f"{path}: the drawn {key} is not the recorded history"
                 )
+        page.close()
+
+
+# The perceived lightness (0 black .. 1 white) of an element's computed colour or background.
+LIGHTNESS = """([selector, property]) => {
+  const [r, g, b] = getComputedStyle(document.querySelector(selector))[property].match(/[\\d.]+/g).map(Number);
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+}"""
+
+
+@pytest.mark.parametrize("path", ["index.html", "04_lenet.html", "charts/04_lenet.html"])
+def test_pages_follow_the_readers_dark_setting(browser, site_url, path):
+    for scheme, dark in (("light", False), ("dark", True)):
+        page, errors = _open(browser, site_url + path, scheme=scheme)
+        background = page.evaluate(LIGHTNESS, ["body", "backgroundColor"])
+        text = page.evaluate(LIGHTNESS, ["main", "color"])
+        assert (background < 0.2 and text > 0.75) if dark else (background > 0.9 and text < 0.25), (path, scheme)
+        if path.startswith("charts/"):
+            theme = page.evaluate(
+                "echarts.getInstanceByDom(document.getElementById('chart-1')).getModel().get('darkMode')"
+            )
+            assert (theme is True) == dark, f"{path}: the chart is not drawn for the {scheme} scheme"
+        if path == "04_lenet.html":  # a code cell follows the scheme too
+            code = page.evaluate(LIGHTNESS, [".jp-InputArea-editor", "backgroundColor"])
+            assert (code < 0.25) if dark else (code > 0.85), f"{path}: code cells ignore the {scheme} scheme"
+        assert errors == [], errors
         page.close()
 
 

@@ -28,6 +28,7 @@ import jinja2
 import jupytext
 import nbformat
 import numpy as np
+from jupyter_core.paths import jupyter_path
 from nbconvert import HTMLExporter
 from nbconvert.filters.strings import _convert_header_id
 from traitlets.config import Config
@@ -420,6 +421,16 @@ def _make_world_readable(root: Path) -> None:
             Path(folder, name).chmod(0o644)
 
 
+def _write_dark_theme(path: Path) -> None:
+    """JupyterLab's dark theme as nbconvert ships it, applied only where the reader's system asks for dark."""
+    for folder in jupyter_path("nbconvert", "templates", "lab", "static"):
+        theme = Path(folder) / "theme-dark.css"
+        if theme.is_file():
+            path.write_text(f"@media (prefers-color-scheme: dark) {{\n{theme.read_text()}\n}}\n")
+            return
+    raise SystemExit("nbconvert's lab template has no theme-dark.css: reinstall the environment (make env)")
+
+
 def build_site(profile: str, out: Path = SITE) -> Path:
     """Build ``out`` from ``executed/<profile>``; see the module docstring."""
     executed = PROJECT_ROOT / "executed" / profile
@@ -433,6 +444,7 @@ def build_site(profile: str, out: Path = SITE) -> Path:
         _write_parts(pages, executed, site, staging)
         _write_charts(pages, executed, templates, site, staging)
         shutil.copytree(TEMPLATES / "assets", staging / "assets")
+        _write_dark_theme(staging / "assets" / "theme-dark.css")
         install(ECHARTS, staging)
         entries = [entry for page in pages for entry in page.search_entries()]
         _render(templates, "search-index.js.j2", staging / "assets" / "search-index.js", entries=entries)
