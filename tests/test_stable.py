@@ -20,7 +20,8 @@ def _archive(date: str, weights: bytes) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("metadata.json", f'{{"keras_version": "3", "date_saved": "{date}"}}')
-        archive.writestr("config.json", '{"class_name": "Sequential"}')
+        object_id = sum(map(ord, date))  # Keras writes id() of Python objects: different in every run
+        archive.writestr("config.json", f'{{"class_name": "Sequential", "shared_object_id": {object_id}}}')
         archive.writestr(zipfile.ZipInfo("model.weights.h5", date_time=(2026, 12, 6, 7, int(date[-1]), 0)), weights)
     return buffer.getvalue()
 

@@ -1,13 +1,14 @@
 """Files a part writes, made stable: a rebuild that computes the same outputs leaves them byte for byte.
 
 Three kinds of published file carry something that changes from run to run although nothing on the page
-does: pyecharts gives each chart page a random element id, Keras writes the save time into a ``.keras``
-archive (``metadata.json``, and the weights entry's time stamp), and a results file records when its run
-finished and how long it took. ``steady`` fixes the first (the id becomes a digest of the page) and undoes
-the others (an archive whose contents other than that time, or a results file whose fields other than
-``RUN_TIMES``, equal the last good one's is put back as it was: its times are those of the run that
-first produced these outputs). The executed notebooks are tidied in ``run.tidy``, and one that shows the
-same as the last good one but for its "this part took N s" line is kept as it was (``same_notebook``).
+does: pyecharts gives each chart page a random element id, Keras writes the save time (``metadata.json``,
+the weights entry's time stamp) and Python object ids (``config.json``) into a ``.keras`` archive, and a
+results file records when its run finished and how long it took. ``steady`` fixes the first (the id
+becomes a digest of the page) and undoes the others (an archive whose contents other than those, or a
+results file whose fields other than ``RUN_TIMES``, equal the last good one's is put back as it was: its
+times are those of the run that first produced these outputs). The executed notebooks are tidied in
+``run.tidy``, and one that shows the same as the last good one but for its "this part took N s" line is
+kept as it was (``same_notebook``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from typing import Any
 CHART_ID = re.compile(r'<div id="([0-9a-f]{32})" class="chart-container"')
 #: The member of a ``.keras`` archive that holds the save time.
 KERAS_METADATA = "metadata.json"
+#: The member that holds the model's configuration, and the Python object ids Keras writes into it.
+KERAS_CONFIG = "config.json"
+OBJECT_ID = re.compile(rb'"shared_object_id": \d+')
 #: The fields of a results file (and of its ``environment``) that say when and how long its run took.
 RUN_TIMES = ("wall_seconds", "finished_utc")
 
@@ -41,12 +45,16 @@ def steady_chart_page(text: str) -> str:
 
 
 def _archive_contents(data: bytes) -> dict[str, bytes] | None:
-    """A ``.keras`` archive's members other than its metadata; None when ``data`` is not a zip archive."""
+    """A ``.keras`` archive's members other than its metadata, the configuration without its object ids;
+    None when ``data`` is not a zip archive."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return {name: archive.read(name) for name in archive.namelist() if name != KERAS_METADATA}
+            contents = {name: archive.read(name) for name in archive.namelist() if name != KERAS_METADATA}
     except zipfile.BadZipFile:
         return None
+    if KERAS_CONFIG in contents:
+        contents[KERAS_CONFIG] = OBJECT_ID.sub(b"", contents[KERAS_CONFIG])
+    return contents
 
 
 def same_keras_model(new: bytes, old: bytes) -> bool:
