@@ -40,7 +40,7 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 100
-reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
+reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 import keras
@@ -51,8 +51,8 @@ from helpers import plots
 from helpers.data import load_mnist
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
-from helpers.reruns import train_reruns
 from helpers.results import model_record, save_results
+from helpers.retraining import train_reruns
 from helpers.training import (
     BATCH_SIZE,
     VALIDATION_SPLIT,
@@ -241,10 +241,10 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial 
 # ## How much does one training tell?
 #
 # The test accuracy above comes from one training: one draw of the initial weights and of the dropout
-# masks. To see how far luck alone moves it, the network is trained a few more times (`reruns`: five
+# masks. To see how far luck alone moves it, the network is trained a few more times (`reruns`: ten
 # in the full profile) from other initial weights (and so other dropout masks), everything else
 # unchanged: data, epochs and optimiser. The reruns share one batch order among themselves. They train
-# several to a Keras graph and are cached, like a grid's networks (`helpers/reruns.py`).
+# several to a Keras graph and are cached, like a grid's networks (`helpers/retraining.py`).
 
 # %% tags=["nbval-ignore-output"]
 retrained = train_reruns(

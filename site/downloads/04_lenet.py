@@ -40,7 +40,7 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 60
-reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
+reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 import keras
@@ -51,8 +51,8 @@ from keras import layers
 from helpers import plots
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
-from helpers.reruns import train_reruns
 from helpers.results import model_record, save_results
+from helpers.retraining import train_reruns
 from helpers.training import (
     BATCH_SIZE,
     VALIDATION_SPLIT,

@@ -37,11 +37,13 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 60
-reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
+reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 first_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_0 (grid rows)
 second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid columns)
-workers = None  # Dask workers for the grid (None: picked for the hardware); speed only
-models_per_graph = None  # networks per Keras graph (None: picked for the hardware); speed only
+# How the grid trains. Another layout can move a network's accuracy in its last digits (float sums in
+# another order); the grid cache keeps whichever layout trained a network first.
+workers = None  # Dask worker processes (None: picked for the hardware)
+models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 import keras
@@ -50,10 +52,10 @@ from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
-from helpers.grid import run_grid, select, selection_record, selection_summary
+from helpers.grid import agreement_summary, run_grid, select, selection_record, selection_summary
 from helpers.params import check_grid, check_optional_count, start_run
-from helpers.reruns import train_reruns
 from helpers.results import model_record, save_results
+from helpers.retraining import train_reruns
 from helpers.training import dense_kernels, prepare_mnist
 
 PART = "06_lenet_dropout_grid"
@@ -128,11 +130,11 @@ trained = run_grid(
 # ## How far apart can two trainings land?
 #
 # Before reading the grid, a yardstick. The selected network, the cell with the best validation
-# accuracy, is trained a few more times from other initial weights (`reruns`: five in the full
+# accuracy, is trained a few more times from other initial weights (`reruns`: ten in the full
 # profile); the last section of this page shows them. How far apart its trainings land says how far
 # apart two cells can land by luck alone: two trainings of one network differ by less than about
 # 2·√2 standard deviations of their accuracy most of the time (95 % if the standard deviation were
-# known exactly; estimated from five reruns, nearer 88 %). In the heatmaps below, a white dot marks
+# known exactly; estimated from ten reruns, nearer 92 %). In the heatmaps below, a white dot marks
 # every cell within that distance of the best: the grid cannot separate those cells from it. A
 # missing dot is a hint, not proof: the best of many cells is itself lifted by luck.
 
@@ -194,13 +196,29 @@ Markdown(
 )
 
 # %% [markdown]
+# Does a cell that is better on validation also do better on test digits? Each dot is one cell of the
+# grid, its validation accuracy against its test accuracy.
+
+# %% tags=["nbval-ignore-output"]
+fig = plots.validation_against_test(
+    [r.val_accuracy for r in trained],
+    [r.test_accuracy for r in trained],
+    selected=chosen,
+    noise=retrained.gap_band("val"),
+    title="Dropout grid: validation against test accuracy",
+)
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+Markdown(agreement_summary(trained, retrained.gap_band("val"), reruns))
+
+# %% [markdown]
 # Compare the two grids cell by cell. Start at the top-left corner, the network without any dropout:
 # if it carries no dot in either grid, that hints that some dropout before the dense layers helps;
 # part 8's "dropout or no regularization" finding tests it on reruns.
 # Elsewhere, where the dots cover much of the grid and the two frames fall on different cells, the
 # ranking is noise: the selected pair is one good choice among several, not the one best pair. When
-# two cells tie on validation accuracy, the selection keeps the first in grid order: the smaller
-# rate before dense_0, then before dense_1.
+# two cells tie on validation accuracy, the selection keeps the first in grid order (the smaller
+# rate before dense_0, then before dense_1), and the sentence under the heatmaps says so.
 #
 # ## The selected network
 #
@@ -249,10 +267,10 @@ fig = plots.dense_weight_histograms(
 # These are the reruns behind the white dots of the heatmaps, set against the selected cell's own
 # training. The selected network's test accuracy comes from one training: one draw of the initial
 # weights and of the dropout masks. To see how far luck alone moves it, the selected network is
-# trained a few more times (`reruns`: five in the full profile) from other initial weights (and so
+# trained a few more times (`reruns`: ten in the full profile) from other initial weights (and so
 # other dropout masks), everything else unchanged: data, epochs and optimiser. The reruns share one
 # batch order among themselves. They train several to a Keras graph and are cached, like a grid's
-# networks (`helpers/reruns.py`).
+# networks (`helpers/retraining.py`).
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.rerun_spread(

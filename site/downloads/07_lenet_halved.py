@@ -38,7 +38,7 @@ seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
 epochs = 80
-reruns = 5  # further trainings from other initial weights, to measure run-to-run noise
+reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 from pathlib import Path
@@ -50,8 +50,8 @@ from keras import layers
 from helpers import plots
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
-from helpers.reruns import train_reruns
 from helpers.results import load_results, model_record, save_results
+from helpers.retraining import train_reruns
 from helpers.training import (
     compile_classifier,
     dense_kernels,
@@ -140,7 +140,7 @@ print(f"part 6's selected LeNet: {full_size['test_accuracy']:.2%} with {full_siz
 # Read these two lines with two cautions. The networks were not trained equally long: in the full
 # profile this one ran for 80 epochs (the original's schedule for this network) and part 6's for 60,
 # so the comparison measures halving and the longer training together. And each number is a single
-# training: the end of this page trains the halved network five more times, and part 8 compares the
+# training: the end of this page trains the halved network ten more times, and part 8 compares the
 # two networks' reruns, not these two lines.
 #
 # The first convolution, as this network learnt it:
@@ -176,9 +176,9 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: c
 #
 # The test accuracy above comes from one training: one draw of the initial weights and of the dropout
 # masks. To see how far luck alone moves it, the halved network is trained a few more times (`reruns`:
-# five in the full profile) from other initial weights (and so other dropout masks), everything else
+# ten in the full profile) from other initial weights (and so other dropout masks), everything else
 # unchanged: data, epochs and optimiser. The reruns share one batch order among themselves. They train
-# several to a Keras graph and are cached, like a grid's networks (`helpers/reruns.py`).
+# several to a Keras graph and are cached, like a grid's networks (`helpers/retraining.py`).
 
 # %% tags=["nbval-ignore-output"]
 retrained = train_reruns(

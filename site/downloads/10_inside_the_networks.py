@@ -357,7 +357,9 @@ Markdown(
 #   representation. It measures the representation itself, not a picture of it.
 # * **trustworthiness** (scikit-learn's `trustworthiness`, from 0 to 1): how far the k nearest
 #   neighbours of each point in the 2-D map are also near it in the representation. It says how much
-#   to believe the map.
+#   to believe the map. It is shown to two decimals: a UMAP map moves with the last bits of the
+#   features it is given (which differ slightly from one TensorFlow run to another), and the score's
+#   third decimal moves with it.
 #
 # The maps are UMAP embeddings of the test digits (McInnes et al., 2018), seeded and cached. In them,
 # black circles mark the digits the network misclassifies; in the raw-pixel map, the digits either
@@ -385,7 +387,7 @@ for name, (train_features, test_features) in representations.items():
         "trustworthiness": trustworthiness(test_features, embeddings[name], n_neighbors=knn_neighbors),
     }
 table = pd.DataFrame(scores).T.astype({"dimensions": int})
-table.round({"k-NN accuracy (%)": 2, "trustworthiness": 3})
+table.round({"k-NN accuracy (%)": 2, "trustworthiness": 2})
 
 # %% tags=["nbval-ignore-output"]
 print(f"UMAP maps from the cache in .cache/embeddings/: {from_cache}")
@@ -397,7 +399,7 @@ fig = iplots.embedding_figure(
     [
         (
             f"{name} ({row['dimensions']:.0f} dims)\n{knn_neighbors}-NN accuracy {row['k-NN accuracy (%)']:.2f} %, "
-            f"trustworthiness {row['trustworthiness']:.3f}",
+            f"trustworthiness {row['trustworthiness']:.2f}",
             embeddings[name],
             wrong[name],
         )
@@ -491,7 +493,7 @@ trust = table["trustworthiness"]
 Markdown(
     f"- **{knn_neighbors}-NN accuracy:** raw pixels {100 * knn[raw]:.2f} %, "
     f"dense network {100 * knn[dense_rep]:.2f} %, LeNet {100 * knn[lenet_rep]:.2f} %.\n"
-    f"- **Trustworthiness of the maps:** {trust[raw]:.3f}, {trust[dense_rep]:.3f}, {trust[lenet_rep]:.3f}.\n"
+    f"- **Trustworthiness of the maps:** {trust[raw]:.2f}, {trust[dense_rep]:.2f}, {trust[lenet_rep]:.2f}.\n"
     f"- **Gradient on or near the ink:** dense network {near_ink['dense network']:.0%}, "
     f"LeNet {near_ink['LeNet']:.0%}.\n"
     f"- **Mistakes on {len(y_test):,} test digits:** {len(groups['both wrong'])} by both, "
