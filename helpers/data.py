@@ -27,10 +27,9 @@ from pathlib import Path
 import numpy as np
 
 from helpers.files import atomic_write
+from helpers.paths import PROJECT_ROOT
 
 Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: SHA-256 of the raw C-ordered uint8 bytes of each array, as Keras's ``mnist.npz`` holds them.
 CANONICAL_SHA256 = {

@@ -3,6 +3,7 @@ setting aside a damaged one so that what reads it can start again."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -34,6 +35,13 @@ def atomic_write(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def write_json_atomically(data: Any, path: Path) -> None:
+    """Write ``data`` as indented JSON through ``atomic_write``: readers never see half a file."""
+    with atomic_write(path, "w") as tmp:
+        json.dump(data, tmp, indent=2)
+        tmp.write("\n")
 
 
 def current_umask() -> int:

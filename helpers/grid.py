@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,23 +43,15 @@ with warnings.catch_warnings():
     from tqdm.auto import tqdm
 
 from helpers.comparisons import rank_correlation
-from helpers.data import PROJECT_ROOT
-from helpers.files import UNREADABLE, atomic_write, set_aside
+from helpers.files import UNREADABLE, atomic_write, set_aside, write_json_atomically
 from helpers.grid_engine import CORRUPT, Chunk, InitialWeights, grid_client, train_chunks
-from helpers.params import check_optional_count
-from helpers.results import write_json_atomically
+from helpers.params import note_from_cache
+from helpers.paths import grid_cache
 from helpers.training import Mnist, seed_everything, training_settings
 
 CACHE_FORMAT = 2
 #: Seconds between redraws of a grid's progress bar: each redraw is one more line in an executed notebook.
 PROGRESS_INTERVAL = 60
-
-
-def cache_root() -> Path:
-    """Where finished grid points are kept. The entries git tracks are the published trainings a fresh clone
-    reads instead of training again; ``make clean-cache`` removes only the others. A rebuild from nothing
-    points ``MNIST_SERIES_CACHE`` at an empty folder."""
-    return Path(os.environ.get("MNIST_SERIES_CACHE", PROJECT_ROOT / ".cache" / "grid"))
 
 
 @dataclass
@@ -238,14 +229,13 @@ def run_grid(
     the random state is left as ``seed_everything(seed)`` leaves it (an in-process worker sets the
     seeds of its epochs in this process).
     """
-    check_optional_count("workers", workers)
-    check_optional_count("models_per_graph", models_per_graph)
-    folder = cache_root() if cache_dir is None else cache_dir
+    folder = grid_cache() if cache_dir is None else cache_dir
     auto_workers, auto_per_graph = default_parallelism()
     workers = auto_workers if workers is None else workers
     models_per_graph = auto_per_graph if models_per_graph is None else models_per_graph
     results, pending = _scan(build, grid, data, epochs=epochs, seed=seed, profile=profile, folder=folder)
     cached = len(grid) - len(pending)
+    note_from_cache(cached)
     if cached:
         tqdm.write(f"{description}: {cached} of {len(grid)} networks come from an earlier run's cache")
     if not pending:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -28,12 +27,8 @@ from scipy.stats import binomtest
 from sklearn.metrics import confusion_matrix
 from sklearn.neighbors import KNeighborsClassifier
 
-from helpers.data import PROJECT_ROOT
 from helpers.files import atomic_write
-
-#: Where 2-D embeddings are kept between runs (disposable: ``make clean-cache`` empties it; a rebuild from
-#: nothing points ``MNIST_SERIES_EMBEDDINGS`` at an empty folder).
-EMBEDDING_CACHE = Path(os.environ.get("MNIST_SERIES_EMBEDDINGS", PROJECT_ROOT / ".cache" / "embeddings"))
+from helpers.paths import embedding_cache
 
 
 # --- what the layers compute --------------------------------------------------------------------------
@@ -176,12 +171,14 @@ def array_digest(array: np.ndarray) -> str:
 
 
 def cached_array(
-    key: Mapping[str, Any], compute: Callable[[], np.ndarray], *, cache_dir: Path = EMBEDDING_CACHE
+    key: Mapping[str, Any], compute: Callable[[], np.ndarray], *, cache_dir: Path | None = None
 ) -> tuple[np.ndarray, bool]:
     """``compute()``'s array, kept in ``cache_dir`` under a name derived from ``key`` (plain JSON data).
 
     Returns the array and whether it came from the cache. A file is written whole or not at all.
+    ``cache_dir`` defaults to ``helpers.paths.embedding_cache()``.
     """
+    cache_dir = embedding_cache() if cache_dir is None else cache_dir
     name = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
     path = cache_dir / f"{name}.npy"
     if path.is_file():
@@ -200,7 +197,7 @@ def umap_embedding(
     seed: int,
     neighbors: int = 15,
     min_dist: float = 0.1,
-    cache_dir: Path = EMBEDDING_CACHE,
+    cache_dir: Path | None = None,
 ) -> tuple[np.ndarray, bool]:
     """A seeded 2-D UMAP embedding of ``features`` (one row per digit), and whether it came from the cache.
 

@@ -7,6 +7,7 @@ Layout of ``executed/<profile>/results/<NN>_<name>.json``::
      "models": {"<model name>": {"params": int, "test_accuracy": float, "test_loss": float,
                                  "epochs": int, "regularization": str, ...}},
      "selected": {...},            # grid parts only
+     "page": {"chapter": str, "summary": str, "from_cache": int},   # what the site says about the part
      "wall_seconds": float,
      "environment": {"hardware": ..., "python": ..., "tensorflow": ..., "keras": ...},
      "build": {"digest": ..., "inputs": {...}}}   # added by the build (helpers/build/digest.py)
@@ -25,9 +26,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from helpers.data import PROJECT_ROOT
-from helpers.files import atomic_write
-from helpers.params import EXECUTED, Run
+from helpers.files import write_json_atomically
+from helpers.params import Run
+from helpers.paths import EXECUTED, PROJECT_ROOT, results_path
 
 PACKAGES = ("tensorflow-cpu", "jax", "keras", "numpy", "scikit-learn", "matplotlib", "tensorview")
 
@@ -81,18 +82,6 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def write_json_atomically(data: Any, path: Path) -> None:
-    """Write JSON through a temporary file and an atomic rename: readers never see half a file."""
-    with atomic_write(path, "w") as tmp:
-        json.dump(data, tmp, indent=2)
-        tmp.write("\n")
-
-
-def results_path(output_dir: Path | str, part: str) -> Path:
-    """Where part ``part`` (e.g. ``"01_dense_tutorial"``) records its results."""
-    return Path(output_dir) / "results" / f"{part}.json"
-
-
 def model_record(
     *, params: int, test_accuracy: float, test_loss: float, epochs: int, regularization: str, **extra: Any
 ) -> dict[str, Any]:
@@ -123,6 +112,7 @@ def save_results(
     if selected is not None:
         record["selected"] = selected
     record.update(extra)
+    record["page"] = run.page()
     record["wall_seconds"] = round(run.elapsed(), 1)
     record["environment"] = environment()
     path = results_path(run.output_dir, run.part)

@@ -1,4 +1,4 @@
-"""Distorted digits and how well a network still reads them (part 9, "Looking closer").
+"""Distorted digits and how well a network still reads them (parts 11-13, "Looking closer").
 
 The transforms act on 28x28 images scaled to [0, 1] (white ink on black), shaped ``(n, 28, 28)``, and
 always return new float32 arrays of the same shape, clipped to [0, 1], with black (0) wherever no
@@ -20,7 +20,6 @@ confidence interval (``accuracy_interval``) and two networks can be compared on 
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -29,7 +28,8 @@ import numpy as np
 from scipy import ndimage
 
 from helpers.data import pad_to_32
-from helpers.params import ParameterError
+from helpers.params import Run
+from helpers.saved_models import load_saved_model
 
 #: z of a two-sided 95 % normal interval.
 Z95 = 1.959963984540054
@@ -174,6 +174,51 @@ class Network:
     def correct(self, images: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """Whether each image is classified right (booleans)."""
         return self.probabilities(images).argmax(axis=1) == np.asarray(labels)
+
+
+def saved_networks(run: Run) -> tuple[Network, Network]:
+    """The two networks the series saves, read back from their ``.h5`` files: part 3's ``MNIST_dense128``
+    (28x28 inputs) and part 7's ``MNIST_LeNet60`` (padded to 32x32), named ``dense`` and ``LeNet``."""
+    return (
+        Network("dense", load_saved_model(run, "MNIST_dense128"), padded=False),
+        Network("LeNet", load_saved_model(run, "MNIST_LeNet60"), padded=True),
+    )
+
+
+@dataclass(frozen=True)
+class Distortion:
+    """One kind of distortion, swept over strengths: how to apply it and how figures label it."""
+
+    apply: Callable[[np.ndarray, float, int], np.ndarray]  # (images, strength, seed) -> distorted images
+    axis: str  # what a strength means, for a figure's x axis
+    label: Callable[[float], str]  # one strength as the example figures write it
+
+    def at(self, seed: int) -> Callable[[np.ndarray, float], np.ndarray]:
+        """The distortion as a function of (images, strength), its random draws fixed by ``seed``."""
+        return lambda images, strength: self.apply(images, strength, seed)
+
+
+#: The distortions besides shifts, each applied to the 28x28 digits (see the module doc).
+DISTORTIONS: dict[str, Distortion] = {
+    "rotation": Distortion(
+        lambda im, a, _: rotate(im, a), "rotation (degrees, + = anticlockwise)", lambda a: f"{a:g}°"
+    ),
+    "scale": Distortion(lambda im, f, _: rescale(im, f), "size factor", lambda f: f"×{f:g}"),
+    "noise": Distortion(add_noise, "noise σ (pixel scale 0..1)", lambda s: f"σ = {s:g}"),
+    "occlusion": Distortion(
+        lambda im, size, seed: occlude(im, int(size), occlusion_centres(im, seed)),
+        "side of the black square (pixels)",
+        lambda s: f"{s:g} px",
+    ),
+    "inversion": Distortion(
+        lambda im, on, _: invert(im) if on else im, "", lambda on: "inverted" if on else "original"
+    ),
+}
+
+
+def at_strength(correct: np.ndarray, strengths: Sequence[float], strength: float) -> np.ndarray:
+    """The row of a sweep's correctness ``(len(strengths), n)`` measured at ``strength``."""
+    return correct[[float(s) for s in strengths].index(float(strength))]
 
 
 #: How many distorted images are scored in one call of a network (large calls amortise Keras's overhead).
@@ -388,19 +433,3 @@ def stays_whole(images: np.ndarray, max_dx: int, max_dy: int = 0) -> np.ndarray:
     clear_x = ~columns[:, :max_dx].any(axis=1) & ~columns[:, width - max_dx :].any(axis=1) if max_dx else True
     clear_y = ~rows[:, :max_dy].any(axis=1) & ~rows[:, height - max_dy :].any(axis=1) if max_dy else True
     return np.broadcast_to(np.logical_and(clear_x, clear_y), (len(images),)).copy()
-
-
-def check_strengths(name: str, values: Sequence[float], low: float, high: float, includes: Sequence[float]) -> None:
-    """A list of distortion strengths: increasing, within ``low``..``high``, holding every value of ``includes``."""
-    ok = isinstance(values, list | tuple) and all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in values
-    )
-    if not ok or len(values) < 2:
-        raise ParameterError(f"{name} must be a list of at least 2 numbers, got {values!r}")
-    if any(b <= a for a, b in itertools.pairwise(values)):
-        raise ParameterError(f"{name} must be strictly increasing, got {list(values)}")
-    if values[0] < low or values[-1] > high:
-        raise ParameterError(f"{name} must lie within {low:g}..{high:g}, got {list(values)}")
-    missing = [v for v in includes if not any(np.isclose(v, w) for w in values)]
-    if missing:
-        raise ParameterError(f"{name} must include {missing} (the page reports accuracy there), got {list(values)}")

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import keras
 
-from helpers.params import EXECUTED, Run
+from helpers.params import Run
+from helpers.paths import EXECUTED
 
 #: Each saved network and the part that trains and saves it.
 SAVED_BY = {"MNIST_dense128": "03_dense_sized", "MNIST_LeNet60": "07_lenet_halved"}

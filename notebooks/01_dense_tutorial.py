@@ -42,7 +42,8 @@ test_size = None  # None: all 10,000 test images
 epochs = 100
 reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 
-# %% tags=["plumbing"] jupyter={"source_hidden": true}
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import keras
 from IPython.display import Markdown
 from keras import layers
@@ -66,13 +67,12 @@ from helpers.training import (
 PART = "01_dense_tutorial"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=(
+        "The fully connected MNIST classifier from TensorFlow's getting-started tutorial, trained for 100 "
+        "epochs: one hidden layer of 512 ReLU units, a 20 % dropout, a softmax over the ten digits."
+    ),
 )
 
 # %% [markdown]

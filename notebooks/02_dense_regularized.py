@@ -40,7 +40,8 @@ test_size = None  # None: all 10,000 test images
 epochs = 100
 reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 
-# %% tags=["plumbing"] jupyter={"source_hidden": true}
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import keras
 import matplotlib.pyplot as plt
 from IPython.display import Markdown
@@ -56,13 +57,13 @@ from helpers.training import compile_classifier, dense_kernels, evaluate, fit, p
 PART = "02_dense_regularized"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=(
+        "The same 512-unit network as part 1 with stronger regularization: a dropout of 20 % on the 784 input"
+        " pixels and 50 % (instead of 20 %) after the hidden layer, the rate the dropout paper recommends for"
+        " hidden units."
+    ),
 )
 part1 = load_results(run, "01_dense_tutorial")["models"]["Dense tutorial"]
 seed_everything(seed)

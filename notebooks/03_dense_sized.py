@@ -45,7 +45,8 @@ chosen_width = 128  # the width trained, inspected and saved
 workers = None  # Dask worker processes (None: picked for the hardware)
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
 
-# %% tags=["plumbing"] jupyter={"source_hidden": true}
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 from pathlib import Path
 
 import keras
@@ -57,7 +58,7 @@ from keras import layers
 from helpers import plots
 from helpers.grid import run_grid
 from helpers.live import LiveMetricsPlot
-from helpers.params import ParameterError, check_grid, check_optional_count, check_value, start_run
+from helpers.params import start_run
 from helpers.results import model_record, save_results
 from helpers.retraining import train_reruns
 from helpers.training import (
@@ -73,24 +74,14 @@ from helpers.training import (
 PART = "03_dense_sized"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    widths=widths,
-    chosen_width=chosen_width,
-    workers=workers,
-    models_per_graph=models_per_graph,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=(
+        "Part 2's network with the hidden layer narrowed: a search over 32, 64, 128 and 256 neurons (100 "
+        "epochs each), then the 128-wide network trained on its own, inspected with a test confusion matrix "
+        "and saved as MNIST_dense128 for the later parts of the series."
+    ),
 )
-check_grid("widths", widths, kind="width")
-check_value("chosen_width", chosen_width, kind="width")
-if chosen_width not in widths:
-    raise ParameterError(f"chosen_width must be one of the searched widths {widths}, got {chosen_width}")
-check_optional_count("workers", workers)
-check_optional_count("models_per_graph", models_per_graph)
 data = prepare_mnist(train_size, test_size)
 print(data.describe())
 

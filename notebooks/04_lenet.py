@@ -42,7 +42,8 @@ test_size = None  # None: all 10,000 test images
 epochs = 60
 reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 
-# %% tags=["plumbing"] jupyter={"source_hidden": true}
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import keras
 import numpy as np
 from IPython.display import Markdown
@@ -66,13 +67,12 @@ from helpers.training import (
 PART = "04_lenet"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=(
+        "A LeNet-5 style network with ReLU activations, trained for 60 epochs: two convolution + average-"
+        "pooling stages followed by three dense layers."
+    ),
 )
 
 # %% [markdown]

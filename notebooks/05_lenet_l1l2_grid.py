@@ -46,7 +46,8 @@ fixed_penalty = 1e-6  # L1 and L2 coefficient of dense_1
 workers = None  # Dask worker processes (None: picked for the hardware)
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
 
-# %% tags=["plumbing"] jupyter={"source_hidden": true}
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import keras
 import numpy as np
 from IPython.display import Markdown
@@ -54,7 +55,7 @@ from keras import layers, regularizers
 
 from helpers import plots
 from helpers.grid import agreement_summary, run_grid, select, selection_record, selection_summary
-from helpers.params import check_grid, check_optional_count, check_value, start_run
+from helpers.params import start_run
 from helpers.results import model_record, save_results
 from helpers.retraining import train_reruns
 from helpers.training import dense_kernels, prepare_mnist
@@ -62,24 +63,10 @@ from helpers.training import dense_kernels, prepare_mnist
 PART = "05_lenet_l1l2_grid"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    l1_values=l1_values,
-    l2_values=l2_values,
-    fixed_penalty=fixed_penalty,
-    workers=workers,
-    models_per_graph=models_per_graph,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=("Part 4's LeNet with penalties on the weights of its two large dense layers."),
 )
-check_grid("l1_values", l1_values, kind="penalty")
-check_grid("l2_values", l2_values, kind="penalty")
-check_value("fixed_penalty", fixed_penalty, kind="penalty")
-check_optional_count("workers", workers)
-check_optional_count("models_per_graph", models_per_graph)
 data = prepare_mnist(train_size, test_size, pad=True)
 print(data.describe())
 

@@ -45,7 +45,8 @@ second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid co
 workers = None  # Dask worker processes (None: picked for the hardware)
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
 
-# %% tags=["plumbing"] jupyter={"source_hidden": true}
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import keras
 import numpy as np
 from IPython.display import Markdown
@@ -53,7 +54,7 @@ from keras import layers
 
 from helpers import plots
 from helpers.grid import agreement_summary, run_grid, select, selection_record, selection_summary
-from helpers.params import check_grid, check_optional_count, start_run
+from helpers.params import start_run
 from helpers.results import model_record, save_results
 from helpers.retraining import train_reruns
 from helpers.training import dense_kernels, prepare_mnist
@@ -61,22 +62,10 @@ from helpers.training import dense_kernels, prepare_mnist
 PART = "06_lenet_dropout_grid"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    first_rates=first_rates,
-    second_rates=second_rates,
-    workers=workers,
-    models_per_graph=models_per_graph,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=("Part 4's LeNet with a dropout layer in front of each of its two large dense layers."),
 )
-check_grid("first_rates", first_rates, kind="rate")
-check_grid("second_rates", second_rates, kind="rate")
-check_optional_count("workers", workers)
-check_optional_count("models_per_graph", models_per_graph)
 data = prepare_mnist(train_size, test_size, pad=True)
 print(data.describe())
 

@@ -40,7 +40,8 @@ test_size = None  # None: all 10,000 test images
 epochs = 80
 reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 
-# %% tags=["plumbing"] jupyter={"source_hidden": true}
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 from pathlib import Path
 
 import keras
@@ -65,13 +66,12 @@ from helpers.training import (
 PART = "07_lenet_halved"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=(
+        "Part 6's regularized LeNet with its two large dense layers halved, from 120 and 84 neurons to 60 and"
+        " 42, trained for 80 epochs and saved as MNIST_LeNet60."
+    ),
 )
 part6 = load_results(run, "06_lenet_dropout_grid")
 seed_everything(seed)

@@ -35,6 +35,7 @@ profile = "full"  # which profile's results to read
 output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
 
 # %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
@@ -54,7 +55,15 @@ from helpers.reruns import Reruns
 from helpers.results import load_results, save_results
 
 PART = "08_conclusion"
-run = start_run(PART, profile=profile, output_dir=output_dir)
+run = start_run(
+    PART,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=(
+        "Every network of parts 1-7 side by side, set against the original's numbers, with the comparisons "
+        "the original builds up to and how far ten trainings each can carry them."
+    ),
+)
 
 # %% [markdown]
 # ## The comparison table

@@ -18,8 +18,8 @@ import nbformat
 import pytest
 
 from helpers.build import digest, lock, profiles, run
-from helpers.data import PROJECT_ROOT
 from helpers.params import ParameterError
+from helpers.paths import EXECUTED, PROJECT_ROOT
 
 PART_A = """# %% [markdown]
 # # Part A
@@ -70,11 +70,10 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "requirements.txt").write_text("keras==3.15.1  # deep learning\n")
     (tmp_path / "requirements-nodeps.txt").write_text("tensorview==0.4.1\n")
     (tmp_path / "requirements-grid.txt").write_text("distributed==2026.8.0\n")
-    for module in (profiles, digest):
-        monkeypatch.setattr(module, "PROJECT_ROOT", tmp_path)
+    monkeypatch.setattr(digest, "PROJECT_ROOT", tmp_path)
     monkeypatch.setattr(profiles, "NOTEBOOKS", tmp_path / "notebooks")
     monkeypatch.setattr(profiles, "PROFILES_FILE", tmp_path / "notebooks" / "profiles.yaml")
-    for module in (profiles, digest, run):
+    for module in (digest, run):
         monkeypatch.setattr(module, "EXECUTED", tmp_path / "executed")
     yield tmp_path
 
@@ -283,7 +282,7 @@ def test_the_site_shows_the_sentences_of_remove_input_cells_but_not_their_code(t
 
     root = build_site("quick", tmp_path / "site")
     hidden = 0
-    for notebook_path in sorted((profiles.EXECUTED / "quick").glob("[0-9][0-9]_*.ipynb")):
+    for notebook_path in sorted((EXECUTED / "quick").glob("[0-9][0-9]_*.ipynb")):
         if notebook_path.name.endswith((".partial.ipynb", ".failed.ipynb")):
             continue
         page = html.unescape(re.sub(r"<[^>]+>", "", (root / f"{notebook_path.stem}.html").read_text()))

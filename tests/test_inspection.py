@@ -8,7 +8,8 @@ import pytest
 
 from helpers import inspection
 from helpers import inspection_plots as iplots
-from helpers.data import PROJECT_ROOT, pad_to_32, scale_pixels
+from helpers.data import pad_to_32, scale_pixels
+from helpers.paths import PROJECT_ROOT
 
 QUICK_MODELS = PROJECT_ROOT / "executed" / "quick" / "models"
 

@@ -32,7 +32,7 @@ import jupytext
 import pytest
 from playwright.sync_api import expect
 
-from helpers.data import PROJECT_ROOT
+from helpers.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from absl import logging as absl_logging
 
-from helpers.data import PROJECT_ROOT
+from helpers.paths import PROJECT_ROOT
 from helpers.training import compile_classifier, fit, save_model_files
 
 QUICK_MODELS = PROJECT_ROOT / "executed" / "quick" / "models"

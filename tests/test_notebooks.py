@@ -13,7 +13,7 @@ import pytest
 
 from helpers.build import digest, profiles, run
 from helpers.build.run import KERNEL_NAME, with_kernel
-from helpers.data import PROJECT_ROOT
+from helpers.paths import PROJECT_ROOT
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 PARTS = sorted(p.stem for p in NOTEBOOKS.glob("*.py"))
@@ -91,7 +91,7 @@ def _fake_series(tmp_path, monkeypatch, code: str):
     (notebooks / "99_part.py").write_text(
         f'# %% tags=["parameters"]\nprofile = "full"\noutput_dir = None\n\n# %%\n{code}\n'
     )
-    for module in (profiles, run, digest):
+    for module in (run, digest):
         monkeypatch.setattr(module, "EXECUTED", executed)
     monkeypatch.setattr(profiles, "NOTEBOOKS", notebooks)
     monkeypatch.setattr(profiles, "PROFILES_FILE", notebooks / "profiles.yaml")

@@ -9,8 +9,9 @@ from matplotlib.figure import Figure
 
 from helpers import robustness as rb
 from helpers import robustness_plots as rplots
-from helpers.data import PROJECT_ROOT, scale_pixels
+from helpers.data import scale_pixels
 from helpers.params import ParameterError
+from helpers.paths import PROJECT_ROOT
 
 QUICK_MODELS = PROJECT_ROOT / "executed" / "quick" / "models"
 

@@ -26,7 +26,7 @@ from PIL import Image
 from helpers.build.digest import status
 from helpers.build.profiles import part_names
 from helpers.build.site import build_site
-from helpers.data import PROJECT_ROOT
+from helpers.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
 

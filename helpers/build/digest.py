@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from helpers.build import reach
-from helpers.build.profiles import EXECUTED, PROJECT_ROOT, part_names, part_parameters, read_notebook
+from helpers.build.profiles import part_names, part_parameters, read_notebook
+from helpers.paths import EXECUTED, PROJECT_ROOT, results_path
 
 REQUIREMENTS = ("requirements.txt", "requirements-nodeps.txt")
 #: Pins that only the parts importing a given library module depend on: adding the grid engine's
@@ -105,7 +106,7 @@ def part_inputs(part: str, profile: str, overrides: dict[str, Any] | None = None
         inputs[f"{_shown(definition.module)}::{definition.name}"] = short_hash(reach.code_of(PROJECT_ROOT, definition))
     inputs["profile"] = short_hash(json.dumps(part_parameters(part, profile, overrides), sort_keys=True))
     for earlier in parts_read(part):
-        results = EXECUTED / profile / "results" / f"{earlier}.json"
+        results = results_path(EXECUTED / profile, earlier)
         inputs[f"results/{earlier}.json"] = results_digest(results)
     inputs["requirements"] = short_hash(requirements_text())
     for module, name in MODULE_REQUIREMENTS.items():
@@ -152,7 +153,7 @@ def recorded_build(part: str, profile: str) -> dict[str, Any] | None:
 
     A results file that is not a JSON object (cut short, edited by hand) raises ``UnreadableResultsError``.
     """
-    results = EXECUTED / profile / "results" / f"{part}.json"
+    results = results_path(EXECUTED / profile, part)
     if not results.is_file():
         return None
     return _read_record(results).get("build")
@@ -180,7 +181,7 @@ def status(part: str, profile: str) -> Status:
     """Compare the part's recorded inputs with the current ones."""
     if not (EXECUTED / profile / f"{part}.ipynb").is_file():
         return Status(part, ("not built yet",))
-    if not (EXECUTED / profile / "results" / f"{part}.json").is_file():
+    if not results_path(EXECUTED / profile, part).is_file():
         return Status(part, ("its results file is missing",))
     build = recorded_build(part, profile)
     if build is None:

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from helpers.data import PROJECT_ROOT
+from helpers.paths import PROJECT_ROOT
 
 SOURCES = PROJECT_ROOT / "notebooks"
 

@@ -17,10 +17,8 @@ import jupytext
 import yaml
 
 from helpers.params import ParameterError
+from helpers.paths import NOTEBOOKS
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = PROJECT_ROOT / "notebooks"
-EXECUTED = PROJECT_ROOT / "executed"
 PROFILES_FILE = NOTEBOOKS / "profiles.yaml"
 #: Parameters the build passes itself; a profile may not set them.
 BUILD_PARAMETERS = ("profile", "output_dir")

@@ -35,18 +35,11 @@ import yaml
 
 from helpers.build.digest import UnreadableResultsError, combined, normalized_code, part_inputs, status
 from helpers.build.lock import build_lock
-from helpers.build.profiles import (
-    EXECUTED,
-    PROJECT_ROOT,
-    check_part,
-    check_profile,
-    part_names,
-    part_parameters,
-    read_notebook,
-)
+from helpers.build.profiles import check_part, check_profile, part_names, part_parameters, read_notebook
 from helpers.build.stable import RUN_TIMES, same_notebook, steady
-from helpers.files import atomic_write
+from helpers.files import atomic_write, write_json_atomically
 from helpers.params import BUILD_PROFILE_VARIABLE, ParameterError
+from helpers.paths import EXECUTED, PROJECT_ROOT, results_path
 
 KERNEL_NAME = "cnn-vs-dense"
 #: Folders of ``executed/<profile>/`` that a part writes into while it runs.
@@ -132,7 +125,7 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
     out_dir = output_folder(profile, overrides, from_nothing)
     out_dir.mkdir(parents=True, exist_ok=True)
     final, partial, failed = (out_dir / f"{part}{suffix}" for suffix in (".ipynb", ".partial.ipynb", ".failed.ipynb"))
-    results = out_dir / "results" / f"{part}.json"
+    results = results_path(out_dir, part)
     parameters = part_parameters(part, profile, overrides)
     inputs = part_inputs(part, profile, overrides)
     last_good = _snapshot(out_dir)
@@ -217,9 +210,7 @@ def record_inputs(results: Path, inputs: dict[str, str]) -> None:
     """Add the inputs the run was built from to its results file (``"build"``)."""
     record = json.loads(results.read_text())
     record["build"] = {"digest": combined(inputs), "inputs": inputs}
-    with atomic_write(results, "w") as tmp:
-        json.dump(record, tmp, indent=2)
-        tmp.write("\n")
+    write_json_atomically(record, results)
 
 
 #: Cell metadata that only says how a cell is shown: ``jupyter`` (collapsed in Lab), ``caption`` (the site's figures).

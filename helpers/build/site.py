@@ -35,10 +35,9 @@ from traitlets.config import Config
 
 from helpers.build.charts import redrawn
 from helpers.build.vendor import ECHARTS, install
-from helpers.data import PROJECT_ROOT
+from helpers.paths import EXECUTED, PROJECT_ROOT, SITE, results_path
 
 TEMPLATES = Path(__file__).parent / "site_template"
-SITE = PROJECT_ROOT / "site"
 TITLE = "Convolutional versus dense layers, part 1 (Keras 3 edition)"
 PURPOSE = (
     "A reproducible retelling of the tutorial 'Convolutional versus Dense layers in neural networks, Part 1': "
@@ -75,6 +74,7 @@ class Page:
     stem: str
     title: str
     summary: str
+    chapter: str
     short: str
     sections: list[Section] = field(default_factory=list)
     results: dict[str, Any] | None = None
@@ -145,13 +145,6 @@ def _sections(notebook: Any) -> list[Section]:
     return sections
 
 
-def _summary(notebook: Any) -> str:
-    """The first sentence after '**What this part shows.**' in the part's header."""
-    header = notebook.cells[0].source.replace("\n", " ")
-    match = re.search(r"\*\*What this part shows\.\*\*\s*(.+?\.)(\s|$)", header)
-    return match.group(1).replace("`", "") if match else ""
-
-
 def _duration(seconds: float) -> str:
     """``"48 s"``, ``"7 min 05 s"`` or ``"1 h 32 min"``."""
     seconds = round(seconds)
@@ -162,30 +155,13 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-#: What ``helpers.grid.run_grid`` prints when it reads trained networks from its cache
-#: (``tests/test_build.py`` checks that the two agree).
-READ_FROM_CACHE = re.compile(r"(\d+) of \d+ networks come from an earlier run's cache")
-
-
-def networks_from_cache(notebook: Any) -> int:
-    """How many networks the executed part read from the grid cache instead of training them."""
-    return sum(
-        int(count)
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-        for output in cell.get("outputs", [])
-        if output.get("output_type") == "stream"
-        for count in READ_FROM_CACHE.findall(output.get("text", ""))
-    )
-
-
-def _results_at_a_glance(record: dict[str, Any], from_cache: int = 0) -> dict[str, Any]:
-    """What the box under a part's header shows; ``from_cache``: networks its build read from the cache."""
+def _results_at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
+    """What the box under a part's header shows, from the part's results record."""
     selected = record.get("selected")
     reruns = record.get("reruns")
     return {
         "wall": _duration(record["wall_seconds"]),
-        "from_cache": from_cache,
+        "from_cache": record["page"]["from_cache"],
         "reruns": (
             f"{len(reruns['test_accuracy'])} more trainings from other initial weights: test accuracy "
             f"{100 * np.mean(reruns['test_accuracy']):.2f} ± {100 * np.std(reruns['test_accuracy'], ddof=1):.2f} % "
@@ -207,18 +183,13 @@ def _results_at_a_glance(record: dict[str, Any], from_cache: int = 0) -> dict[st
     }
 
 
-#: The series' chapters: a title and the first part of each, in order.
-CHAPTERS = (("The original tutorial, retold", 1), ("Looking closer", 9))
-
-
 def chapters(pages: list[Page]) -> list[dict[str, Any]]:
-    """The pages grouped by chapter (``CHAPTERS``), leaving out chapters with no page yet."""
-    grouped = []
-    for index, (title, first) in enumerate(CHAPTERS):
-        last = CHAPTERS[index + 1][1] if index + 1 < len(CHAPTERS) else None
-        members = [p for p in pages if p.number >= first and (last is None or p.number < last)]
-        if members:
-            grouped.append({"title": title, "parts": members})
+    """The pages grouped by the chapter each part records, in part order: consecutive parts of one chapter."""
+    grouped: list[dict[str, Any]] = []
+    for page in pages:
+        if not grouped or grouped[-1]["title"] != page.chapter:
+            grouped.append({"title": page.chapter, "parts": []})
+        grouped[-1]["parts"].append(page)
     return grouped
 
 
@@ -231,18 +202,19 @@ def read_pages(executed: Path) -> list[Page]:
         notebook = nbformat.read(path, as_version=4)
         sections = _sections(notebook)
         title = next((plain(s.heading) for s in sections if s.level == 1), path.stem)
-        results_file = executed / "results" / f"{path.stem}.json"
-        record = json.loads(results_file.read_text()) if results_file.is_file() else None
+        results_file = results_path(executed, path.stem)
+        if not results_file.is_file():
+            raise SystemExit(f"{results_file} is missing: run `make notebooks` to build part {path.stem} again")
+        record = json.loads(results_file.read_text())
         pages.append(
             Page(
                 stem=path.stem,
                 title=title,
-                summary=_summary(notebook),
+                summary=record["page"]["summary"],
+                chapter=record["page"]["chapter"],
                 short=title.split("·")[0].strip(),
                 sections=sections,
-                results=(
-                    _results_at_a_glance(record, networks_from_cache(notebook)) if record and record["models"] else None
-                ),
+                results=_results_at_a_glance(record) if record["models"] else None,
                 charts=[f"charts/{c.name}" for c in sorted((executed / "charts").glob(f"{path.stem}*.html"))],
             )
         )
@@ -287,27 +259,6 @@ def _index_tables(executed: Path) -> list[dict[str, Any]]:
         if table is not None:
             tables.append(table)
     return tables
-
-
-def _robustness(executed: Path) -> dict[str, Any] | None:
-    """Part 9's summary table: each network's accuracy (95 % interval) clean and at three distortions."""
-    path = executed / "results" / "09_robustness.json"
-    if not path.is_file():
-        return None
-    summary = json.loads(path.read_text())["summary"]
-    settings = list(next(iter(summary.values())))
-    return {
-        "columns": ["network", *(f"{setting} (%)" for setting in settings)],
-        "rows": [
-            [network] + [_percent_interval(scores[setting]) for setting in settings]
-            for network, scores in summary.items()
-        ],
-    }
-
-
-def _percent_interval(score: dict[str, float]) -> str:
-    """``98.1 [97.8, 98.4]``: an accuracy and its 95 % interval, in percent."""
-    return f"{100 * score['value']:.1f} [{100 * score['low']:.1f}, {100 * score['high']:.1f}]"
 
 
 def _site_facts(executed: Path, profile: str) -> dict[str, Any]:
@@ -433,7 +384,7 @@ def _write_dark_theme(path: Path) -> None:
 
 def build_site(profile: str, out: Path = SITE) -> Path:
     """Build ``out`` from ``executed/<profile>``; see the module docstring."""
-    executed = PROJECT_ROOT / "executed" / profile
+    executed = EXECUTED / profile
     pages = read_pages(executed)
     if not pages:
         raise SystemExit(f"nothing to publish: {executed} holds no executed parts (run `make notebooks`)")
@@ -454,7 +405,6 @@ def build_site(profile: str, out: Path = SITE) -> Path:
             staging / "index.html",
             site=site,
             chapters=chapters(pages),
-            robustness=_robustness(executed),
             index_tables=_index_tables(executed),
         )
         _make_world_readable(staging)

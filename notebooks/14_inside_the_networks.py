@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # Part 10 · Inside the two networks
+# # Part 14 · Inside the two networks
 #
 # **What this part shows.** What the two saved networks compute, layer by layer: the patterns their
 # first layers respond to, their activations for a few test digits, the pixels each one's decision
@@ -48,7 +48,8 @@ umap_neighbors = 15  # UMAP's n_neighbors: the size of the neighbourhood each po
 umap_min_dist = 0.1  # UMAP's min_dist: how tightly points may pack in the map
 knn_neighbors = 5  # k of the k-NN classifiers, and the neighbourhood size of the trustworthiness score
 
-# %% tags=["plumbing"] jupyter={"source_hidden": true}
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import numpy as np
 import pandas as pd
 from absl import logging as absl_logging
@@ -58,31 +59,22 @@ from sklearn.manifold import trustworthiness
 from helpers import inspection
 from helpers import inspection_plots as iplots
 from helpers.data import pad_to_32
-from helpers.params import ParameterError, check_count, start_run
+from helpers.params import start_run
 from helpers.results import load_results, model_record, save_results
 from helpers.saved_models import load_saved_model
 from helpers.training import prepare_mnist
 
-PART = "10_inside_the_networks"
+PART = "14_inside_the_networks"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    examples_per_group=examples_per_group,
-    ig_steps=ig_steps,
-    umap_neighbors=umap_neighbors,
-    umap_min_dist=umap_min_dist,
-    knn_neighbors=knn_neighbors,
+    globals(),
+    chapter="Looking closer: the saved networks",
+    summary=(
+        "What the two saved networks compute, layer by layer: the patterns their first layers respond to, "
+        "their activations for a few test digits, the pixels each one's decision depends on, how each "
+        "arranges the test digits in its last hidden layer, and which digits each gets wrong."
+    ),
 )
-check_count("examples_per_group", examples_per_group)
-check_count("ig_steps", ig_steps, minimum=8)
-check_count("umap_neighbors", umap_neighbors, minimum=2)
-check_count("knn_neighbors", knn_neighbors)
-if not isinstance(umap_min_dist, int | float) or isinstance(umap_min_dist, bool) or not 0 <= umap_min_dist <= 1:
-    raise ParameterError(f"umap_min_dist must be a number in [0, 1], got {umap_min_dist!r}")
 # A compiled .h5 model warns, when loaded, that its metrics are built on first use: true and harmless here.
 absl_logging.set_verbosity(absl_logging.ERROR)
 part3 = load_results(run, "03_dense_sized")
