@@ -1,6 +1,6 @@
 """Looking inside a trained classifier: activations, saliency, 2-D maps of its representations, mistakes.
 
-Part 10 uses these on the two networks the series saves (``MNIST_dense128`` and ``MNIST_LeNet60``).
+Part 14 uses these on the two networks the series saves (``MNIST_dense128`` and ``MNIST_LeNet60``).
 Every function takes plain NumPy arrays and a Keras model whose last layer is a ``Dense`` layer with a
 softmax, and returns NumPy arrays or numbers: the figures live in ``helpers.inspection_plots``.
 

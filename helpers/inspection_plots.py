@@ -1,4 +1,4 @@
-"""Figures of part 10 (inside the networks). Every function returns a matplotlib Figure and never calls ``show``.
+"""Figures of part 14 (inside the networks). Every function returns a matplotlib Figure and never calls ``show``.
 
 Weights and attributions use a diverging colour map centred on zero (red positive, blue negative);
 ReLU activations, which are never negative, use a sequential one that is black at zero.

@@ -1,4 +1,4 @@
-"""Figures of part 9: accuracy under distortions, shift heatmaps, example digits, equivariance per stage.
+"""Figures of parts 11-13: accuracy under distortions, shift heatmaps, example digits, equivariance per stage.
 
 Accuracies arrive as fractions (or ``helpers.robustness.Interval``) and are drawn in percent. Every
 figure is sized to stay legible at about 1000 pixels wide.

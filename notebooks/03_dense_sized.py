@@ -227,7 +227,7 @@ Markdown(
 # Nearly every test image sits on the diagonal. The mistakes are not spread evenly: a few cells,
 # such as the two named above, collect many of them, while most others hold a handful or none. They
 # pair digits whose shapes share strokes. The matrix need not be symmetric either: how often one
-# digit is read as another says little about the reverse mistake. Part 10 shows some of the digits
+# digit is read as another says little about the reverse mistake. Part 14 shows some of the digits
 # this network gets wrong.
 #
 # ## Saving the model

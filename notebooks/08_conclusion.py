@@ -13,8 +13,6 @@
 #     name: cnn-vs-dense
 # ---
 
-# %%
-
 # %% [markdown]
 # # Part 8 · Conclusion: dense against convolutional
 #
@@ -60,8 +58,8 @@ run = start_run(
     globals(),
     chapter="The original tutorial, retold",
     summary=(
-        "Every network of parts 1-7 side by side, set against the original's numbers, with the comparisons "
-        "the original builds up to and how far ten trainings each can carry them."
+        "The seven networks of parts 1-7 side by side, the accuracies the original reported beside our reruns', "
+        "and the findings tested as one family."
     ),
 )
 
@@ -353,6 +351,7 @@ Markdown(
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 index_table = {
+    "title": "The networks of parts 1-7 against the original's",
     "caption": (
         f"From the recorded results of parts 1-7 ({profile} profile). Each network was trained "
         f"{int(table['runs'].min())} more times from other initial weights: the accuracy column gives the mean and "

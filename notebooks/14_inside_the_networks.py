@@ -175,7 +175,7 @@ fig = iplots.feature_maps_figure(
 # %% [markdown]
 # Each map is a copy of the digit seen through one filter: a filter that responds to horizontal edges
 # lights up along the tops and bottoms of strokes, another along their left or right sides. The
-# pooled maps keep the same picture at half the resolution: fine detail is averaged away, and part 9
+# pooled maps keep the same picture at half the resolution: fine detail is averaged away, and part 11
 # measures what that does to a shifted digit.
 
 # %% tags=["nbval-ignore-output"] caption="LeNet's conv_1 maps (13x13, upper rows) and pool_1 maps (6x6, lower rows)."

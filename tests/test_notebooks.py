@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -11,6 +12,7 @@ import nbformat
 import papermill
 import pytest
 
+from helpers import params
 from helpers.build import digest, profiles, run
 from helpers.build.run import KERNEL_NAME, with_kernel
 from helpers.paths import PROJECT_ROOT
@@ -19,9 +21,10 @@ NOTEBOOKS = PROJECT_ROOT / "notebooks"
 PARTS = sorted(p.stem for p in NOTEBOOKS.glob("*.py"))
 
 
-def test_the_parts_are_numbered_in_order_from_01():
-    assert len(PARTS) >= 8
-    assert [p[:2] for p in PARTS] == [f"{i:02d}" for i in range(1, len(PARTS) + 1)]
+def test_the_parts_are_numbered_once_each_and_the_original_tutorial_is_01_to_08():
+    numbers = [int(p[:2]) for p in PARTS]
+    assert len(set(numbers)) == len(numbers)
+    assert numbers[:8] == list(range(1, 9))
 
 
 @pytest.mark.parametrize("part", PARTS)
@@ -42,6 +45,10 @@ def test_one_parameters_cell_and_the_profiles_name_only_what_it_declares(part):
     declared = profiles.declared_parameters(notebook)
     assert declared["output_dir"] is None and declared["profile"] == "full"  # by hand: full settings, scratch folder
     profiles.load_profiles()  # raises on any name a part does not declare
+    unknown = set(declared) - set(params.PARAMETERS)
+    assert not unknown, f"{part} declares {unknown}: add each to helpers.params.PARAMETERS with its rule"
+    for name, value in declared.items():
+        params.PARAMETERS[name](name, value)  # the part's defaults obey their rules
 
 
 @pytest.mark.parametrize(
@@ -67,7 +74,7 @@ def test_a_bad_parameter_stops_the_part_before_training_with_one_clear_message(p
     assert message in failure.value.evalue
     assert not (tmp_path / "results").exists()
     executed = [c for c in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells if c.get("execution_count")]
-    assert "plumbing" in executed[-1].metadata.get("tags", [])  # it stopped in the set-up cell
+    assert "start_run(" in executed[-1].source  # it stopped in the set-up cell
 
 
 @pytest.mark.parametrize("part", PARTS)
@@ -147,12 +154,67 @@ def test_a_built_part_records_its_inputs_and_is_then_up_to_date(tmp_path, monkey
     assert oct((out / "99_part.ipynb").stat().st_mode & 0o777) == "0o644"
 
 
+def _hidden(cell) -> bool:
+    """Whether a reader sees the cell's code: hidden in JupyterLab, or its input removed on the site."""
+    return bool(cell.metadata.get("jupyter", {}).get("source_hidden")) or "remove-input" in cell.metadata.get(
+        "tags", []
+    )
+
+
+def _defined(source: str) -> set[str]:
+    """Names a cell binds: assignments, functions, classes, imports."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return names
+
+
+def _used(source: str) -> set[str]:
+    return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def names_from_hidden_cells(notebook) -> list[tuple[int, set[str]]]:
+    """(cell index, names) for each visible code cell that reads names only a hidden cell defined."""
+    from_hidden: set[str] = set()
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        defined = _defined(cell.source)
+        if _hidden(cell):
+            from_hidden |= defined
+            continue
+        if leaked := (_used(cell.source) & from_hidden) - defined:
+            found.append((index, leaked))
+        from_hidden -= defined
+    return found
+
+
 @pytest.mark.parametrize("part", PARTS)
-def test_set_up_cells_start_collapsed_in_jupyterlab(part):
+def test_imports_are_visible_and_no_visible_cell_needs_a_hidden_one(part):
     notebook = jupytext.read(NOTEBOOKS / f"{part}.py")
-    plumbing = [c for c in notebook.cells if "plumbing" in c.metadata.get("tags", [])]
-    assert plumbing, "every part has its set-up in a cell tagged plumbing"
-    assert all(c.metadata.get("jupyter", {}).get("source_hidden") for c in plumbing)
+    setup = next(c for c in notebook.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
+    assert not _hidden(setup) and "import " in setup.source and "start_run(" in setup.source
+    assert names_from_hidden_cells(notebook) == []
+    hidden_imports = [
+        c
+        for c in notebook.cells
+        if c.cell_type == "code" and _hidden(c) and re.search(r"^(from|import) ", c.source, re.M)
+    ]
+    assert hidden_imports == []
+
+
+def test_the_hidden_cell_rule_finds_a_leak():
+    notebook = jupytext.reads(
+        '# %% tags=["parameters"]\nx = 1\n\n# %% jupyter={"source_hidden": true}\nhelper = x + 1\n\n# %%\nprint(helper)\n',
+        fmt="py:percent",
+    )
+    assert names_from_hidden_cells(notebook) == [(2, {"helper"})]
 
 
 @pytest.mark.parametrize("profile", ["quick", "full"])
