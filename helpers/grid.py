@@ -42,12 +42,12 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="IProgress not found")
     from tqdm.auto import tqdm
 
-from helpers.comparisons import rank_correlation
 from helpers.files import UNREADABLE, atomic_write, set_aside, write_json_atomically
 from helpers.grid_engine import CORRUPT, Chunk, InitialWeights, grid_client, train_chunks
 from helpers.params import note_from_cache
 from helpers.paths import grid_cache
-from helpers.training import Mnist, seed_everything, training_settings
+from helpers.statistics import rank_correlation
+from helpers.training import Mnist, seed_everything, training_settings, without_names
 
 CACHE_FORMAT = 2
 #: Seconds between redraws of a grid's progress bar: each redraw is one more line in an executed notebook.
@@ -91,7 +91,7 @@ def point_key(model: keras.Model, point: dict[str, Any], *, epochs: int, seed: i
     """The cache key of one grid point: a digest of everything that determines its result."""
     spec = {
         "format": CACHE_FORMAT,
-        "model": _without_names(model.get_config()),
+        "model": without_names(model.get_config()),
         "point": point,
         "epochs": epochs,
         "seed": seed,
@@ -102,15 +102,6 @@ def point_key(model: keras.Model, point: dict[str, Any], *, epochs: int, seed: i
         "backend": keras.backend.backend(),
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:24]
-
-
-def _without_names(config: Any) -> Any:
-    """A Keras config with every ``name`` removed (Keras numbers unnamed layers per session)."""
-    if isinstance(config, dict):
-        return {k: _without_names(v) for k, v in config.items() if k != "name"}
-    if isinstance(config, list | tuple):
-        return [_without_names(v) for v in config]
-    return config
 
 
 def _load_cached(folder: Path, key: str, point: dict[str, Any], shapes: list[tuple[int, ...]]) -> GridResult | None:

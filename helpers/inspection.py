@@ -23,7 +23,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 from scipy.ndimage import binary_dilation
-from scipy.stats import binomtest
 from sklearn.metrics import confusion_matrix
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -273,23 +272,7 @@ def confusion_differences(
     return [(t, p, int(a[t, p]), int(b[t, p])) for t, p in cells[:count]]
 
 
-# --- verdicts for the prose ---------------------------------------------------------------------------
-def accuracy_margin(first: float, second: float, n: int) -> float:
-    """Twice the standard error of the difference of two accuracies, each measured on ``n`` digits.
-
-    Treats the two as independent samples, which overstates the noise of two scores of the same
-    digits: a gap beyond this margin is a real difference on any reading.
-    """
-    return 2 * float(np.sqrt((first * (1 - first) + second * (1 - second)) / n))
-
-
-def compare(value: float, other: float, *, margin: float) -> str:
-    """'higher than', 'lower than' or 'about the same as': ``value`` against ``other``, ``margin`` as noise."""
-    if abs(value - other) <= margin:
-        return "about the same as"
-    return "higher than" if value > other else "lower than"
-
-
+# --- checks for the prose ------------------------------------------------------------------------------
 def agreement(measured: float, recorded: float, *, same_digits: bool) -> str:
     """Whether an accuracy measured again equals the one recorded when the network was trained.
 
@@ -301,29 +284,3 @@ def agreement(measured: float, recorded: float, *, same_digits: bool) -> str:
     if abs(measured - recorded) <= 5e-5:
         return f"as recorded ({recorded:.2%}): the same network"
     return f"recorded {recorded:.2%}: NOT the network that was measured"
-
-
-def compare_accuracies(value: float, other: float, n: int) -> str:
-    """``compare`` for two accuracies measured on ``n`` digits each, with ``accuracy_margin`` as the noise."""
-    return compare(value, other, margin=accuracy_margin(value, other, n))
-
-
-def mcnemar_p(only_first: int, only_second: int) -> float:
-    """Exact McNemar test: the two-sided p-value of splits this uneven between the digits only the first
-    and only the second network gets wrong, were both equally likely to err on such a digit."""
-    total = only_first + only_second
-    if total == 0:
-        return 1.0
-    return float(binomtest(only_first, total, 0.5).pvalue)
-
-
-def split_verdict(only_first: int, only_second: int, *, names: tuple[str, str], level: float = 0.05) -> str:
-    """Whether the digits only one network gets wrong lean to one side more than chance would explain.
-
-    ``names`` name the first and second network; the test is ``mcnemar_p`` at ``level``.
-    """
-    p = mcnemar_p(only_first, only_second)
-    if p >= level:
-        return f"a split that chance alone could produce (McNemar p = {p:.2g})"
-    worse = names[0] if only_first > only_second else names[1]
-    return f"too uneven for chance (McNemar p = {p:.2g}); the {worse} network makes more of these mistakes"

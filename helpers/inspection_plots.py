@@ -252,7 +252,7 @@ def embedding_figure(panels: Sequence[tuple[str, np.ndarray, np.ndarray]], label
     return fig
 
 
-def example_grid(
+def grouped_examples(
     images: np.ndarray,
     groups: Mapping[str, np.ndarray],
     tile_titles: Sequence[str],

@@ -54,6 +54,12 @@ class Run:
         """The profile whose published results a by-hand run may read (it never writes them)."""
         return self.parameters["profile"]
 
+    def folders_to_read(self) -> list[Path]:
+        """Where this run reads earlier parts' outputs: its own folder, then (for a run by hand or a build
+        with overrides) the published folder of its profile."""
+        published = EXECUTED / self.published_profile
+        return [self.output_dir] if self.output_dir.resolve() == published.resolve() else [self.output_dir, published]
+
     def elapsed(self) -> float:
         """Seconds since the run started."""
         return time.perf_counter() - self.started

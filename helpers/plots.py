@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from sklearn.metrics import confusion_matrix
 
-from helpers.comparisons import accuracy_standard_error
+from helpers.statistics import accuracy_standard_error
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -241,6 +241,22 @@ def line_with_points(
 OUTLIER_MIN_GAP = 1.0
 
 
+def grid_scale(percent: np.ndarray, noise: float | None = None) -> tuple[float, float, list[tuple[int, int]]]:
+    """What ``accuracy_grid`` draws for a grid of accuracies in %: the bottom and top of its colour scale
+    and the cells it marks with a dot (within ``noise`` points of the best); see ``accuracy_grid``."""
+    floor = float(np.nanmin(percent))
+    if percent.size >= 9:
+        median = np.nanmedian(percent)
+        spread = 1.4826 * np.nanmedian(np.abs(percent - median))
+        floor = float(np.nanmin(percent[percent >= median - max(3 * spread, OUTLIER_MIN_GAP)]))
+    best = float(np.nanmax(percent))
+    marked: list[tuple[int, int]] = []
+    if noise is not None:
+        floor = min(floor, best - 2 * noise)
+        marked = [(int(r), int(c)) for r, c in zip(*np.nonzero(percent >= best - noise), strict=True)]
+    return floor, best, marked
+
+
 def accuracy_grid(
     accuracy: np.ndarray,
     *,
@@ -266,16 +282,7 @@ def accuracy_grid(
     scale. Outliers are grey, and every cell keeps its number.
     """
     percent = 100 * np.asarray(accuracy, dtype=float)
-    floor = float(np.nanmin(percent))
-    if percent.size >= 9:
-        median = np.nanmedian(percent)
-        spread = 1.4826 * np.nanmedian(np.abs(percent - median))
-        floor = float(np.nanmin(percent[percent >= median - max(3 * spread, OUTLIER_MIN_GAP)]))
-    best = float(np.nanmax(percent))
-    marked: list[tuple[int, int]] = []
-    if noise is not None:
-        floor = min(floor, best - 2 * noise)
-        marked = [(int(r), int(c)) for r, c in zip(*np.nonzero(percent >= best - noise), strict=True)]
+    floor, best, marked = grid_scale(percent, noise)
     colours = plt.get_cmap("viridis").with_extremes(under="lightgrey")
     return annotated_heatmap(
         percent,

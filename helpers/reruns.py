@@ -4,7 +4,7 @@ A single training is one draw of the initial weights (and of the dropout masks),
 accuracy is one sample of what the network reaches. ``Reruns`` holds the test and validation
 accuracies of several trainings of one network (``helpers.retraining`` trains them), summarises them,
 says where a single run sits among them, and keeps which test digits each one got right, so that the
-test set's own sampling error can be counted (``helpers.comparisons``).
+test set's own sampling error can be counted (``helpers.statistics``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from helpers.statistics import noise_band
 
 
 @dataclass(frozen=True)
@@ -50,15 +52,12 @@ class Reruns:
         return float(100 * self.test_accuracy.max())
 
     def gap_band(self, split: str = "test") -> float:
-        """Points within which two trainings of this network land: 2·√2·s.
-
-        With the true s.d. in place of ``s`` that would hold 95 % of the time; with ``s`` measured from
-        ten trainings, about 92 % (Student's t with 9 degrees of freedom), as the pages say.
+        """Points within which two trainings of this network land (``statistics.noise_band`` of their s.d.).
 
         ``split`` is ``"test"`` or ``"val"`` (the final validation accuracy, which grids select on).
         """
         values = {"test": self.test_accuracy, "val": self.val_accuracy}[split]
-        return float(2 * np.sqrt(2) * 100 * values.std(ddof=1))
+        return noise_band(100 * float(values.std(ddof=1)))
 
     def beaten_by(self, accuracy: float) -> int:
         """How many reruns score below ``accuracy`` (a fraction, like a single run's test accuracy)."""

@@ -28,7 +28,7 @@ from typing import Any
 
 from helpers.files import write_json_atomically
 from helpers.params import Run
-from helpers.paths import EXECUTED, PROJECT_ROOT, results_path
+from helpers.paths import PROJECT_ROOT, results_path
 
 PACKAGES = ("tensorflow-cpu", "jax", "keras", "numpy", "scikit-learn", "matplotlib", "tensorview")
 
@@ -127,10 +127,7 @@ def load_results(run: Run, part: str) -> dict[str, Any]:
     A run outside the published folder of its profile (by hand, or a build with overrides) reads its
     own earlier runs first, then the published results of its profile.
     """
-    folders = [run.output_dir]
-    published = EXECUTED / run.published_profile
-    if run.output_dir.resolve() != published.resolve():
-        folders.append(published)
+    folders = run.folders_to_read()
     for folder in folders:
         path = results_path(folder, part)
         if path.is_file():

@@ -14,8 +14,8 @@ image padded afterwards (``Network``), so both networks of a comparison see exac
 * ``invert``: black ink on white.
 
 The measurements return per-image correctness (booleans) so that every accuracy comes with its
-confidence interval (``accuracy_interval``) and two networks can be compared on the same images
-(``compare``).
+confidence interval and two networks can be compared on the same images (``helpers.statistics``:
+``accuracy_interval``, ``paired_difference``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from helpers.params import Run
 from helpers.saved_models import load_saved_model
 
 #: z of a two-sided 95 % normal interval.
-Z95 = 1.959963984540054
 #: Pixels brighter than this count as ink (stroke) when a position must fall on the digit.
 INK = 0.5
 
@@ -270,87 +269,6 @@ def shift_grid(
     moved = (shift(images, dx, dy) for dy in shifts for dx in shifts)
     scores = score_sets(networks, moved, labels)
     return {name: correct.reshape(len(shifts), len(shifts), -1) for name, correct in scores.items()}
-
-
-@dataclass(frozen=True)
-class Interval:
-    """An accuracy (fraction) and its 95 % confidence interval."""
-
-    value: float
-    low: float
-    high: float
-
-    def __str__(self) -> str:
-        return f"{100 * self.value:.1f} % [{100 * self.low:.1f}, {100 * self.high:.1f}]"
-
-
-def accuracy_interval(correct: np.ndarray, z: float = Z95) -> Interval:
-    """Accuracy with its confidence interval over the test images.
-
-    ``correct`` shaped ``(n,)``: one trial per image, Wilson's score interval for a binomial proportion.
-    ``(n, k)``: ``k`` settings per image (e.g. four shifts of 3 pixels) pooled; the trials of one image
-    are not independent, so the interval is the normal one of the mean of the ``n`` per-image scores.
-    """
-    correct = np.asarray(correct, dtype=float)
-    n = correct.shape[0]
-    if n == 0:
-        raise ValueError("no images")
-    if correct.ndim == 1:
-        p = correct.mean()
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-        return Interval(float(p), float(max(0.0, centre - half)), float(min(1.0, centre + half)))
-    per_image = correct.mean(axis=tuple(range(1, correct.ndim)))
-    p = per_image.mean()
-    half = z * per_image.std(ddof=1) / np.sqrt(n) if n > 1 else 0.0
-    return Interval(float(p), float(max(0.0, p - half)), float(min(1.0, p + half)))
-
-
-def intervals(correct: np.ndarray) -> list[Interval]:
-    """``accuracy_interval`` of each row of a ``sweep`` result (one per strength)."""
-    return [accuracy_interval(row) for row in correct]
-
-
-#: The verdicts of ``Comparison``, in the order a page lists them.
-VERDICTS = ("higher", "within noise", "lower")
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Accuracy of ``a`` minus that of ``b`` on the same images, its 95 % interval, and the verdict."""
-
-    difference: float
-    low: float
-    high: float
-
-    @property
-    def verdict(self) -> str:
-        """``"higher"`` or ``"lower"`` when the interval excludes 0, ``"within noise"`` otherwise."""
-        if self.low > 0:
-            return "higher"
-        if self.high < 0:
-            return "lower"
-        return "within noise"
-
-    def points(self) -> str:
-        """The difference in percentage points, signed, e.g. ``+12.3 points``."""
-        return f"{100 * self.difference:+.1f} points"
-
-
-def compare(correct_a: np.ndarray, correct_b: np.ndarray, z: float = Z95) -> Comparison:
-    """Paired comparison of two networks on the same images: the difference of their accuracies.
-
-    Both arrays are shaped ``(n,)`` or ``(n, k)`` (``k`` settings per image, pooled per image). The
-    interval is the normal one of the mean of the per-image differences, which accounts for the two
-    networks being right and wrong on largely the same images.
-    """
-    a, b = (np.asarray(c, dtype=float) for c in (correct_a, correct_b))
-    if a.shape != b.shape:
-        raise ValueError(f"the two networks must be scored on the same images, got {a.shape} and {b.shape}")
-    per_image = (a - b).reshape(len(a), -1).mean(axis=1)
-    difference = float(per_image.mean())
-    half = float(z * per_image.std(ddof=1) / np.sqrt(len(per_image))) if len(per_image) > 1 else 0.0
-    return Comparison(difference, difference - half, difference + half)
 
 
 def tolerance(strengths: Sequence[float], accuracy: Sequence[float], level: float) -> float | None:

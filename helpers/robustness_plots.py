@@ -1,6 +1,6 @@
 """Figures of parts 11-13: accuracy under distortions, shift heatmaps, example digits, equivariance per stage.
 
-Accuracies arrive as fractions (or ``helpers.robustness.Interval``) and are drawn in percent. Every
+Accuracies arrive as fractions (or ``helpers.statistics.Interval``) and are drawn in percent. Every
 figure is sized to stay legible at about 1000 pixels wide.
 """
 
@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from helpers.robustness import Interval
+from helpers.statistics import Interval
 
 #: One colour and line style per network, the same on every figure of the part.
 STYLES = {
@@ -114,7 +114,7 @@ def shift_curves(
     return fig
 
 
-def example_grid(
+def distorted_examples(
     images: Sequence[np.ndarray],
     labels: np.ndarray,
     strengths: Sequence[str],

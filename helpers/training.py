@@ -10,12 +10,10 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
-from absl import logging as absl_logging
 
 from helpers.data import load_mnist, pad_to_32, scale_pixels
 
@@ -57,22 +55,21 @@ def training_settings() -> dict[str, Any]:
     Grid points are cached under a key that includes this, so a change to any setting here retrains them.
     """
     return {
-        "optimizer": _without_name(keras.optimizers.serialize(make_optimizer())),
-        "loss": _without_name(keras.losses.serialize(make_loss())),
+        "optimizer": without_names(keras.optimizers.serialize(make_optimizer())),
+        "loss": without_names(keras.losses.serialize(make_loss())),
         "metrics": list(METRICS),
         "batch_size": BATCH_SIZE,
         "validation_split": VALIDATION_SPLIT,
     }
 
 
-def _without_name(config: Any) -> Any:
-    """A Keras serialization without the object's ``name`` (Keras numbers unnamed objects per session).
-
-    Anything else (a loss given by its string name, say) comes back unchanged.
-    """
-    if not isinstance(config, dict):
-        return config
-    return {**config, "config": {k: v for k, v in config["config"].items() if k != "name"}}
+def without_names(config: Any) -> Any:
+    """A Keras config or serialization with every ``name`` removed (Keras numbers unnamed objects per session)."""
+    if isinstance(config, dict):
+        return {k: without_names(v) for k, v in config.items() if k != "name"}
+    if isinstance(config, list | tuple):
+        return [without_names(v) for v in config]
+    return config
 
 
 def check_series_settings(model: keras.Model) -> None:
@@ -83,8 +80,8 @@ def check_series_settings(model: keras.Model) -> None:
     """
     config = model.get_compile_config()
     compiled = {
-        "optimizer": _without_name(config["optimizer"]),
-        "loss": _without_name(config["loss"]),
+        "optimizer": without_names(config["optimizer"]),
+        "loss": without_names(config["loss"]),
         "metrics": list(config["metrics"] or []),
     }
     expected = {name: training_settings()[name] for name in compiled}
@@ -167,29 +164,3 @@ def correct_digits(model: keras.Model, data: Mnist) -> np.ndarray:
 def dense_kernels(model: keras.Model) -> dict[str, np.ndarray]:
     """The kernels of a model's Dense layers, by layer name (for the weight histograms)."""
     return {layer.name: layer.get_weights()[0] for layer in model.layers if isinstance(layer, keras.layers.Dense)}
-
-
-def save_model_files(model: keras.Model, models_dir: Path | str, name: str) -> list[str]:
-    """Save ``name.keras`` (native) and ``name.h5`` (legacy, as the reference) without clobbering.
-
-    Each file is written under a temporary name and renamed into place, so an interrupted save never
-    replaces the last good model. Returns the written paths.
-    """
-    Path(models_dir).mkdir(parents=True, exist_ok=True)
-    written = []
-    for suffix in (".keras", ".h5"):
-        final = Path(models_dir) / f"{name}{suffix}"
-        partial = final.with_name(f".{name}.partial{suffix}")  # Keras insists on the suffix
-        level = absl_logging.get_verbosity()
-        if (
-            suffix == ".h5"
-        ):  # Keras logs that HDF5 is a legacy format: writing it for the original's readers is the point
-            absl_logging.set_verbosity(absl_logging.ERROR)
-        try:
-            model.save(partial)
-            os.replace(partial, final)
-        finally:
-            absl_logging.set_verbosity(level)
-            partial.unlink(missing_ok=True)
-        written.append(str(final))
-    return written

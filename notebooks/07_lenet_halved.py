@@ -53,13 +53,13 @@ from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
 from helpers.results import load_results, model_record, save_results
 from helpers.retraining import train_reruns
+from helpers.saved_models import save_model_files
 from helpers.training import (
     compile_classifier,
     dense_kernels,
     evaluate,
     fit,
     prepare_mnist,
-    save_model_files,
     seed_everything,
 )
 

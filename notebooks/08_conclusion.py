@@ -39,7 +39,10 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers import plots
-from helpers.comparisons import (
+from helpers.params import start_run
+from helpers.reruns import Reruns
+from helpers.results import load_results, save_results
+from helpers.statistics import (
     LEVEL,
     REPRODUCTION_MARGIN,
     compare_family,
@@ -48,9 +51,6 @@ from helpers.comparisons import (
     new_test_set_interval,
     prediction_interval,
 )
-from helpers.params import start_run
-from helpers.reruns import Reruns
-from helpers.results import load_results, save_results
 
 PART = "08_conclusion"
 run = start_run(

@@ -50,6 +50,7 @@ from helpers import robustness_plots as rplots
 from helpers.data import load_mnist, scale_pixels
 from helpers.params import start_run
 from helpers.results import load_results, save_results
+from helpers.statistics import accuracy_interval, intervals, paired_difference
 
 PART = "11_shifts"
 run = start_run(
@@ -92,7 +93,7 @@ recorded = {
 }
 clean = {net.name: net.correct(x_test, y_test) for net in (dense, lenet)}
 for name, record in recorded.items():
-    print(f"{name}: {rb.accuracy_interval(clean[name])} here; its part recorded {100 * record['test_accuracy']:.2f} %")
+    print(f"{name}: {accuracy_interval(clean[name])} here; its part recorded {100 * record['test_accuracy']:.2f} %")
 
 # %% [markdown]
 # ## Shifts
@@ -125,8 +126,8 @@ fig = rplots.shift_heatmaps(
 
 # %% tags=["nbval-ignore-output"] caption="Accuracy against horizontal and vertical shifts, 95 % bands."
 centre = shifts.index(0)
-horizontal = {name: rb.intervals(correct[centre, :, :]) for name, correct in grid.items()}
-vertical = {name: rb.intervals(correct[:, centre, :]) for name, correct in grid.items()}
+horizontal = {name: intervals(correct[centre, :, :]) for name, correct in grid.items()}
+vertical = {name: intervals(correct[:, centre, :]) for name, correct in grid.items()}
 fig = rplots.shift_curves(shifts, horizontal, vertical, title="Accuracy of shifted digits, one direction at a time")
 
 # %% [markdown]
@@ -140,12 +141,12 @@ at_three = {
     name: np.stack([correct[shifts.index(dy), shifts.index(dx)] for dx, dy in three], axis=1)
     for name, correct in grid.items()
 }
-gap_3 = rb.compare(at_three["LeNet"], at_three["dense"])
+gap_3 = paired_difference(at_three["LeNet"], at_three["dense"])
 reach = {name: rb.tolerance(shifts, [i.value for i in horizontal[name]], 0.9 * clean[name].mean()) for name in grid}
 Markdown(
     f"Moved by 3 pixels (left, right, up or down, pooled), the dense network reads "
-    f"**{rb.accuracy_interval(at_three['dense'])}** of the digits and LeNet "
-    f"**{rb.accuracy_interval(at_three['LeNet'])}**: LeNet's accuracy is {gap_3.verdict} ({gap_3.points()}, 95 % "
+    f"**{accuracy_interval(at_three['dense'])}** of the digits and LeNet "
+    f"**{accuracy_interval(at_three['LeNet'])}**: LeNet's accuracy is {gap_3.verdict} ({gap_3.points()}, 95 % "
     f"interval {100 * gap_3.low:+.1f} to {100 * gap_3.high:+.1f}). Keeping 90 % of its clean accuracy, the dense "
     f"network tolerates horizontal shifts of up to **{reach['dense']:g} px**, LeNet up to **{reach['LeNet']:g} px**."
 )
@@ -161,7 +162,7 @@ Markdown(
 examples = np.array([int(np.flatnonzero(y_test == digit)[0]) for digit in (2, 4, 7)])
 right = [d for d in shifts if d >= 0]
 moved = [rb.shift(x_test[examples], d, 0) for d in right]
-rplots.example_grid(
+rplots.distorted_examples(
     moved,
     y_test[examples],
     [f"{d} px" for d in right],
@@ -236,7 +237,7 @@ Markdown(
 save_results(
     run,
     models={},
-    clean={name: vars(rb.accuracy_interval(correct)) for name, correct in clean.items()},
+    clean={name: vars(accuracy_interval(correct)) for name, correct in clean.items()},
     shift_grid={name: correct.mean(axis=2).tolist() for name, correct in grid.items()},
     shifts=shifts,
     curves={
@@ -246,6 +247,6 @@ save_results(
         }
         for name in grid
     },
-    at_three={name: vars(rb.accuracy_interval(correct)) for name, correct in at_three.items()},
+    at_three={name: vars(accuracy_interval(correct)) for name, correct in at_three.items()},
     equivariance={"stages": stage_names, "shifts": shifts, "digits": len(whole), "error": equivariance.tolist()},
 )

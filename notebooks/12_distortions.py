@@ -51,7 +51,8 @@ from helpers import robustness as rb
 from helpers import robustness_plots as rplots
 from helpers.data import load_mnist, scale_pixels
 from helpers.params import start_run
-from helpers.results import save_results
+from helpers.results import load_results, save_results
+from helpers.statistics import accuracy_interval, intervals, paired_difference
 
 PART = "12_distortions"
 run = start_run(
@@ -68,7 +69,8 @@ absl_logging.set_verbosity(absl_logging.ERROR)  # "compiled metrics not built ye
 # %% [markdown]
 # ## The two networks and the test digits
 #
-# The same two saved networks as in part 11, read back from their `.h5` files. Every distortion is
+# The same two saved networks as in part 11, read back from their `.h5` files, with the test accuracy
+# their parts recorded beside the one measured here. Every distortion is
 # applied to the 28x28 digit and only then is the digit padded to 32x32 for LeNet, so both networks
 # see exactly the same pixels.
 
@@ -76,9 +78,16 @@ absl_logging.set_verbosity(absl_logging.ERROR)  # "compiled metrics not built ye
 dense, lenet = rb.saved_networks(run)
 (_, _), (x_test_raw, y_test_raw) = load_mnist()
 x_test, y_test = scale_pixels(x_test_raw[:test_size]), y_test_raw[:test_size]
+recorded = {
+    "dense": load_results(run, "03_dense_sized")["models"]["Dense 128"],
+    "LeNet": load_results(run, "07_lenet_halved")["models"]["LeNet, dropout, halved"],
+}
 clean = {net.name: net.correct(x_test, y_test) for net in (dense, lenet)}
 for name, correct in clean.items():
-    print(f"{name}: {rb.accuracy_interval(correct)} of {len(y_test):,} undistorted test digits")
+    print(
+        f"{name}: {accuracy_interval(correct)} of {len(y_test):,} undistorted test digits; "
+        f"its part recorded {100 * recorded[name]['test_accuracy']:.2f} %"
+    )
 
 # %% [markdown]
 # ## Five distortions, swept
@@ -110,7 +119,7 @@ def sweep_figure(kind: str, title: str):
     """Both networks' accuracy curves for one distortion, with 95 % bands."""
     return rplots.accuracy_curves(
         strengths[kind],
-        {name: rb.intervals(correct) for name, correct in sweeps[kind].items()},
+        {name: intervals(correct) for name, correct in sweeps[kind].items()},
         title=title,
         x_title=rb.DISTORTIONS[kind].axis,
     )
@@ -146,7 +155,7 @@ fig = sweep_figure("occlusion", "Partly hidden digits")
 # %% tags=["nbval-ignore-output"] caption="Accuracy on original and inverted digits, 95 % intervals."
 fig = rplots.accuracy_bars(
     ["white on black (original)", "black on white (inverted)"],
-    {name: rb.intervals(correct) for name, correct in sweeps["inversion"].items()},
+    {name: intervals(correct) for name, correct in sweeps["inversion"].items()},
     title="Inverted digits",
 )
 
@@ -181,7 +190,7 @@ def show_examples(kind: str, title: str, values: list[float]) -> None:
     images = [rb.DISTORTIONS[kind].at(seed)(x_test[examples], v) for v in values]
     probabilities = {net.name: [net.probabilities(im) for im in images] for net in (dense, lenet)}
     labels = [rb.DISTORTIONS[kind].label(v) for v in values]
-    rplots.example_grid(images, y_test[examples], labels, probabilities, title=title)
+    rplots.distorted_examples(images, y_test[examples], labels, probabilities, title=title)
 
 
 def spread(values: list[float], count: int = 6) -> list[float]:
@@ -240,15 +249,15 @@ settings = {
     f"a {patch_sizes[-1]} px black square": at("occlusion", patch_sizes[-1]),
     "inverted contrast": at("inversion", 1),
 }
-gaps = {setting: rb.compare(correct["LeNet"], correct["dense"]) for setting, correct in settings.items()}
+gaps = {setting: paired_difference(correct["LeNet"], correct["dense"]) for setting, correct in settings.items()}
 lines = [
-    f"* With {setting}: dense **{rb.accuracy_interval(settings[setting]['dense'])}**, LeNet "
-    f"**{rb.accuracy_interval(settings[setting]['LeNet'])}**; LeNet {gap.verdict} ({gap.points()})."
+    f"* With {setting}: dense **{accuracy_interval(settings[setting]['dense'])}**, LeNet "
+    f"**{accuracy_interval(settings[setting]['LeNet'])}**; LeNet {gap.verdict} ({gap.points()})."
     for setting, gap in gaps.items()
 ]
 Markdown(
     "\n".join(lines)
-    + f"\n\nOn undistorted digits the two differ by {rb.compare(clean['LeNet'], clean['dense']).points()}."
+    + f"\n\nOn undistorted digits the two differ by {paired_difference(clean['LeNet'], clean['dense']).points()}."
 )
 
 # %% [markdown]
@@ -261,14 +270,14 @@ def curve(correct: np.ndarray, values: list[float]) -> list[dict[str, float]]:
     """One sweep's accuracy and 95 % interval at each strength, for the results record."""
     return [
         {"strength": float(v), "accuracy": i.value, "low": i.low, "high": i.high}
-        for v, i in zip(values, rb.intervals(correct), strict=True)
+        for v, i in zip(values, intervals(correct), strict=True)
     ]
 
 
 save_results(
     run,
     models={},
-    clean={name: vars(rb.accuracy_interval(correct)) for name, correct in clean.items()},
+    clean={name: vars(accuracy_interval(correct)) for name, correct in clean.items()},
     curves={name: {kind: curve(sweeps[kind][name], strengths[kind]) for kind in strengths} for name in clean},
     comparisons={
         setting: {"difference": gap.difference, "low": gap.low, "high": gap.high, "verdict": gap.verdict}

@@ -55,6 +55,7 @@ from helpers.data import load_mnist, scale_pixels
 from helpers.grid import run_grid
 from helpers.params import start_run
 from helpers.results import load_results, model_record, save_results
+from helpers.statistics import Interval, accuracy_interval, intervals, paired_difference
 from helpers.training import prepare_mnist
 
 PART = "13_shift_augmented"
@@ -178,7 +179,7 @@ clean = {net.name: net.correct(x_test, y_test) for net in networks}
 for net in augmented:
     print(
         f"{net.name}: {net.model.count_params():,} coefficients, "
-        f"clean test accuracy {rb.accuracy_interval(clean[net.name])}"
+        f"clean test accuracy {accuracy_interval(clean[net.name])}"
     )
 
 # %% [markdown]
@@ -190,7 +191,7 @@ by_axis = {
     "horizontal": rb.sweep(networks, x_test, y_test, lambda im, d: rb.shift(im, int(d), 0), shifts),
     "vertical": rb.sweep(networks, x_test, y_test, lambda im, d: rb.shift(im, 0, int(d)), shifts),
 }
-curves = {axis: {name: rb.intervals(correct) for name, correct in scores.items()} for axis, scores in by_axis.items()}
+curves = {axis: {name: intervals(correct) for name, correct in scores.items()} for axis, scores in by_axis.items()}
 fig = rplots.shift_curves(
     shifts,
     curves["horizontal"],
@@ -210,12 +211,12 @@ at_three = {
     )
     for net in networks
 }
-closed = rb.compare(at_three["dense, shift-augmented"], at_three["LeNet"])
-gain = {name: rb.compare(at_three[f"{name}, shift-augmented"], at_three[name]) for name in ("dense", "LeNet")}
+closed = paired_difference(at_three["dense, shift-augmented"], at_three["LeNet"])
+gain = {name: paired_difference(at_three[f"{name}, shift-augmented"], at_three[name]) for name in ("dense", "LeNet")}
 Markdown(
-    f"At 3 pixels of shift, augmentation takes the dense network from {rb.accuracy_interval(at_three['dense'])} to "
-    f"**{rb.accuracy_interval(at_three['dense, shift-augmented'])}** ({gain['dense'].points()}) and LeNet from "
-    f"{rb.accuracy_interval(at_three['LeNet'])} to **{rb.accuracy_interval(at_three['LeNet, shift-augmented'])}** "
+    f"At 3 pixels of shift, augmentation takes the dense network from {accuracy_interval(at_three['dense'])} to "
+    f"**{accuracy_interval(at_three['dense, shift-augmented'])}** ({gain['dense'].points()}) and LeNet from "
+    f"{accuracy_interval(at_three['LeNet'])} to **{accuracy_interval(at_three['LeNet, shift-augmented'])}** "
     f"({gain['LeNet'].points()}). Against the saved LeNet, which never saw a shifted digit, the augmented dense "
     f"network is **{closed.verdict}** ({closed.points()}, 95 % interval {100 * closed.low:+.1f} to "
     f"{100 * closed.high:+.1f})."
@@ -232,15 +233,15 @@ rotation, noise = rb.DISTORTIONS["rotation"].at(seed), rb.DISTORTIONS["noise"].a
 turned = rb.sweep(networks, x_test, y_test, rotation, [-20, 20])
 noisy = rb.sweep(networks, x_test, y_test, noise, [0.3])
 pairs = {"dense": "dense, shift-augmented", "LeNet": "LeNet, shift-augmented"}
-cost = {base: rb.compare(clean[aug], clean[base]) for base, aug in pairs.items()}
-noise_change = {base: rb.compare(noisy[aug][0], noisy[base][0]) for base, aug in pairs.items()}
+cost = {base: paired_difference(clean[aug], clean[base]) for base, aug in pairs.items()}
+noise_change = {base: paired_difference(noisy[aug][0], noisy[base][0]) for base, aug in pairs.items()}
 Markdown(
     f"On undistorted digits the augmented dense network scores {cost['dense'].points()} against the saved one "
     f"({cost['dense'].verdict}), the augmented LeNet {cost['LeNet'].points()} ({cost['LeNet'].verdict}). With noise "
-    f"of σ = 0.3 the augmented dense network reads **{rb.accuracy_interval(noisy[pairs['dense']][0])}** of the "
-    f"digits against {rb.accuracy_interval(noisy['dense'][0])} before ({noise_change['dense'].verdict}, "
-    f"{noise_change['dense'].points()}), the augmented LeNet **{rb.accuracy_interval(noisy[pairs['LeNet']][0])}** "
-    f"against {rb.accuracy_interval(noisy['LeNet'][0])} ({noise_change['LeNet'].verdict}, "
+    f"of σ = 0.3 the augmented dense network reads **{accuracy_interval(noisy[pairs['dense']][0])}** of the "
+    f"digits against {accuracy_interval(noisy['dense'][0])} before ({noise_change['dense'].verdict}, "
+    f"{noise_change['dense'].points()}), the augmented LeNet **{accuracy_interval(noisy[pairs['LeNet']][0])}** "
+    f"against {accuracy_interval(noisy['LeNet'][0])} ({noise_change['LeNet'].verdict}, "
     f"{noise_change['LeNet'].points()})."
 )
 
@@ -260,10 +261,10 @@ Markdown(
 # %% tags=["nbval-ignore-output"]
 summary = {
     net.name: {
-        "clean": rb.accuracy_interval(clean[net.name]),
-        "shift 3 px": rb.accuracy_interval(at_three[net.name]),
-        "rotation ±20°": rb.accuracy_interval(np.stack(list(turned[net.name]), axis=1)),
-        "noise σ = 0.3": rb.accuracy_interval(noisy[net.name][0]),
+        "clean": accuracy_interval(clean[net.name]),
+        "shift 3 px": accuracy_interval(at_three[net.name]),
+        "rotation ±20°": accuracy_interval(np.stack(list(turned[net.name]), axis=1)),
+        "noise σ = 0.3": accuracy_interval(noisy[net.name][0]),
     }
     for net in networks
 }
@@ -281,7 +282,7 @@ def loss_of(net: rb.Network) -> float:
     return float(-np.mean(np.log(np.clip(probabilities[np.arange(len(y_test)), y_test], 1e-7, 1.0))))
 
 
-def percent(score: rb.Interval) -> str:
+def percent(score: Interval) -> str:
     """``98.1 [97.8, 98.4]``: an accuracy and its 95 % interval, in percent."""
     return f"{100 * score.value:.1f} [{100 * score.low:.1f}, {100 * score.high:.1f}]"
 

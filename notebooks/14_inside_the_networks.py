@@ -62,6 +62,7 @@ from helpers.data import pad_to_32
 from helpers.params import start_run
 from helpers.results import load_results, model_record, save_results
 from helpers.saved_models import load_saved_model
+from helpers.statistics import describe_accuracy_gap, describe_gap, mcnemar_p, split_verdict
 from helpers.training import prepare_mnist
 
 PART = "14_inside_the_networks"
@@ -249,7 +250,7 @@ Markdown(
     f"On average a test digit leaves **{dense_silent:.0%}** of the dense network's hidden units silent and "
     f"**{lenet_silent:.0%}** of LeNet's. A unit gives its favourite digit **{dense_selectivity:.0%}** of its "
     f"activity in the dense network and **{lenet_selectivity:.0%}** in LeNet (10 % would be no preference). "
-    f"The dense network's selectivity is {inspection.compare(dense_selectivity, lenet_selectivity, margin=0.02)} "
+    f"The dense network's selectivity is {describe_gap(dense_selectivity, lenet_selectivity, margin=0.02)} "
     f"LeNet's."
 )
 
@@ -332,9 +333,9 @@ even = near_ink["(ink and its 2-pixel margin: share of the frame)"]
 Markdown(
     f"Ink and its margin cover {even:.0%} of a typical frame, the share a gradient spread evenly would put there. "
     f"**{near_ink['LeNet']:.0%}** of LeNet's gradient falls there, "
-    f"{inspection.compare(near_ink['LeNet'], even, margin=0.02)} that even share; "
+    f"{describe_gap(near_ink['LeNet'], even, margin=0.02)} that even share; "
     f"**{near_ink['dense network']:.0%}** of the dense network's, "
-    f"{inspection.compare(near_ink['dense network'], even, margin=0.02)} it."
+    f"{describe_gap(near_ink['dense network'], even, margin=0.02)} it."
 )
 
 # %% [markdown]
@@ -408,8 +409,8 @@ Markdown(
     f"A {knn_neighbors}-NN vote among the training digits is **{100 * knn[raw]:.2f} %** accurate in raw pixels, "
     f"**{100 * knn[dense_rep]:.2f} %** in the dense network's 128 hidden units and **{100 * knn[lenet_rep]:.2f} %** "
     f"in LeNet's 42. LeNet's representation scores "
-    f"{inspection.compare_accuracies(knn[lenet_rep], knn[dense_rep], len(y_test))} the dense network's, which "
-    f"scores {inspection.compare_accuracies(knn[dense_rep], knn[raw], len(y_test))} raw pixels."
+    f"{describe_accuracy_gap(knn[lenet_rep], knn[dense_rep], len(y_test))} the dense network's, which "
+    f"scores {describe_accuracy_gap(knn[dense_rep], knn[raw], len(y_test))} raw pixels."
 )
 
 # %% [markdown]
@@ -441,12 +442,12 @@ only_dense, only_lenet = len(groups["only dense wrong"]), len(groups["only LeNet
 Markdown(
     f"Of the {len(y_test):,} test digits, both networks get **{len(groups['both wrong'])}** wrong. Among the digits "
     f"exactly one of them gets wrong, the dense network misses **{only_dense}** and LeNet **{only_lenet}**: "
-    f"{inspection.split_verdict(only_dense, only_lenet, names=('dense', 'LeNet'))}."
+    f"{split_verdict(only_dense, only_lenet, names=('dense', 'LeNet'))}."
 )
 
 # %% tags=["nbval-ignore-output"] caption="The test digits each network gets wrong: true digit, D and L answers."
 titles = [f"{y}: D {d}, L {le}" for y, d, le in zip(y_test, dense_pred, lenet_pred, strict=True)]
-fig = iplots.example_grid(x_test, groups, titles, title="The test digits the networks get wrong")
+fig = iplots.grouped_examples(x_test, groups, titles, title="The test digits the networks get wrong")
 
 # %% [markdown]
 # Look at the top row first: the digits both networks get wrong are mostly odd shapes that a reader
@@ -514,7 +515,7 @@ save_results(
     hidden_layers={name: {k: float(v) for k, v in row.items()} for name, row in layer_numbers.iterrows()},
     gradient_near_ink=near_ink,
     mistakes={name: len(indices) for name, indices in groups.items()},
-    mcnemar_p=inspection.mcnemar_p(only_dense, only_lenet),
+    mcnemar_p=mcnemar_p(only_dense, only_lenet),
     confusion_differences=[dict(zip(["true", "predicted", "dense", "lenet"], p, strict=True)) for p in pairs],
     examples={group: indices.tolist() for group, indices in examples.items()},
 )

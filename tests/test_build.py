@@ -265,14 +265,15 @@ def test_the_lock_of_a_killed_build_is_taken_over(tmp_path, capsys):
     assert f"(pid {holder.stdout.strip()}) that did not finish" in capsys.readouterr().out
 
 
-def test_the_index_groups_parts_into_chapters():
+def test_the_index_groups_parts_into_the_chapters_they_record():
     from helpers.build.site import Page, chapters
 
-    pages = [Page(stem=f"{n:02d}_p", title=f"Part {n}", summary="", short="") for n in (1, 2, 8, 9, 10)]
+    recorded = {1: "Retold", 2: "Retold", 8: "Retold", 11: "Closer", 14: "Closer"}
+    pages = [Page(stem=f"{n:02d}_p", title=f"Part {n}", summary="", chapter=c, short="") for n, c in recorded.items()]
     grouped = chapters(pages)
-    assert [c["title"] for c in grouped] == ["The original tutorial, retold", "Looking closer"]
-    assert [[p.number for p in c["parts"]] for c in grouped] == [[1, 2, 8], [9, 10]]
-    assert [c["title"] for c in chapters(pages[:3])] == ["The original tutorial, retold"]
+    assert [c["title"] for c in grouped] == ["Retold", "Closer"]
+    assert [[p.number for p in c["parts"]] for c in grouped] == [[1, 2, 8], [11, 14]]
+    assert [c["title"] for c in chapters(pages[:3])] == ["Retold"]
 
 
 def test_the_site_shows_the_sentences_of_remove_input_cells_but_not_their_code(tmp_path):
@@ -325,35 +326,31 @@ def test_the_results_at_a_glance_give_the_build_time_readably_and_the_reruns():
     assert [_duration(s) for s in (48.4, 425, 5515)] == ["48 s", "7 min 05 s", "1 h 31 min"]
     record = {
         "wall_seconds": 425,
+        "page": {"chapter": "c", "summary": "s", "from_cache": 4},
         "environment": {"hardware": "x86_64, 2 CPU cores"},
         "models": {"LeNet": {"params": 81194, "epochs": 60, "test_accuracy": 0.9915, "regularization": "none"}},
         "reruns": {"test_accuracy": [0.990, 0.992, 0.994]},
     }
     glance = _results_at_a_glance(record)
+    assert glance["from_cache"] == 4
     assert glance["wall"] == "7 min 05 s"
     assert glance["reruns"].startswith("3 more trainings from other initial weights: test accuracy 99.20 ± 0.20 %")
     assert _results_at_a_glance({**record, "reruns": None})["reruns"] is None
 
 
 @pytest.mark.slow
-def test_the_glance_counts_the_networks_a_build_read_from_the_grid_cache(small_mnist, tmp_path, capsys):
-    from helpers.build.site import networks_from_cache
+def test_the_run_counts_the_networks_read_from_the_grid_cache(small_mnist, tmp_path):
+    from helpers import params
     from helpers.grid import run_grid
 
     points = [{"units": u} for u in (8, 16, 24)]
     settings = {"epochs": 1, "seed": 2, "profile": "quick", "workers": 1, "cache_dir": tmp_path}
     run_grid(_grid_job.build, points[:2], small_mnist, **settings)
-    capsys.readouterr()
+    namespace = {"profile": "quick", "output_dir": str(tmp_path / "out")}
+    run = params.start_run("99_x", namespace, chapter="c", summary="s")
     run_grid(_grid_job.build, points, small_mnist, description="widths", **settings)  # 2 cached, 1 trained
     run_grid(_grid_job.build, points, small_mnist, description="reruns", **settings)  # 3 cached
-    printed = capsys.readouterr()
-    notebook = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("stream", name=name, text=text)])
-            for name, text in (("stdout", printed.out), ("stderr", printed.err))
-        ]
-    )
-    assert networks_from_cache(notebook) == 5
+    assert run.page()["from_cache"] == 5
 
 
 @pytest.mark.parametrize("content", ['{"part": "01_a", "bu', "[1, 2]"])

@@ -240,21 +240,6 @@ def test_agreement_says_whether_a_reloaded_network_scores_as_recorded():
     assert "not comparable" in inspection.agreement(0.873, 0.865, same_digits=False)
 
 
-def test_verdicts_compare_against_the_noise_and_test_uneven_splits():
-    margin = inspection.accuracy_margin(0.98, 0.99, 10_000)
-    assert margin == pytest.approx(2 * np.sqrt((0.98 * 0.02 + 0.99 * 0.01) / 10_000))
-    assert inspection.compare(0.99, 0.98, margin=margin) == "higher than"
-    assert inspection.compare(0.98, 0.99, margin=margin) == "lower than"
-    assert inspection.compare(0.981, 0.98, margin=margin) == "about the same as"
-    assert inspection.compare_accuracies(0.99, 0.98, 10_000) == "higher than"
-    assert inspection.compare_accuracies(0.99, 0.98, 1_000) == "about the same as"  # 1,000 digits cannot tell
-    assert inspection.mcnemar_p(0, 10) == pytest.approx(2 * 0.5**10)
-    assert inspection.mcnemar_p(5, 5) == 1.0 and inspection.mcnemar_p(0, 0) == 1.0
-    assert "chance alone" in inspection.split_verdict(6, 4, names=("dense", "LeNet"))
-    assert "the dense network makes more" in inspection.split_verdict(40, 10, names=("dense", "LeNet"))
-    assert "the LeNet network makes more" in inspection.split_verdict(10, 40, names=("dense", "LeNet"))
-
-
 def test_figures_lay_out_every_panel(dense, lenet, digits):
     images, labels = digits
     padded = pad_to_32(images)
@@ -279,7 +264,7 @@ def test_figures_lay_out_every_panel(dense, lenet, digits):
     fig = iplots.embedding_figure([("raw", embedding, labels == 7)], labels, title="t")
     fig.canvas.draw()
     assert fig.axes[0].get_legend().get_texts()[0].get_text() == f"misclassified ({int((labels == 7).sum())})"
-    fig = iplots.example_grid(images, {"g": np.array([3, 1])}, [str(y) for y in labels], columns=4, title="t")
+    fig = iplots.grouped_examples(images, {"g": np.array([3, 1])}, [str(y) for y in labels], columns=4, title="t")
     fig.canvas.draw()
     assert [ax.get_title() for ax in fig.axes[:2]] == [str(labels[3]), str(labels[1])]
 
@@ -296,4 +281,4 @@ def test_part_10_refuses_a_bad_parameter_in_its_set_up_cell(parameters, message,
     # the series' check of every part's parameters (tests/test_notebooks.py), run on this part's own settings
     from test_notebooks import test_a_bad_parameter_stops_the_part_before_training_with_one_clear_message as refused
 
-    refused("10_inside_the_networks", parameters, message, tmp_path)
+    refused("14_inside_the_networks", parameters, message, tmp_path)

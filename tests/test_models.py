@@ -10,7 +10,8 @@ import pytest
 from absl import logging as absl_logging
 
 from helpers.paths import PROJECT_ROOT
-from helpers.training import compile_classifier, fit, save_model_files
+from helpers.saved_models import save_model_files
+from helpers.training import compile_classifier, fit
 
 QUICK_MODELS = PROJECT_ROOT / "executed" / "quick" / "models"
 
@@ -59,10 +60,10 @@ def test_saved_networks_load_from_h5_and_a_missing_one_names_the_part_to_run(tmp
     from helpers.params import Run
     from helpers.saved_models import MissingModelError, load_saved_model
 
-    quick = Run("09_x", "quick", QUICK_MODELS.parent, {"profile": "quick"})
+    quick = Run("11_x", "quick", QUICK_MODELS.parent, {"profile": "quick"})
     assert load_saved_model(quick, "MNIST_LeNet60").count_params() == 38_552
-    monkeypatch.setattr("helpers.saved_models.EXECUTED", tmp_path / "executed")
-    by_hand = Run("09_x", "interactive", tmp_path / "scratch", {"profile": "quick"})
+    monkeypatch.setattr("helpers.params.EXECUTED", tmp_path / "executed")
+    by_hand = Run("11_x", "interactive", tmp_path / "scratch", {"profile": "quick"})
     with pytest.raises(MissingModelError, match="run part 07_lenet_halved first"):
         load_saved_model(by_hand, "MNIST_LeNet60")
     (tmp_path / "executed" / "quick" / "models").mkdir(parents=True)

@@ -211,7 +211,9 @@ def test_imports_are_visible_and_no_visible_cell_needs_a_hidden_one(part):
 
 def test_the_hidden_cell_rule_finds_a_leak():
     notebook = jupytext.reads(
-        '# %% tags=["parameters"]\nx = 1\n\n# %% jupyter={"source_hidden": true}\nhelper = x + 1\n\n# %%\nprint(helper)\n',
+        '# %% tags=["parameters"]\nx = 1\n\n'
+        '# %% jupyter={"source_hidden": true}\nhelper = x + 1\n\n'
+        "# %%\nprint(helper)\n",
         fmt="py:percent",
     )
     assert names_from_hidden_cells(notebook) == [(2, {"helper"})]

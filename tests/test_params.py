@@ -10,11 +10,17 @@ from helpers.params import (
     check_count,
     check_grid,
     check_optional_count,
+    check_strengths,
     check_value,
-    start_run,
 )
 
 GOOD = {"profile": "quick", "epochs": 3, "train_size": 6000, "test_size": None, "seed": 1}
+
+
+def start_run(part, output_dir, **cell):
+    """``params.start_run`` as a part calls it: the parameters cell's names are the namespace's."""
+    namespace = {"__name__": "__main__", "np": object(), "output_dir": output_dir, **cell}
+    return params.start_run(part, namespace, chapter="A chapter", summary="A part.")
 
 
 @pytest.mark.parametrize(
@@ -37,9 +43,27 @@ def test_start_run_rejects(field, value, message, tmp_path):
 
 
 def test_start_run_records_every_parameter_and_the_folder(tmp_path):
-    run = start_run("03_x", output_dir=str(tmp_path), **GOOD, widths=[32, 64])
+    run = start_run("03_x", output_dir=str(tmp_path), **GOOD, widths=[32, 64], chosen_width=32)
     assert run.output_dir == tmp_path.resolve() and run.profile == "quick"
-    assert run.parameters == {**GOOD, "widths": [32, 64]}
+    assert run.parameters == {**GOOD, "widths": [32, 64], "chosen_width": 32}  # not output_dir, not `np`
+    assert run.page() == {"chapter": "A chapter", "summary": "A part.", "from_cache": 0}
+
+
+def test_start_run_checks_the_rules_between_parameters(tmp_path):
+    with pytest.raises(ParameterError, match=r"chosen_width must be one of the searched widths \[32, 64\], got 128"):
+        start_run("03_x", output_dir=str(tmp_path), **GOOD, widths=[32, 64], chosen_width=128)
+
+
+def test_a_part_without_profile_or_output_dir_is_refused():
+    with pytest.raises(ParameterError, match="must define 'profile'"):
+        params.start_run("01_x", {"output_dir": None}, chapter="c", summary="s")
+
+
+def test_the_cache_count_goes_to_the_current_run(tmp_path):
+    run = start_run("01_x", output_dir=str(tmp_path), **GOOD)
+    params.note_from_cache(3)
+    params.note_from_cache(0)
+    assert run.from_cache == 3 and run.page()["from_cache"] == 3
 
 
 def test_a_run_by_hand_writes_to_the_scratch_folder_and_says_so(capsys):
@@ -53,7 +77,7 @@ def test_a_run_by_hand_writes_to_the_scratch_folder_and_says_so(capsys):
 def test_only_the_build_may_write_a_published_profile(profile, monkeypatch):
     published = str(params.EXECUTED / profile)
     monkeypatch.delenv(params.BUILD_PROFILE_VARIABLE, raising=False)
-    with pytest.raises(ParameterError, match="set output_dir = None"):
+    with pytest.raises(ParameterError, match=f"publishes the {profile} profile: set output_dir = None"):
         start_run("01_x", output_dir=published, **{**GOOD, "profile": profile})
     monkeypatch.setenv(params.BUILD_PROFILE_VARIABLE, profile)
     assert start_run("01_x", output_dir=published, **{**GOOD, "profile": profile}).profile == profile
@@ -110,3 +134,33 @@ def test_speed_settings_must_be_none_or_positive(value):
         check_optional_count("models_per_graph", value)
     check_optional_count("models_per_graph", None)
     check_optional_count("models_per_graph", 4)
+
+
+def test_the_refusal_names_the_profile_of_the_folder_not_the_cells(monkeypatch):
+    """A cell still saying profile = "full" but writing to executed/quick/ is told about the quick profile."""
+    monkeypatch.delenv(params.BUILD_PROFILE_VARIABLE, raising=False)
+    with pytest.raises(ParameterError, match="publishes the quick profile"):
+        start_run("01_x", output_dir=str(params.EXECUTED / "quick"), **{**GOOD, "profile": "full"})
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ([-20, 20], "must include \\[0\\]"),
+        ([0, -20, 20], "strictly increasing"),
+        ([-100, 0, 20], "within -90..90"),
+        ([0], "at least 2 numbers"),
+        ("0, 20", "at least 2 numbers"),
+    ],
+)
+def test_check_strengths_rejects(values, message):
+    with pytest.raises(ParameterError, match=message):
+        check_strengths("angles", values, low=-90, high=90, includes=[0])
+
+
+def test_every_rule_of_the_table_refuses_a_string():
+    for name, rule in params.PARAMETERS.items():
+        if name == "output_dir":
+            continue
+        with pytest.raises(ParameterError, match=name):
+            rule(name, "a string")

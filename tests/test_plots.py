@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import keras
-import matplotlib
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -80,14 +79,19 @@ def test_accuracy_grid_shows_percentages_with_hyperparameter_labels(mnist_raw):
 def test_accuracy_grid_greys_out_collapsed_cells_below_its_scale():
     accuracy = np.full((3, 3), 0.99) + np.arange(9).reshape(3, 3) * 1e-4
     accuracy[2, 2] = 0.1135  # a network that collapsed to predicting one digit
+    floor, best, marked = plots.grid_scale(100 * accuracy)
+    assert floor == pytest.approx(99.0) and best == pytest.approx(99.07) and marked == []  # 11.35 % lies below
     fig = plots.accuracy_grid(accuracy, rows=[0, 1, 2], columns=[0, 1, 2], row_title="r", column_title="c", title="t")
     _render(fig)
-    heatmap = fig.axes[0]
-    cells = heatmap.collections[0].get_facecolors()
-    grey = matplotlib.colors.to_rgba("lightgrey")
-    assert tuple(cells[8]) == grey and all(tuple(c) != grey for c in cells[:8])
-    assert heatmap.collections[0].colorbar.extend == "min"  # the colour bar ends in a "below" arrow
-    assert heatmap.texts[8].get_text() == "11.35"
+    assert fig.axes[0].texts[8].get_text() == "11.35"  # every cell keeps its number
+
+
+def test_accuracy_grid_marks_the_cells_within_noise_of_the_best():
+    percent = np.array([[99.0, 99.3], [99.35, 98.0]])
+    floor, best, marked = plots.grid_scale(percent, noise=0.1)
+    assert marked == [(0, 1), (1, 0)] and best == 99.35
+    assert floor == pytest.approx(98.0)  # four cells: no outlier rule; the scale spans at least 2x the noise
+    assert plots.grid_scale(percent, noise=2.0)[0] == pytest.approx(95.35)
 
 
 def test_accuracy_grid_keeps_ordinary_noise_of_a_flat_grid_on_its_scale():
@@ -106,11 +110,8 @@ def test_accuracy_grid_keeps_ordinary_noise_of_a_flat_grid_on_its_scale():
         )
         / 100
     )
-    fig = plots.accuracy_grid(accuracy, rows=range(6), columns=range(6), row_title="r", column_title="c", title="t")
-    _render(fig)
-    cells = fig.axes[0].collections[0].get_facecolors()
-    assert all(tuple(c) != matplotlib.colors.to_rgba("lightgrey") for c in cells)
-    assert fig.axes[0].collections[0].colorbar.extend == "neither"
+    floor, _, _ = plots.grid_scale(100 * accuracy)
+    assert floor == pytest.approx(99.07)  # the lowest cell stays on the scale
 
 
 def test_history_weights_and_kernels_of_a_real_model(small_mnist, tmp_path):

@@ -7,10 +7,9 @@ import keras
 import numpy as np
 import pytest
 
-from helpers.comparisons import accuracy_standard_error
-from helpers.params import ParameterError
 from helpers.reruns import Reruns
 from helpers.retraining import InitSeeded, rerun_seeds, train_reruns
+from helpers.statistics import accuracy_standard_error
 from helpers.training import Mnist, check_series_settings, compile_classifier, prepare_mnist, seed_everything
 
 
@@ -26,10 +25,8 @@ def test_init_seeded_draws_its_weights_from_its_seed_whatever_came_before():
     assert not np.allclose(first[0], other[0])
 
 
-def test_rerun_seeds_follow_the_part_seed_and_need_two_runs():
+def test_rerun_seeds_follow_the_part_seed():
     assert rerun_seeds(42, 3) == [43, 44, 45]
-    with pytest.raises(ParameterError, match="reruns"):
-        rerun_seeds(42, 1)
 
 
 def test_reruns_summary_and_standing():

@@ -14,7 +14,7 @@ from helpers.results import MissingResultsError, load_results, model_record, sav
 @pytest.fixture(autouse=True)
 def _no_published_results(tmp_path, monkeypatch):
     """The repository's own executed/ folder stays out of these tests."""
-    monkeypatch.setattr("helpers.results.EXECUTED", tmp_path / "published")
+    monkeypatch.setattr("helpers.params.EXECUTED", tmp_path / "published")
 
 
 def _run(folder, part="04_lenet", profile="quick") -> Run:
@@ -60,7 +60,7 @@ def test_a_damaged_results_file_gets_one_line_with_the_repair(tmp_path, content)
 
 def test_a_run_by_hand_reads_its_own_results_first_then_the_published_ones(tmp_path, monkeypatch):
     published, scratch = tmp_path / "executed", tmp_path / "scratch"
-    monkeypatch.setattr("helpers.results.EXECUTED", published)
+    monkeypatch.setattr("helpers.params.EXECUTED", published)
     record = model_record(params=1, test_accuracy=0.5, test_loss=1.0, epochs=1, regularization="none")
     save_results(_run(published / "quick", "06_x"), models={"published": record})
     by_hand = _run(scratch, "07_x", profile="interactive")

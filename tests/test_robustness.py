@@ -10,8 +10,8 @@ from matplotlib.figure import Figure
 from helpers import robustness as rb
 from helpers import robustness_plots as rplots
 from helpers.data import scale_pixels
-from helpers.params import ParameterError
 from helpers.paths import PROJECT_ROOT
+from helpers.statistics import Interval
 
 QUICK_MODELS = PROJECT_ROOT / "executed" / "quick" / "models"
 
@@ -138,46 +138,6 @@ def test_inversion():
     np.testing.assert_allclose(rb.invert(image), [[[1.0, 0.75, 0.0]]])
 
 
-# --- intervals, comparisons, verdicts -----------------------------------------------------------------
-
-
-def test_wilson_interval_of_a_proportion():
-    interval = rb.accuracy_interval(np.array([True] * 8 + [False] * 2))
-    assert interval.value == pytest.approx(0.8)
-    assert (interval.low, interval.high) == pytest.approx((0.4902, 0.9433), abs=1e-4)  # Wilson, z = 1.96
-    perfect = rb.accuracy_interval(np.ones(100, bool))
-    assert perfect.high == 1.0 and 0.95 < perfect.low < 0.97  # not the degenerate [1, 1] of the normal interval
-    assert str(interval) == "80.0 % [49.0, 94.3]"
-
-
-def test_pooled_settings_give_the_interval_of_per_image_means():
-    rng = np.random.default_rng(0)
-    correct = rng.random((400, 4)) < 0.7
-    interval = rb.accuracy_interval(correct)
-    per_image = correct.mean(axis=1)
-    assert interval.value == pytest.approx(per_image.mean())
-    half = 1.959964 * per_image.std(ddof=1) / np.sqrt(400)
-    assert (interval.low, interval.high) == pytest.approx((per_image.mean() - half, per_image.mean() + half))
-    # four copies of one verdict per image are one trial, not four: the interval is not narrower
-    single = rb.accuracy_interval(correct[:, 0])
-    copies = rb.accuracy_interval(np.repeat(correct[:, :1], 4, axis=1))
-    assert copies.high - copies.low == pytest.approx(single.high - single.low, rel=0.05)
-
-
-def test_paired_comparison_and_its_verdict():
-    rng = np.random.default_rng(1)
-    a = rng.random(2000) < 0.9
-    worse = a & (rng.random(2000) < 0.9)  # wrong wherever a is, and on 10 % more
-    assert rb.compare(a, worse).verdict == "higher" and rb.compare(worse, a).verdict == "lower"
-    assert rb.compare(a, a).difference == 0 and rb.compare(a, a).verdict == "within noise"
-    slightly = a.copy()
-    slightly[np.flatnonzero(a)[:3]] = False  # 3 images in 2000: not a difference one can claim
-    assert rb.compare(a, slightly).verdict == "within noise"
-    assert rb.compare(a, worse).points().startswith("+")
-    with pytest.raises(ValueError, match="same images"):
-        rb.compare(a, a[:10])
-
-
 def test_tolerance_walks_out_from_the_weakest_setting():
     shifts = [-3, -2, -1, 0, 1, 2, 3]
     accuracy = [0.2, 0.8, 0.95, 0.99, 0.96, 0.85, 0.5]
@@ -188,16 +148,28 @@ def test_tolerance_walks_out_from_the_weakest_setting():
     assert rb.tolerance([0, 0.1, 0.2], [0.9, 0.5, 0.95], 0.8) == 0  # stops at the first drop
 
 
-def test_strength_lists_are_checked():
-    rb.check_strengths("angles", [-20, 0, 20], -90, 90, includes=[0, 20])
-    for bad, message in (
-        ([0, 20, 10], "increasing"),
-        ([-100, 0], "within"),
-        ([-10, 0, 10], "include \\[20\\]"),
-        (20, "list"),
-    ):
-        with pytest.raises(ParameterError, match=message):
-            rb.check_strengths("angles", bad, -90, 90, includes=[20])
+def test_the_distortion_registry_applies_each_kind_with_its_seed(digits):
+    images = digits[0][:4]
+    assert np.array_equal(rb.DISTORTIONS["rotation"].at(0)(images, 15), rb.rotate(images, 15))
+    assert np.array_equal(rb.DISTORTIONS["scale"].at(0)(images, 0.8), rb.rescale(images, 0.8))
+    assert np.array_equal(rb.DISTORTIONS["noise"].at(7)(images, 0.3), rb.add_noise(images, 0.3, 7))
+    assert not np.array_equal(rb.DISTORTIONS["noise"].at(7)(images, 0.3), rb.DISTORTIONS["noise"].at(8)(images, 0.3))
+    hidden = rb.DISTORTIONS["occlusion"].at(3)(images, 6)
+    assert np.array_equal(hidden, rb.occlude(images, 6, rb.occlusion_centres(images, 3)))
+    assert np.array_equal(rb.DISTORTIONS["inversion"].at(0)(images, 1), rb.invert(images))
+    assert np.array_equal(rb.DISTORTIONS["inversion"].at(0)(images, 0), images)
+    assert [rb.DISTORTIONS[k].label(v) for k, v in (("rotation", 20), ("scale", 0.6), ("inversion", 1))] == [
+        "20°",
+        "×0.6",
+        "inverted",
+    ]
+
+
+def test_at_strength_picks_the_row_of_a_strength():
+    correct = np.array([[True, False], [False, False], [True, True]])
+    assert rb.at_strength(correct, [0, 0.3, 0.5], 0.3).tolist() == [False, False]
+    with pytest.raises(ValueError):
+        rb.at_strength(correct, [0, 0.3, 0.5], 0.4)
 
 
 # --- the networks ---------------------------------------------------------------------------------------
@@ -260,7 +232,7 @@ def _render(fig: Figure) -> None:
 
 def test_figures_draw_every_network_and_setting(digits, networks):
     images, labels = digits
-    interval = rb.Interval(0.9, 0.85, 0.95)
+    interval = Interval(0.9, 0.85, 0.95)
     fig = rplots.accuracy_curves(
         [0, 10, 20], {"dense": [interval] * 3, "LeNet": [interval] * 3}, title="t", x_title="x"
     )
@@ -272,7 +244,7 @@ def test_figures_draw_every_network_and_setting(digits, networks):
     values = ["0", "1", "2"]
     distorted = [rb.shift(images[:2], d, 0) for d in range(3)]
     probabilities = {net.name: [net.probabilities(d) for d in distorted] for net in networks}
-    fig = rplots.example_grid(distorted, labels[:2], values, probabilities, title="t")
+    fig = rplots.distorted_examples(distorted, labels[:2], values, probabilities, title="t")
     _render(fig)
     assert len(fig.axes) == 6 and all(len(ax.texts) == 2 for ax in fig.axes)
     wrong = [t for ax in fig.axes for t in ax.texts if t.get_text().startswith("✗")]
@@ -292,13 +264,13 @@ def test_figures_draw_every_network_and_setting(digits, networks):
 
 
 @pytest.mark.slow
-def test_part_9_refuses_a_sweep_without_the_settings_its_summary_reports(tmp_path):
+def test_part_12_refuses_a_sweep_without_the_settings_its_summary_reports(tmp_path):
     import jupytext
     import papermill
 
     from helpers.build.run import KERNEL_NAME, with_kernel
 
-    notebook = with_kernel(jupytext.read(PROJECT_ROOT / "notebooks" / "09_robustness.py"))
+    notebook = with_kernel(jupytext.read(PROJECT_ROOT / "notebooks" / "12_distortions.py"))
     with pytest.raises(papermill.PapermillExecutionError) as failure:
         papermill.execute_notebook(
             notebook,

@@ -34,6 +34,7 @@ from nbconvert.filters.strings import _convert_header_id
 from traitlets.config import Config
 
 from helpers.build.charts import redrawn
+from helpers.build.profiles import part_names
 from helpers.build.vendor import ECHARTS, install
 from helpers.paths import EXECUTED, PROJECT_ROOT, SITE, results_path
 
@@ -194,11 +195,12 @@ def chapters(pages: list[Page]) -> list[dict[str, Any]]:
 
 
 def read_pages(executed: Path) -> list[Page]:
-    """One Page per executed part, in order, linked to its neighbours."""
+    """One Page per part of the series executed in ``executed``, in order, linked to its neighbours (an
+    executed notebook whose source is gone, e.g. after a renumbering, is not published)."""
     pages = []
-    for path in sorted(executed.glob("[0-9][0-9]_*.ipynb")):
-        if path.name.endswith((".partial.ipynb", ".failed.ipynb")):
-            continue
+    for path in (executed / f"{part}.ipynb" for part in part_names()):
+        if not path.is_file():
+            continue  # a part not built for this profile yet
         notebook = nbformat.read(path, as_version=4)
         sections = _sections(notebook)
         title = next((plain(s.heading) for s in sections if s.level == 1), path.stem)

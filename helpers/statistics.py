@@ -1,12 +1,24 @@
-"""Whether two networks differ by more than noise: the statistics behind part 8's findings.
+"""The series' statistics, in one place: accuracies with intervals, two networks compared, noise bands,
+verdicts. Every value carries its unit in its type: ``Fraction`` (0..1: an accuracy as Keras reports it,
+the share of digits right) or ``Points`` (percentage points: accuracies in %, their differences).
+
+**One network, one test set.** ``accuracy_interval`` (Wilson's interval, or the normal one of per-digit
+means when each digit is scored in several settings) and ``accuracy_standard_error``.
+
+**Two networks on the same test digits** (one training each, as parts 11-14 measure them):
+``paired_difference`` and its ``PairedDifference`` (interval of the per-digit differences, a verdict of
+``VERDICTS``); ``describe_gap`` for a sentence, with ``accuracy_margin`` as the noise of two accuracies
+measured on ``n`` digits; ``mcnemar_p`` and ``split_verdict`` for the digits only one of them gets wrong.
+
+**Networks trained several times** (the reruns behind part 8's findings):
 
 A single training is one draw of the initial weights and the dropout masks, so two trainings of the
 same network already differ; and every accuracy is measured on one set of 10,000 test digits, which is
 itself a sample. Every headline network is trained ten times (``helpers.reruns``), and its reruns
 record which test digits each training got right, so both sources of noise can be counted.
 
-Units: accuracies go in as percentages (one value per training); differences, interval ends and
-standard deviations come out in percentage points; error rates in % of the test digits.
+For these, accuracies go in as percentages (one value per training); differences, interval ends and
+standard deviations come out in points; error rates in % of the test digits.
 
 * ``compare_family`` sets several pairs of networks against each other as one family of tests: for
   each, the difference of mean accuracies with Welch's interval at the Bonferroni level (the intervals
@@ -29,16 +41,148 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+#: An accuracy or a share of digits, 0..1.
+Fraction = float
+#: Percentage points: an accuracy in %, or the difference of two.
+Points = float
+
 #: The confidence of every interval, and one minus the error rate of every family of tests.
 LEVEL = 0.95
+#: The normal quantile of a two-sided ``LEVEL`` interval (1.96).
+Z = float(stats.norm.ppf(0.5 + LEVEL / 2))
 #: The equivalence margin against the original tutorial's accuracies, in points.
 REPRODUCTION_MARGIN = 0.3
 #: Above this many splits of the pooled runs, the permutation p is estimated from a random sample of them.
 EXACT_SPLITS = 200_000
 
 
+# --- one network, one test set; two networks on the same test digits ----------------------------------
 @dataclass(frozen=True)
-class Comparison:
+class Interval:
+    """An accuracy and its 95 % confidence interval."""
+
+    value: Fraction
+    low: Fraction
+    high: Fraction
+
+    def __str__(self) -> str:
+        return f"{100 * self.value:.1f} % [{100 * self.low:.1f}, {100 * self.high:.1f}]"
+
+
+def accuracy_interval(correct: np.ndarray, z: float = Z) -> Interval:
+    """Accuracy with its confidence interval over the test images.
+
+    ``correct`` shaped ``(n,)``: one trial per image, Wilson's score interval for a binomial proportion.
+    ``(n, k)``: ``k`` settings per image (e.g. four shifts of 3 pixels) pooled; the trials of one image
+    are not independent, so the interval is the normal one of the mean of the ``n`` per-image scores.
+    """
+    correct = np.asarray(correct, dtype=float)
+    n = correct.shape[0]
+    if n == 0:
+        raise ValueError("no images")
+    if correct.ndim == 1:
+        p = correct.mean()
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return Interval(float(p), float(max(0.0, centre - half)), float(min(1.0, centre + half)))
+    per_image = correct.mean(axis=tuple(range(1, correct.ndim)))
+    p = per_image.mean()
+    half = z * per_image.std(ddof=1) / np.sqrt(n) if n > 1 else 0.0
+    return Interval(float(p), float(max(0.0, p - half)), float(min(1.0, p + half)))
+
+
+def intervals(correct: np.ndarray) -> list[Interval]:
+    """``accuracy_interval`` of each row of a ``sweep`` result (one per strength)."""
+    return [accuracy_interval(row) for row in correct]
+
+
+#: The verdicts of ``PairedDifference``, in the order a page lists them.
+VERDICTS = ("higher", "within noise", "lower")
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Accuracy of ``a`` minus that of ``b`` on the same images, its 95 % interval, and the verdict."""
+
+    difference: Fraction  # accuracy of a − of b
+    low: Fraction
+    high: Fraction
+
+    @property
+    def verdict(self) -> str:
+        """``"higher"`` or ``"lower"`` when the interval excludes 0, ``"within noise"`` otherwise."""
+        if self.low > 0:
+            return "higher"
+        if self.high < 0:
+            return "lower"
+        return "within noise"
+
+    def points(self) -> str:
+        """The difference in percentage points, signed, e.g. ``+12.3 points``."""
+        return f"{100 * self.difference:+.1f} points"
+
+
+def paired_difference(correct_a: np.ndarray, correct_b: np.ndarray, z: float = Z) -> PairedDifference:
+    """Paired comparison of two networks on the same images: the difference of their accuracies.
+
+    Both arrays are shaped ``(n,)`` or ``(n, k)`` (``k`` settings per image, pooled per image). The
+    interval is the normal one of the mean of the per-image differences, which accounts for the two
+    networks being right and wrong on largely the same images.
+    """
+    a, b = (np.asarray(c, dtype=float) for c in (correct_a, correct_b))
+    if a.shape != b.shape:
+        raise ValueError(f"the two networks must be scored on the same images, got {a.shape} and {b.shape}")
+    per_image = (a - b).reshape(len(a), -1).mean(axis=1)
+    difference = float(per_image.mean())
+    half = float(z * per_image.std(ddof=1) / np.sqrt(len(per_image))) if len(per_image) > 1 else 0.0
+    return PairedDifference(difference, difference - half, difference + half)
+
+
+def accuracy_margin(first: Fraction, second: Fraction, n: int) -> Fraction:
+    """Twice the standard error of the difference of two accuracies, each measured on ``n`` digits.
+
+    Treats the two as independent samples, which overstates the noise of two scores of the same
+    digits: a gap beyond this margin is a real difference on any reading.
+    """
+    return 2 * float(np.sqrt((first * (1 - first) + second * (1 - second)) / n))
+
+
+def describe_gap(value: float, other: float, *, margin: float) -> str:
+    """'higher than', 'lower than' or 'about the same as': ``value`` against ``other``, ``margin`` as noise."""
+    if abs(value - other) <= margin:
+        return "about the same as"
+    return "higher than" if value > other else "lower than"
+
+
+def describe_accuracy_gap(value: Fraction, other: Fraction, n: int) -> str:
+    """``describe_gap`` for two accuracies measured on ``n`` digits each, with ``accuracy_margin`` as the noise."""
+    return describe_gap(value, other, margin=accuracy_margin(value, other, n))
+
+
+def mcnemar_p(only_first: int, only_second: int) -> float:
+    """Exact McNemar test: the two-sided p-value of splits this uneven between the digits only the first
+    and only the second network gets wrong, were both equally likely to err on such a digit."""
+    total = only_first + only_second
+    if total == 0:
+        return 1.0
+    return float(stats.binomtest(only_first, total, 0.5).pvalue)
+
+
+def split_verdict(only_first: int, only_second: int, *, names: tuple[str, str], level: float = 1 - LEVEL) -> str:
+    """Whether the digits only one network gets wrong lean to one side more than chance would explain.
+
+    ``names`` name the first and second network; the test is ``mcnemar_p`` at ``level``.
+    """
+    p = mcnemar_p(only_first, only_second)
+    if p >= level:
+        return f"a split that chance alone could produce (McNemar p = {p:.2g})"
+    worse = names[0] if only_first > only_second else names[1]
+    return f"too uneven for chance (McNemar p = {p:.2g}); the {worse} network makes more of these mistakes"
+
+
+# --- networks trained several times -------------------------------------------------------------------
+@dataclass(frozen=True)
+class FamilyComparison:
     """``first`` against ``second``, one test of a family (accuracies in %, differences in points)."""
 
     first: str
@@ -122,7 +266,7 @@ def welch(a: Sequence[float], b: Sequence[float], level: float = LEVEL) -> tuple
 
 def compare_family(
     pairs: Mapping[str, tuple[str, str]], accuracies: Mapping[str, Sequence[float]]
-) -> dict[str, Comparison]:
+) -> dict[str, FamilyComparison]:
     """Each ``name: (first, second)`` of ``pairs`` as one family of tests on ``accuracies`` (per network, in %)."""
     level = 1 - (1 - LEVEL) / len(pairs)  # Bonferroni: the intervals hold together at LEVEL
     rows = {}
@@ -133,7 +277,7 @@ def compare_family(
         rows[name] += (100 - a.mean(), 100 - b.mean())
     adjusted = holm([row[6] for row in rows.values()])
     return {
-        name: Comparison(*row[:7], p_adjusted=p, error_first=float(row[7]), error_second=float(row[8]))
+        name: FamilyComparison(*row[:7], p_adjusted=p, error_first=float(row[7]), error_second=float(row[8]))
         for (name, row), p in zip(rows.items(), adjusted, strict=True)
     }
 
@@ -211,6 +355,15 @@ def prediction_interval(runs: Sequence[float]) -> tuple[float, float]:
         raise ValueError(f"a prediction interval needs at least 2 runs, got {count}")
     half = stats.t.ppf(0.5 + LEVEL / 2, count - 1) * values.std(ddof=1) * np.sqrt(1 + 1 / count)
     return float(values.mean() - half), float(values.mean() + half)
+
+
+def noise_band(sd: Points) -> Points:
+    """How far apart two trainings of one network land, given the s.d. of its trainings: 2·√2·s.
+
+    With the true s.d. in place of ``s`` that would hold 95 % of the time; with ``s`` measured from
+    ten trainings, about 92 % (Student's t with 9 degrees of freedom), as the pages say.
+    """
+    return float(2 * np.sqrt(2) * sd)
 
 
 def accuracy_standard_error(accuracy: float, test_images: int) -> float:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from helpers import comparisons
-from helpers.comparisons import (
+from helpers import statistics
+from helpers.statistics import (
     compare_family,
     equivalence_p,
     format_p,
@@ -40,7 +40,7 @@ def test_permutation_p_of_a_tiny_case_counted_by_hand():
 def test_permutation_p_above_the_exact_limit_is_estimated_close_to_the_exact_one(monkeypatch):
     a, b = [1.0, 2.5, 3.0, 4.2], [2.0, 3.5, 4.0, 5.1, 6.0]
     exact = permutation_p(a, b)
-    monkeypatch.setattr(comparisons, "EXACT_SPLITS", 20_000)
+    monkeypatch.setattr(statistics, "EXACT_SPLITS", 20_000)
     monkeypatch.setattr(math, "comb", lambda *_: 10**9)  # pretend the splits are too many to list
     sampled = permutation_p(a, b, rng=np.random.default_rng(1))
     assert sampled == pytest.approx(exact, abs=0.01) and sampled != exact
@@ -117,14 +117,14 @@ def test_the_difference_variance_counts_each_part_of_the_noise_once():
     n, digits = 10, 2000
     settings = dict(training_sd=0.002, digit_sd=0.08, shared_sd=1.0, noise_sd=0.3)
     truth = 2 * (0.002**2 / n + 0.08**2 / digits + 0.3**2 / (n * digits))
-    estimates = [comparisons.difference_variance(*_crossed(rng, n, digits, **settings))[0] for _ in range(200)]
+    estimates = [statistics.difference_variance(*_crossed(rng, n, digits, **settings))[0] for _ in range(200)]
     assert np.mean(estimates) == pytest.approx(truth, rel=0.05)
 
 
 def test_the_interval_is_t_times_the_root_of_that_variance():
     rng = np.random.default_rng(1)
     first, second = (rng.random((3, 500)) < p for p in (0.9, 0.8))
-    variance, freedom = comparisons.difference_variance(first, second)
+    variance, freedom = statistics.difference_variance(first, second)
     low, high = new_test_set_interval(first, second, level=0.9)
     half = 100 * stats.t.ppf(0.95, freedom) * np.sqrt(variance)
     middle = 100 * (first.mean() - second.mean())
@@ -166,3 +166,68 @@ def test_p_values_printed_as_a_statistician_would():
     assert format_p(1.1e-5) == "< 0.001" and format_p(0.0009) == "< 0.001"
     assert format_p(0.0027) == "0.0027" and format_p(0.053) == "0.053" and format_p(0.41) == "0.41"
     assert format_p(0.0496) == "0.049" and format_p(0.0504) == "0.050"  # never rounded across 0.05
+
+
+# --- one network, and two on the same digits -----------------------------------------------------------------
+
+
+def test_wilson_interval_of_a_proportion():
+    interval = statistics.accuracy_interval(np.array([True] * 8 + [False] * 2))
+    assert interval.value == pytest.approx(0.8)
+    assert (interval.low, interval.high) == pytest.approx((0.4902, 0.9433), abs=1e-4)  # Wilson, z = 1.96
+    perfect = statistics.accuracy_interval(np.ones(100, bool))
+    assert perfect.high == 1.0 and 0.95 < perfect.low < 0.97  # not the degenerate [1, 1] of the normal interval
+    assert str(interval) == "80.0 % [49.0, 94.3]"
+
+
+def test_pooled_settings_give_the_interval_of_per_image_means():
+    rng = np.random.default_rng(0)
+    correct = rng.random((400, 4)) < 0.7
+    interval = statistics.accuracy_interval(correct)
+    per_image = correct.mean(axis=1)
+    assert interval.value == pytest.approx(per_image.mean())
+    half = 1.959964 * per_image.std(ddof=1) / np.sqrt(400)
+    assert (interval.low, interval.high) == pytest.approx((per_image.mean() - half, per_image.mean() + half))
+    # four copies of one verdict per image are one trial, not four: the interval is not narrower
+    single = statistics.accuracy_interval(correct[:, 0])
+    copies = statistics.accuracy_interval(np.repeat(correct[:, :1], 4, axis=1))
+    assert copies.high - copies.low == pytest.approx(single.high - single.low, rel=0.05)
+
+
+def test_paired_comparison_and_its_verdict():
+    rng = np.random.default_rng(1)
+    a = rng.random(2000) < 0.9
+    worse = a & (rng.random(2000) < 0.9)  # wrong wherever a is, and on 10 % more
+    assert (
+        statistics.paired_difference(a, worse).verdict == "higher"
+        and statistics.paired_difference(worse, a).verdict == "lower"
+    )
+    assert (
+        statistics.paired_difference(a, a).difference == 0
+        and statistics.paired_difference(a, a).verdict == "within noise"
+    )
+    slightly = a.copy()
+    slightly[np.flatnonzero(a)[:3]] = False  # 3 images in 2000: not a difference one can claim
+    assert statistics.paired_difference(a, slightly).verdict == "within noise"
+    assert statistics.paired_difference(a, worse).points().startswith("+")
+    with pytest.raises(ValueError, match="same images"):
+        statistics.paired_difference(a, a[:10])
+
+
+def test_verdicts_compare_against_the_noise_and_test_uneven_splits():
+    margin = statistics.accuracy_margin(0.98, 0.99, 10_000)
+    assert margin == pytest.approx(2 * np.sqrt((0.98 * 0.02 + 0.99 * 0.01) / 10_000))
+    assert statistics.describe_gap(0.99, 0.98, margin=margin) == "higher than"
+    assert statistics.describe_gap(0.98, 0.99, margin=margin) == "lower than"
+    assert statistics.describe_gap(0.981, 0.98, margin=margin) == "about the same as"
+    assert statistics.describe_accuracy_gap(0.99, 0.98, 10_000) == "higher than"
+    assert statistics.describe_accuracy_gap(0.99, 0.98, 1_000) == "about the same as"  # 1,000 digits cannot tell
+    assert statistics.mcnemar_p(0, 10) == pytest.approx(2 * 0.5**10)
+    assert statistics.mcnemar_p(5, 5) == 1.0 and statistics.mcnemar_p(0, 0) == 1.0
+    assert "chance alone" in statistics.split_verdict(6, 4, names=("dense", "LeNet"))
+    assert "the dense network makes more" in statistics.split_verdict(40, 10, names=("dense", "LeNet"))
+    assert "the LeNet network makes more" in statistics.split_verdict(10, 40, names=("dense", "LeNet"))
+
+
+def test_the_noise_band_of_two_trainings():
+    assert statistics.noise_band(0.1) == pytest.approx(0.2828, abs=1e-4)
