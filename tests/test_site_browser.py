@@ -200,13 +200,23 @@ def test_no_page_scrolls_sideways_at_390_and_wide_tables_and_figures_scroll_in_t
     )
     page.close()
     page, _ = _open(browser, site_url + "11_shifts.html", PHONE)
+    page.wait_for_function("[...document.images].every(i => i.complete)")
     figures = page.eval_on_selector_all(
-        ".site-figure",
-        "fs => fs.map(f => [f.querySelector('img').getBoundingClientRect().width, f.clientWidth, f.scrollWidth])",
+        ".site-figure img",
+        "is => is.map(i => [i.getBoundingClientRect().width, i.closest('figure').clientWidth, i.naturalWidth])",
     )
-    assert figures and all(image >= 576 and box < scroll for image, box, scroll in figures), (
-        f"figures at 390 px (image width, box width, box scroll width): {figures}"
+    assert figures and all(shown <= box + 0.5 for shown, box, _ in figures), f"figures fit a phone: {figures}"
+    shrunk = page.locator(".site-figure.shrunk")
+    assert shrunk.count() == sum(natural > box + 1 for _, box, natural in figures) > 0
+    first = shrunk.first
+    first.locator(".site-zoom").click()
+    zoomed = first.evaluate(
+        "f => [f.classList.contains('zoomed'), f.querySelector('img').getBoundingClientRect().width]"
     )
+    assert zoomed[0] and zoomed[1] > 390  # at full size, in a box that scrolls sideways
+    assert first.locator(".site-zoom").get_attribute("aria-expanded") == "true"
+    first.locator(".site-zoom").click()
+    assert not first.evaluate("f => f.classList.contains('zoomed')")
     page.close()
 
 
@@ -381,3 +391,16 @@ def test_rebuild_is_byte_identical_and_world_readable(site_root, tmp_path):
     assert modes == {0o755}, f"folder modes {sorted(map(oct, modes))}"
     modes = {p.stat().st_mode & 0o777 for p in again.rglob("*") if p.is_file()}
     assert modes == {0o644}, f"file modes {sorted(map(oct, modes))}"
+
+
+def test_every_figure_has_its_caption_as_alt_text(browser, site_url, pages):
+    for path in pages:
+        page, _ = _open(browser, site_url + path)
+        images = page.eval_on_selector_all(
+            ".site-figure",
+            "fs => fs.map(f => [f.querySelector('img').alt, f.querySelector('figcaption').textContent.trim()])",
+        )
+        for alt, caption in images:
+            assert alt.startswith("Figure ") and "No description" not in alt
+            assert alt.split(": ", 1)[1] == caption.split(". ", 1)[1].split(" Tap the figure")[0]
+        page.close()
