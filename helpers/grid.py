@@ -47,7 +47,7 @@ from helpers.grid_engine import CORRUPT, Chunk, InitialWeights, grid_client, tra
 from helpers.params import note_from_cache
 from helpers.paths import grid_cache
 from helpers.statistics import rank_correlation
-from helpers.training import Mnist, seed_everything, training_settings, without_names
+from helpers.training import Mnist, evaluate, fit, seed_everything, training_settings, without_names
 
 CACHE_FORMAT = 2
 #: Seconds between redraws of a grid's progress bar: each redraw is one more line in an executed notebook.
@@ -142,6 +142,65 @@ def _store(folder: Path, key: str, result: GridResult) -> None:
         "params": result.params,
     }
     write_json_atomically(record, folder / f"{key}.json")
+
+
+def _weights_digest(arrays: Sequence[np.ndarray]) -> str:
+    """A digest of a model's weights, values and shapes."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        digest.update(str(array.shape).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
+def cached_fit(
+    model: keras.Model,
+    data: Mnist,
+    *,
+    epochs: int,
+    seed: int,
+    profile: str,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    train: Callable[[keras.Model], dict[str, list[float]]] | None = None,
+    cache_dir: Path | None = None,
+) -> dict[str, list[float]]:
+    """Train a compiled ``model`` once, and keep the training in the grid cache; return its history.
+
+    ``train(model)`` trains it and returns the Keras history (by default ``training.fit`` with
+    ``callbacks``). When this very training ran before (the same network and initial weights, data,
+    epochs, seed and settings), the trained weights and the optimizer's state are read back instead and
+    each epoch's logs are replayed into ``callbacks``, so a live chart draws the same curves: a rebuild
+    gives the same numbers in seconds, and a part run by hand with published settings does too.
+    """
+    folder = grid_cache() if cache_dir is None else cache_dir
+    initial = {"initial weights": _weights_digest(model.get_weights())}
+    key = "fit-" + point_key(model, initial, epochs=epochs, seed=seed, data_id=data_fingerprint(data), profile=profile)
+    model.optimizer.build(model.trainable_variables)
+    shapes = [tuple(w.shape) for w in [*model.weights, *model.optimizer.variables]]
+    cached = _load_cached(folder, key, initial, shapes)
+    if cached is None:
+        history = train(model) if train is not None else fit(model, data, epochs, callbacks=list(callbacks))
+        loss, accuracy = evaluate(model, data)
+        state = [np.asarray(v) for v in [*model.weights, *model.optimizer.variables]]
+        _store(folder, key, GridResult(initial, history, loss, accuracy, model.count_params(), state))
+        return history
+    model.set_weights(cached.weights[: len(model.weights)])
+    for variable, value in zip(model.optimizer.variables, cached.weights[len(model.weights) :], strict=True):
+        variable.assign(value)
+    note_from_cache(1)
+    print(
+        "(this training ran before with the same network, initial weights, data and settings: read back from the cache)"
+    )
+    for callback in callbacks:
+        callback.set_model(model)
+        callback.on_train_begin()
+    for epoch in range(epochs):
+        logs = {name: values[epoch] for name, values in cached.history.items()}
+        for callback in callbacks:
+            callback.on_epoch_end(epoch, logs)
+    for callback in callbacks:
+        callback.on_train_end()
+    return cached.history
 
 
 def _scan(

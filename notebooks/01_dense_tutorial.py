@@ -48,8 +48,9 @@ import keras
 from IPython.display import Markdown
 from keras import layers
 
-from helpers import plots
+from helpers import claims, plots
 from helpers.data import load_mnist
+from helpers.grid import cached_fit
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
 from helpers.results import model_record, save_results
@@ -166,42 +167,59 @@ check_series_settings(model)  # later parts compile with helpers.training.compil
 # scores the model on them after every epoch: the validation curves. A callback is code that Keras
 # calls during training: tensorview's `PlotMetricsOnEpoch` redraws the curves after every epoch
 # (the adapter in `helpers/live.py` makes the 2019 callback work with Keras 3) and saves an
-# interactive chart of them when training ends. Later parts call the same `fit` through
-# `helpers.training.fit`.
+# interactive chart of them when training ends. `cached_fit` (from `helpers/grid.py`) runs `train`
+# and keeps the trained network; when this very training (the same network, initial weights, data and
+# settings) ran before, it reads the network back and replays the epochs into the chart instead, so a
+# rebuild, or a rerun with the published settings, takes seconds. Later parts train the same way, with
+# the same `fit` arguments (`helpers.training.fit`).
 
 # %% tags=["nbval-ignore-output"] caption="Loss and accuracy per epoch; blue: training, orange: validation."
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-fitted = model.fit(
-    data.x_train,
-    data.y_train,
-    epochs=epochs,
-    batch_size=BATCH_SIZE,
-    validation_split=VALIDATION_SPLIT,
-    callbacks=[live],
-    verbose=0,  # the live chart replaces Keras's progress bar
-)
-history = fitted.history  # one list per metric: loss, accuracy, val_loss, val_accuracy
+
+
+def train(model: keras.Model) -> dict[str, list[float]]:
+    """The training itself: Keras's fit, with the live chart as its callback."""
+    fitted = model.fit(
+        data.x_train,
+        data.y_train,
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        validation_split=VALIDATION_SPLIT,
+        callbacks=[live],
+        verbose=0,  # the live chart replaces Keras's progress bar
+    )
+    return fitted.history  # one list per metric: loss, accuracy, val_loss, val_accuracy
+
+
+history = cached_fit(model, data, epochs=epochs, seed=seed, profile=profile, callbacks=[live], train=train)
 
 # %% [markdown]
-# Look for two things in the curves. Does the training loss keep falling while the validation loss
-# bottoms out well before the last epoch and then drifts upwards? Past that point the network learns
-# the training images rather than digits, even with its dropout layer. And are the validation
-# curves jagged from epoch to epoch, another sign of a model with more freedom than the data needs?
-#
-# The numbers behind those two observations:
+# The curves, in numbers:
 
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 best_epoch = min(range(epochs), key=history["val_loss"].__getitem__) + 1
+at_best, at_end = history["val_accuracy"][best_epoch - 1], history["val_accuracy"][-1]
 Markdown(
     f"- lowest validation loss **{min(history['val_loss']):.4f}** at epoch **{best_epoch}** of {epochs}; "
     f"after the last epoch it is **{history['val_loss'][-1]:.4f}**\n"
-    f"- final training accuracy **{history['accuracy'][-1]:.2%}** against validation "
-    f"accuracy **{history['val_accuracy'][-1]:.2%}**"
+    f"- validation accuracy **{at_best:.2%}** at epoch {best_epoch}, **{at_end:.2%}** after the last\n"
+    f"- final training accuracy **{history['accuracy'][-1]:.2%}**\n\n"
+    + claims.state(
+        "validation_loss_rises_after_its_minimum",
+        history["val_loss"][-1] > 1.5 * min(history["val_loss"])
+        and history["loss"][-1] < history["loss"][best_epoch - 1],
+        f"The training loss keeps falling to the last epoch, while the validation loss bottoms out at epoch "
+        f"{best_epoch} and ends {history['val_loss'][-1] / min(history['val_loss']):.1f} times as high.",
+    )
+    + " "
+    + claims.state(
+        "validation_accuracy_does_not_fall_with_it",
+        at_end >= at_best,
+        "The validation accuracy does not fall with it: the network gets no fewer of the held-out digits "
+        "right, while the probability it gives their correct class, which is what the loss measures, "
+        "drops on some of them. Part 2 looks at what the network has become too sure of.",
+    )
 )
-
-# %% [markdown]
-# Read the second line as the loss curves' story told in accuracy: the network gets almost every
-# training image right, and fewer of the validation images it never trained on.
 #
 # ## Test accuracy
 #
@@ -277,4 +295,4 @@ record = model_record(
     best_val_loss_epoch=best_epoch,
     history=history,
 )
-save_results(run, models={"Dense tutorial": record}, reruns=retrained.record())
+save_results(run, models={"Dense tutorial": record}, reruns=retrained.record(), claims=claims.recorded())

@@ -56,7 +56,7 @@ from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
-from helpers.grid import run_grid
+from helpers.grid import cached_fit, run_grid
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
 from helpers.results import model_record, save_results
@@ -66,7 +66,6 @@ from helpers.training import (
     compile_classifier,
     dense_kernels,
     evaluate,
-    fit,
     prepare_mnist,
     seed_everything,
 )
@@ -187,7 +186,9 @@ model.summary()
 
 # %% tags=["nbval-ignore-output"] caption="Loss and accuracy per epoch; blue: training, orange: validation."
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-history = fit(model, data, epochs, callbacks=[live])  # part 1's model.fit(...), same arguments
+history = cached_fit(
+    model, data, epochs=epochs, seed=seed, profile=profile, callbacks=[live]
+)  # part 1's model.fit(...), same arguments
 
 # %% [markdown]
 # The training curves stay on the worse side of the validation ones, lower accuracy and higher loss:

@@ -50,6 +50,7 @@ from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
+from helpers.grid import cached_fit
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
 from helpers.results import model_record, save_results
@@ -155,16 +156,23 @@ check_series_settings(model)
 
 # %% tags=["nbval-ignore-output"] caption="Loss and accuracy per epoch; blue: training, orange: validation."
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-fitted = model.fit(
-    data.x_train,
-    data.y_train,
-    epochs=epochs,
-    batch_size=BATCH_SIZE,
-    validation_split=VALIDATION_SPLIT,
-    callbacks=[live],
-    verbose=0,
-)
-history = fitted.history
+
+
+def train(model: keras.Model) -> dict[str, list[float]]:
+    """The training itself: Keras's fit, with the live chart as its callback."""
+    fitted = model.fit(
+        data.x_train,
+        data.y_train,
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        validation_split=VALIDATION_SPLIT,
+        callbacks=[live],
+        verbose=0,  # the live chart replaces Keras's progress bar
+    )
+    return fitted.history
+
+
+history = cached_fit(model, data, epochs=epochs, seed=seed, profile=profile, callbacks=[live], train=train)
 
 # %% [markdown]
 # Compare how fast these curves climb with the dense networks' of parts 1-3. Without any
@@ -207,8 +215,9 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coeffici
 # The two hidden layers, `dense_0` and `dense_1`, are centred on zero and close to symmetric, with
 # tails that reach far beyond the narrow band their initial weights were drawn from: nothing in the
 # loss puts a price on a large weight. Keep this picture for parts 5-7, which regularize these
-# layers. A penalty on the size of the weights (part 5) should pull them towards zero; dropout
-# (parts 6 and 7) puts no price on their size.
+# layers. A penalty on the size of the weights (part 5) adds a term to the loss that pulls them towards
+# zero; dropout (parts 6 and 7) adds no such term, though on average it acts much like a penalty on
+# the weights scaled by the data (Wager et al. 2013).
 #
 # ## How much does one run tell?
 #

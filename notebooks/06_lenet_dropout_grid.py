@@ -263,9 +263,10 @@ fig = plots.dense_weight_histograms(
     dense_kernels(best_model), title="Selected dropout LeNet: coefficients of the dense layers"
 )
 # %% [markdown]
-# Unlike part 5's penalty, dropout puts no price on the size of a weight: expect the dense layers to
-# keep the shape and reach of part 4's histograms, with no spike at zero. Dropout regularizes by making each
-# unit work with a random subset of its inputs, not by shrinking the weights.
+# Unlike part 5's penalty, dropout adds no term for the size of a weight to the loss: it makes each unit
+# work with a random subset of its inputs (on average this acts much like a penalty on the weights
+# scaled by the data: Wager et al. 2013; Srivastava et al. 2014, section 9.1). The histograms are the
+# selected network's two dense layers, to set beside part 4's.
 
 # %% [markdown]
 # ## How much does one training tell?
@@ -291,8 +292,9 @@ Markdown(retrained.summary(best.test_accuracy))
 # %% [markdown]
 # The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
 # ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
-# The star won a selection among many cells, so it tends to sit high: the reruns' mean is the
-# unflattered number. Part 8 compares networks by their reruns' mean and spread, not by single runs.
+# The star won a selection on validation accuracy among many cells, and a winner of many near-equal
+# cells is lifted by luck on average; the reruns' mean is the number no selection has flattered.
+# Part 8 compares networks by their reruns' mean and spread, not by single runs.
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {

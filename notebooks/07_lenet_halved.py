@@ -49,6 +49,7 @@ from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
+from helpers.grid import cached_fit
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
 from helpers.results import load_results, model_record, save_results
@@ -58,7 +59,6 @@ from helpers.training import (
     compile_classifier,
     dense_kernels,
     evaluate,
-    fit,
     prepare_mnist,
     seed_everything,
 )
@@ -121,7 +121,7 @@ model.summary()
 
 # %% tags=["nbval-ignore-output"] caption="Loss and accuracy per epoch; blue: training, orange: validation."
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-history = fit(model, data, epochs, callbacks=[live])
+history = cached_fit(model, data, epochs=epochs, seed=seed, profile=profile, callbacks=[live])
 
 # %% [markdown]
 # Set these curves beside part 4's and part 6's. If the validation loss stays flat instead of

@@ -56,7 +56,7 @@ from absl import logging as absl_logging
 from IPython.display import Markdown
 from sklearn.manifold import trustworthiness
 
-from helpers import inspection
+from helpers import claims, inspection
 from helpers import inspection_plots as iplots
 from helpers.data import pad_to_32
 from helpers.params import start_run
@@ -129,14 +129,42 @@ conv_kernel = lenet.get_layer("conv_0").get_weights()[0]
 fig = iplots.first_layer_figure(dense_kernel, conv_kernel)
 
 # %% [markdown]
-# Look at the weight images on the left: many hold a short stroke, most often in blue (ink there
-# silences the unit) with a paler red fringe, each at one fixed place in the frame. They are templates:
-# a unit responds to ink falling where it expects it, and only there. Strong weights also line the
-# edges of the frame, where the digits hardly ever reach: the network had almost no examples to learn
-# what to do with ink there. LeNet's filters, on the right, are bands of one sign next to bands of
+# The weight images on the left hold short strokes, most often in blue (ink there silences the unit)
+# with a paler red fringe, each at one fixed place in the frame. They are templates: a unit responds to
+# ink falling where it expects it, and only there. Strong weights also line the edges of the frame,
+# where the digits rarely reach. LeNet's filters, on the right, are bands of one sign next to bands of
 # the other sign, horizontal, vertical or diagonal: the pattern of an edge, or of a bar in one
-# orientation. They are local detectors,
-# and since each filter slides over the whole image, a stroke is detected wherever it is.
+# orientation. They are local detectors, and since each filter slides over the whole image, a stroke is
+# detected wherever it is.
+#
+# Which pixels carry the strong weights? Group the 784 pixels by how often a training digit inks them
+# (any value above 0) and average the dense network's |weight| over each group. A pixel that no
+# training digit ever inks never receives a gradient, so its weights stay where training drew them.
+
+# %% tags=["nbval-ignore-output"]
+inked = (data.x_train > 0).mean(axis=0).ravel()  # share of the training digits that ink each pixel
+bands = {
+    "never inked": inked == 0,
+    "inked in under 0.1 % of digits": (inked > 0) & (inked < 0.001),
+    "inked in 0.1-10 %": (inked >= 0.001) & (inked < 0.1),
+    "inked in 10 % or more": inked >= 0.1,
+}
+mean_weight = {band: float(np.abs(dense_kernel[pixels]).mean()) for band, pixels in bands.items() if pixels.any()}
+pd.DataFrame(
+    {"pixels": {band: int(pixels.sum()) for band, pixels in bands.items()}, "mean |weight|": mean_weight}
+).round(3)
+
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+rare, often = mean_weight["inked in 0.1-10 %"], mean_weight["inked in 10 % or more"]
+Markdown(
+    claims.state(
+        "rarely_inked_pixels_carry_the_largest_weights",
+        rare > often and rare > mean_weight["never inked"],
+        f"The largest weights sit on the pixels that 0.1-10 % of the training digits ink (mean |weight| "
+        f"**{rare:.3f}**), not on the often-inked centre ({often:.3f}) nor on the never-inked pixels "
+        f"({mean_weight['never inked']:.3f}, their initial values).",
+    )
+)
 
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 Markdown(
@@ -308,15 +336,14 @@ fig = iplots.attribution_figure(
 )
 
 # %% [markdown]
-# Compare the gradient columns first. The dense network's gradient covers the whole frame and is often
-# strongest along its edges, far from the digit: ink there would move its score, although digits
-# hardly ever reach so far. LeNet's gradient stays on and around the strokes, where its filters see
-# something. Integrated gradients keep to the ink by construction; look at the colours along the
-# strokes, and at the digits one network gets wrong: the blue stretches are the strokes that argued
-# against the class it chose.
+# The gradient columns cover the whole frame for both networks: the dense network's is often strongest
+# along the edges, far from the digit (ink there would move its score, although digits rarely reach so
+# far), and LeNet's is a banded texture over the digit and around it. Integrated gradients keep to the
+# ink by construction: their path starts from a black image, so a pixel without ink gets none. Along the
+# strokes, the blue stretches are the ink that argued against the class the network chose.
 #
-# To check the eye on every test digit: the share of each gradient's magnitude that falls on the ink
-# or within two pixels of it.
+# How much of each gradient falls on the ink or within two pixels of it, on every test digit, against
+# the share that a gradient spread evenly over the frame would put there:
 
 # %%
 dense_gradients = inspection.gradient_saliency(dense, x_test, dense_pred)
@@ -347,7 +374,9 @@ Markdown(
 # baseline:
 #
 # * **k-NN accuracy:** classify each test digit by a vote of its k nearest training digits in that
-#   representation. It measures the representation itself, not a picture of it.
+#   representation: whether digits of one class lie close together there. The networks were trained to
+#   separate exactly these classes, so this largely restates each network's own accuracy; the raw-pixel
+#   row is the baseline it is read against.
 # * **trustworthiness** (scikit-learn's `trustworthiness`, from 0 to 1): how far the k nearest
 #   neighbours of each point in the 2-D map are also near it in the representation. It says how much
 #   to believe the map. It is shown to two decimals: a UMAP map moves with the last bits of the
@@ -470,23 +499,21 @@ Markdown(
 )
 
 # %% [markdown]
-# ## What the convolution buys
+# ## What this part found
 #
 # Part 8 compared the two networks by their accuracy and their size. Inside them, the difference has a
-# shape. The dense network's first layer learns one template per unit, each tied to fixed pixels, so it
-# needs many units and many coefficients, and it answers to ink wherever its templates reach, even
-# where digits never go. LeNet's first layer learns a handful of small edge detectors and applies each
-# one everywhere: the same coefficients serve every position, and the layers after it read which
-# strokes and corners a digit has, and roughly where. Its saliency follows the strokes, and its last
-# hidden layer is a representation in which neighbours are digits of the same class. The numbers of
-# this page, in short:
+# shape. The dense network's first layer learns one template per unit, each tied to fixed pixels, and
+# its gradient reaches to the edges of the frame. LeNet's first layer learns a handful of small edge
+# detectors and applies each one everywhere: the same coefficients serve every position. In both
+# networks' last hidden layer, the nearest training digits of a test digit mostly share its class.
+# The numbers of this page, in short (the trustworthiness line scores the 2-D maps, not the networks):
 
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 trust = table["trustworthiness"]
 Markdown(
     f"- **{knn_neighbors}-NN accuracy:** raw pixels {100 * knn[raw]:.2f} %, "
     f"dense network {100 * knn[dense_rep]:.2f} %, LeNet {100 * knn[lenet_rep]:.2f} %.\n"
-    f"- **Trustworthiness of the maps:** {trust[raw]:.2f}, {trust[dense_rep]:.2f}, {trust[lenet_rep]:.2f}.\n"
+    f"- **Trustworthiness of the 2-D maps:** {trust[raw]:.2f}, {trust[dense_rep]:.2f}, {trust[lenet_rep]:.2f}.\n"
     f"- **Gradient on or near the ink:** dense network {near_ink['dense network']:.0%}, "
     f"LeNet {near_ink['LeNet']:.0%}.\n"
     f"- **Mistakes on {len(y_test):,} test digits:** {len(groups['both wrong'])} by both, "
@@ -518,4 +545,5 @@ save_results(
     mcnemar_p=mcnemar_p(only_dense, only_lenet),
     confusion_differences=[dict(zip(["true", "predicted", "dense", "lenet"], p, strict=True)) for p in pairs],
     examples={group: indices.tolist() for group, indices in examples.items()},
+    claims=claims.recorded(),
 )

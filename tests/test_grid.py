@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import CancelledError
 from pathlib import Path
+from typing import Any
 
 import _grid_job
 import keras
@@ -659,3 +660,45 @@ def test_an_epoch_whose_task_is_cancelled_is_trained_again_from_the_state_it_sta
     for here, there in zip(reference, faulted, strict=True):
         np.testing.assert_allclose(there.history["loss"], here.history["loss"], rtol=1e-6)
         assert there.test_accuracy == here.test_accuracy
+
+
+class _EpochLogs(keras.callbacks.Callback):
+    """Records what a training (or its replay) tells its callbacks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[tuple[str, Any]] = []
+
+    def on_train_begin(self, logs=None):
+        self.events.append(("begin", None))
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.events.append((epoch, round(float(logs["val_loss"]), 6)))
+
+    def on_train_end(self, logs=None):
+        self.events.append(("end", None))
+
+
+def _compiled(seed: int) -> keras.Model:
+    seed_everything(seed)
+    return compile_classifier(_grid_job.build(units=16))
+
+
+def test_a_single_training_is_kept_and_read_back_with_its_optimizer_state_and_its_epochs(small_mnist, tmp_path, capsys):
+    settings = {"epochs": 2, "seed": 5, "profile": "quick", "cache_dir": tmp_path}
+    trained, first = _compiled(5), _EpochLogs()
+    history = grid.cached_fit(trained, small_mnist, callbacks=[first], **settings)
+    assert "read back" not in capsys.readouterr().out and len(list(tmp_path.glob("fit-*.npz"))) == 1
+    again, replayed = _compiled(5), _EpochLogs()
+    assert grid.cached_fit(again, small_mnist, callbacks=[replayed], **settings) == history
+    assert "read back" in capsys.readouterr().out
+    assert replayed.events == first.events and first.events[0] == ("begin", None) and len(first.events) == 4
+    for a, b in zip(again.get_weights(), trained.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(again.optimizer.variables, trained.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))  # Adam's moments and step count too
+    other = _compiled(6)  # other initial weights: another training
+    grid.cached_fit(other, small_mnist, **settings)
+    assert len(list(tmp_path.glob("fit-*.npz"))) == 2
+    grid.cached_fit(_compiled(5), small_mnist, **{**settings, "epochs": 3})  # more epochs: another training
+    assert len(list(tmp_path.glob("fit-*.npz"))) == 3

@@ -154,6 +154,38 @@ def test_a_built_part_records_its_inputs_and_is_then_up_to_date(tmp_path, monkey
     assert oct((out / "99_part.ipynb").stat().st_mode & 0o777) == "0o644"
 
 
+@pytest.mark.slow
+def test_a_claim_the_published_run_does_not_support_stops_the_build_naming_it(tmp_path, monkeypatch):
+    code = (
+        "import json, pathlib\n"
+        "from helpers import claims\n"
+        'said = claims.state("digits_are_red", 1 > 2, "The digits are red.", otherwise="(not shown)")\n'
+        'claims.state("digits_are_white", 2 > 1, "The digits are white.")\n'
+        'pathlib.Path("results").mkdir(exist_ok=True)\n'
+        'record = {"part": "99_part", "said": said, "claims": claims.recorded()}\n'
+        'pathlib.Path("results/99_part.json").write_text(json.dumps(record))'
+    )
+    out = _fake_series(tmp_path, monkeypatch, code)
+    (tmp_path / "notebooks" / "profiles.yaml").write_text("quick:\n  all_parts: {}\nfull:\n  all_parts: {}\n")
+    with pytest.raises(
+        run.PartFailedError, match=r"no longer supports the claim digits_are_red \(helpers/claims\.py\)"
+    ):
+        run.execute_part("99_part", "full")
+    assert not (out.parent / "full" / "99_part.ipynb").exists()  # nothing published
+    run.execute_part("99_part", "quick")  # the quick profile may say less: it shows `otherwise`
+    record = json.loads((out / "results" / "99_part.json").read_text())
+    assert record["said"] == "(not shown)" and record["claims"]["digits_are_white"]["holds"]
+
+
+def test_a_claim_needs_a_name_a_results_record_can_hold():
+    from helpers import claims
+
+    with pytest.raises(ValueError, match="identifier"):
+        claims.state("LeNet wins", True, "LeNet wins.")
+    assert claims.unsupported({"claims": {"a": {"holds": False}, "b": {"holds": True}}}) == ["a"]
+    assert claims.unsupported({}) == []
+
+
 def _hidden(cell) -> bool:
     """Whether a reader sees the cell's code: hidden in JupyterLab, or its input removed on the site."""
     return bool(cell.metadata.get("jupyter", {}).get("source_hidden")) or "remove-input" in cell.metadata.get(

@@ -37,6 +37,7 @@ from helpers.build.digest import UnreadableResultsError, combined, normalized_co
 from helpers.build.lock import build_lock
 from helpers.build.profiles import check_part, check_profile, part_names, part_parameters, read_notebook
 from helpers.build.stable import RUN_TIMES, same_notebook, steady
+from helpers.claims import unsupported
 from helpers.files import atomic_write, write_json_atomically
 from helpers.params import BUILD_PROFILE_VARIABLE, ParameterError
 from helpers.paths import EXECUTED, PROJECT_ROOT, results_path
@@ -147,6 +148,12 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
             )
         if not results.is_file() or results.read_bytes() == last_good.get(results):
             raise RuntimeError(f"{part} finished without recording its results in {results}")
+        failing = unsupported(json.loads(results.read_text())) if profile == "full" and not overrides else []
+        if failing:
+            raise UnsupportedClaimError(
+                f"its run no longer supports the claim{'s' if len(failing) > 1 else ''} {', '.join(failing)} "
+                "(helpers/claims.py): rewrite the sentence or its check"
+            )
     except BaseException as error:
         _roll_back(out_dir, last_good)
         if partial.exists():
@@ -163,6 +170,10 @@ def execute_part(part: str, profile: str, overrides: dict[str, Any] | None = Non
     partial.unlink()
     failed.unlink(missing_ok=True)
     return final
+
+
+class UnsupportedClaimError(RuntimeError):
+    """A published run whose results no longer support a sentence of its page."""
 
 
 class PartFailedError(Exception):
