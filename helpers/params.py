@@ -222,6 +222,7 @@ PARAMETERS: dict[str, Callable[[str, Any], None]] = {
     "test_size": functools.partial(check_size, limit=TEST_IMAGES),
     "epochs": check_count,
     "reruns": functools.partial(check_count, minimum=2),  # a spread needs two trainings at least
+    "trainings": functools.partial(check_count, minimum=2),
     "workers": check_optional_count,
     "models_per_graph": check_optional_count,
     "widths": functools.partial(check_grid, kind="width"),

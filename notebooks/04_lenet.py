@@ -107,7 +107,8 @@ assert data.equals(prepare_mnist(train_size, test_size, pad=True)), "prepare_mni
 #
 # * **Convolution 1:** 6 filters of 3x3 pixels slide over the 32x32 image, giving six 30x30 feature
 #   maps. Each filter has only 9 weights and a bias, shared by every position of the image: this
-#   weight sharing is what makes convolutional layers so much smaller than dense ones.
+#   weight sharing is what makes convolutional layers so much smaller than dense ones. Part 9 writes
+#   this layer out as the dense layer it is, with most of its weights zero and the rest shared.
 # * **Average pooling:** halves each map to 15x15.
 # * **Convolution 2:** 16 filters of 3x3x6 give sixteen 13x13 maps; pooling halves them to 6x6.
 # * **Dense layers:** the 6x6x16 = 576 values are flattened and classified by dense layers of 120, 84

@@ -348,6 +348,12 @@ Markdown(
 # by an amount not measured here. And the grids chose their winners on validation accuracy; the reruns
 # of a grid's pick are fresh trainings, so the selection does not flatter their mean, but the pick
 # itself is one good cell among several (parts 5 and 6 show how many lie within noise of it).
+#
+# ## Beyond the original
+#
+# Why does LeNet win? Part 9 writes its first convolution as the dense layer it is and separates what
+# locality and weight sharing each buy, by experiment; parts 11-14 take the two saved networks further:
+# shifted and distorted digits, training on shifted digits, and what the layers compute.
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 index_table = {

@@ -30,6 +30,7 @@ from typing import Any
 
 from helpers.build import reach
 from helpers.build.profiles import part_names, part_parameters, read_notebook
+from helpers.build.stable import RUN_FIELDS
 from helpers.paths import EXECUTED, PROJECT_ROOT, results_path
 
 REQUIREMENTS = ("requirements.txt", "requirements-nodeps.txt")
@@ -116,15 +117,14 @@ def part_inputs(part: str, profile: str, overrides: dict[str, Any] | None = None
 
 
 def results_digest(path: Path) -> str:
-    """The digest of what a results file says, without its ``build`` entry (how it was built is not a result)."""
+    """The digest of what a results file says, without the fields that describe the run (``stable.RUN_FIELDS``)."""
     if not path.is_file():
         return "missing"
     try:
         record = _read_record(path)
     except UnreadableResultsError:
         return "unreadable"
-    record.pop("build", None)
-    return short_hash(json.dumps(record, sort_keys=True))
+    return short_hash(json.dumps({k: v for k, v in record.items() if k not in RUN_FIELDS}, sort_keys=True))
 
 
 def combined(inputs: dict[str, str]) -> str:

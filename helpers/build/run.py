@@ -36,7 +36,7 @@ import yaml
 from helpers.build.digest import UnreadableResultsError, combined, normalized_code, part_inputs, status
 from helpers.build.lock import build_lock
 from helpers.build.profiles import check_part, check_profile, part_names, part_parameters, read_notebook
-from helpers.build.stable import RUN_TIMES, same_notebook, steady
+from helpers.build.stable import RUN_FIELDS, same_notebook, steady
 from helpers.claims import unsupported
 from helpers.files import atomic_write, write_json_atomically
 from helpers.params import BUILD_PROFILE_VARIABLE, ParameterError
@@ -54,8 +54,6 @@ KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
 INJECTED = "injected-parameters"
 #: The caches a rebuild from nothing empties: environment variable -> its folder in the build's scratch folder.
 EMPTY_CACHES = {"MNIST_SERIES_CACHE": "grid", "MNIST_SERIES_EMBEDDINGS": "embeddings"}
-#: Fields of a results file that describe the run, not its outcome: left out when two builds are compared.
-RUN_FIELDS = frozenset({*RUN_TIMES, "environment", "build"})
 #: Lines a part prints that the person watching the build needs as they happen, not only in the notebook: the
 #: grid engine resuming a chunk from its checkpoint, and a damaged cache entry set aside to train again.
 CONSOLE_NOTICE = re.compile(r"\bresuming \d+ models? after epoch\b|\bdamaged\b.*\btrain")

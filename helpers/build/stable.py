@@ -30,6 +30,9 @@ KERAS_CONFIG = "config.json"
 OBJECT_ID = re.compile(rb'"shared_object_id": \d+')
 #: The fields of a results file (and of its ``environment``) that say when and how long its run took.
 RUN_TIMES = ("wall_seconds", "finished_utc")
+#: Fields of a results file that describe the run, not its outcome: left out when builds are compared and
+#: when a later part's inputs are digested (how long it took, where, from what, what the site says of it).
+RUN_FIELDS = frozenset({*RUN_TIMES, "environment", "build", "page"})
 
 
 def steady_chart_page(text: str) -> str:
