@@ -71,8 +71,8 @@ run = start_run(
     globals(),
     chapter="The original tutorial, retold",
     summary=(
-        "The fully connected MNIST classifier from TensorFlow's getting-started tutorial, trained for 100 "
-        "epochs: one hidden layer of 512 ReLU units, a 20 % dropout, a softmax over the ten digits."
+        "The fully connected MNIST classifier from TensorFlow's getting-started tutorial, trained for "
+        f"{epochs} epochs: one hidden layer of 512 ReLU units, a 20 % dropout, a softmax over the ten digits."
     ),
 )
 

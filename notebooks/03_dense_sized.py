@@ -76,9 +76,9 @@ run = start_run(
     globals(),
     chapter="The original tutorial, retold",
     summary=(
-        "Part 2's network with the hidden layer narrowed: a search over 32, 64, 128 and 256 neurons (100 "
-        "epochs each), then the 128-wide network trained on its own, inspected with a test confusion matrix "
-        "and saved as MNIST_dense128 for the later parts of the series."
+        f"Part 2's network with the hidden layer narrowed: a search over {', '.join(map(str, widths))} neurons "
+        f"({epochs} epochs each), then the {chosen_width}-wide network trained on its own, inspected with a "
+        f"test confusion matrix and saved as MNIST_dense{chosen_width} for the later parts of the series."
     ),
 )
 data = prepare_mnist(train_size, test_size)

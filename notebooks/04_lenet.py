@@ -71,8 +71,8 @@ run = start_run(
     globals(),
     chapter="The original tutorial, retold",
     summary=(
-        "A LeNet-5 style network with ReLU activations, trained for 60 epochs: two convolution + average-"
-        "pooling stages followed by three dense layers."
+        f"A LeNet-5 style network with ReLU activations, trained for {epochs} epochs: two convolution + "
+        "average-pooling stages followed by three dense layers."
     ),
 )
 

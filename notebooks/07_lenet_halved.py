@@ -70,7 +70,7 @@ run = start_run(
     chapter="The original tutorial, retold",
     summary=(
         "Part 6's regularized LeNet with its two large dense layers halved, from 120 and 84 neurons to 60 and"
-        " 42, trained for 80 epochs and saved as MNIST_LeNet60."
+        f" 42, trained for {epochs} epochs and saved as MNIST_LeNet60."
     ),
 )
 part6 = load_results(run, "06_lenet_dropout_grid")
