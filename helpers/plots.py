@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import matplotlib.pyplot as plt
@@ -17,6 +18,7 @@ from sklearn.metrics import confusion_matrix
 from helpers.statistics import accuracy_standard_error
 
 if TYPE_CHECKING:
+    import keras
     import pandas as pd
     from pandas.io.formats.style import Styler
 
@@ -428,3 +430,49 @@ def styled_table(
         .set_properties(subset=list(text_columns), **{"text-align": "left"})
         .set_table_styles([{"selector": "th", "props": [("text-align", "left"), ("vertical-align", "bottom")]}])
     )
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One layer of a network as a diagram draws it: its name, the shape of what it outputs, its coefficients."""
+
+    name: str
+    kind: str
+    shape: tuple[int, ...]
+    coefficients: int
+
+    @property
+    def values(self) -> int:
+        """How many numbers the layer outputs per digit."""
+        return int(np.prod(self.shape))
+
+
+def layer_stages(model: keras.Model) -> list[Stage]:
+    """The input and every layer of ``model``, in order, with output shapes and coefficient counts."""
+    stages = [Stage("input", "image", tuple(model.input_shape[1:]), 0)]
+    for layer in model.layers:
+        stages.append(Stage(layer.name, type(layer).__name__, tuple(layer.output.shape[1:]), layer.count_params()))
+    return stages
+
+
+def network_diagram(model: keras.Model, *, title: str) -> Figure:
+    """The data flowing through ``model``: one box per stage, its height growing with the number of values
+    the stage holds (log scale), labelled with its shape, and with its coefficients where it has any."""
+    stages = layer_stages(model)
+    fig, ax = plt.subplots(figsize=(1.45 * len(stages) + 0.4, 3.6))
+    largest = np.log10(max(s.values for s in stages))
+    for k, stage in enumerate(stages):
+        height = 0.25 + 1.75 * np.log10(stage.values) / largest
+        colour = "#dbe8f5" if stage.coefficients else "#f1f1f1"
+        ax.add_patch(plt.Rectangle((k - 0.38, -height / 2), 0.76, height, facecolor=colour, edgecolor="#33506e"))
+        shape = "×".join(str(d) for d in stage.shape)
+        ax.text(k, height / 2 + 0.12, f"{stage.name}\n{stage.kind}", ha="center", va="bottom", fontsize=9)
+        ax.text(k, -height / 2 - 0.12, shape, ha="center", va="top", fontsize=9, fontweight="bold")
+        if stage.coefficients:
+            ax.text(k, -height / 2 - 0.42, f"{stage.coefficients:,} coef.", ha="center", va="top", fontsize=8)
+        if k:
+            ax.annotate("", xy=(k - 0.4, 0), xytext=(k - 0.6, 0), arrowprops={"arrowstyle": "->", "color": "#33506e"})
+    ax.set(xlim=(-0.6, len(stages) - 0.4), ylim=(-1.9, 1.9), title=title)
+    ax.set_axis_off()
+    fig.tight_layout()
+    return fig

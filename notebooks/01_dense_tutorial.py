@@ -113,10 +113,16 @@ fig = plots.digit_grid(data.x_train, data.y_train)
 # %% [markdown]
 # ## The model
 #
-# Each image is flattened into a vector of 784 pixels. A hidden layer of 512 ReLU neurons looks at all
-# of them at once, and a softmax layer turns its output into ten probabilities, one per digit. The
-# dropout layer between the two switches off a random 20 % of the hidden units at every training
-# step, so that no unit can rely on one particular partner: a cheap defence against overfitting.
+# Each image is flattened into a vector of 784 pixels. A hidden layer of 512 neurons looks at all of
+# them at once: each neuron computes a weighted sum of the 784 pixels plus a bias, and passes it
+# through a **ReLU** (rectified linear unit), max(0, x), which keeps positive sums and turns negative
+# ones into 0. The output layer's ten neurons do the same with the 512 hidden values, and a **softmax**
+# turns their ten scores s into ten probabilities that add up to 1, exp(s_k) / Σ_j exp(s_j), one per
+# digit. The **dropout** layer between the two switches off a random 20 % of the hidden units at
+# every training step and scales the kept ones up by 1 / (1 − 0.2), so that the next layer sees the
+# same input on average; at test time nothing is dropped or scaled. No unit can rely on one particular
+# partner: a cheap defence against overfitting (training-set fit that does not carry over to new
+# digits).
 #
 # Almost all coefficients sit in the first layer: 784 x 512 weights plus 512 biases. The summary
 # below counts them. The model is built by a function, so that the end of the page can build it
@@ -142,11 +148,21 @@ model = build_dense_tutorial()
 model.summary()
 
 # %% [markdown]
+# The same network drawn as the data flows through it, one box per layer: each box is labelled with
+# the shape of what the layer outputs for one digit (its height grows with the number of values, on a
+# log scale), and shaded where the layer has coefficients.
+
+# %% tags=["nbval-ignore-output"] caption="The dense classifier, layer by layer: output shapes and coefficients."
+fig = plots.network_diagram(model, title="Dense classifier: 784 pixels in, 10 probabilities out")
+
+# %% [markdown]
 # `compile` fixes how the model learns. Adam adapts each weight's step size from the history of its
 # gradients and works well with its defaults (a learning rate of 0.001). The loss is the
-# cross-entropy between the softmax's ten probabilities and the true digit; the *sparse* version
-# takes the labels as integers 0-9, as MNIST stores them, rather than as one-hot vectors. Accuracy
-# is reported beside the loss, for us: the training minimises the loss alone.
+# **cross-entropy**: minus the logarithm of the probability the softmax gives the true digit, averaged
+# over the images; it is 0 for a certain right answer and grows without bound for a confident wrong
+# one. The *sparse* version takes the labels as integers 0-9, as MNIST stores them, rather than as
+# *one-hot* vectors (ten zeros with a 1 at the digit's place). Accuracy is reported beside the loss,
+# for us: the training minimises the loss alone.
 
 # %%
 model.compile(
@@ -284,6 +300,15 @@ Markdown(retrained.summary(test_accuracy))
 # The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
 # ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
 # Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Set `epochs = 10` in the parameters cell and run the part again: where does the validation loss
+#   reach its minimum now, and how far is the test accuracy from the 100-epoch run's?
+# * Change the dropout rate in `build_dense_tutorial` from 0.2 to 0 and rerun: what happens to the gap
+#   between the training and validation curves?
+# * Count the coefficients of `dense_0` by hand from the layer sizes and check the summary's number.
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 record = model_record(

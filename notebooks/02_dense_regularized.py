@@ -170,11 +170,9 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense, two drop
 # %% [markdown]
 # ## How much does one training tell?
 #
-# The test accuracy above comes from one training: one draw of the initial weights and of the dropout
-# masks. To see how far luck alone moves it, the network is trained a few more times (`reruns`: ten
-# in the full profile) from other initial weights (and so other dropout masks), everything else
-# unchanged: data, epochs and optimiser. The reruns share one batch order among themselves. They train
-# several to a Keras graph and are cached, like a grid's networks (`helpers/retraining.py`).
+# As for part 1's network, the test accuracy above is one training; the network is trained `reruns`
+# more times from other initial weights, everything else unchanged (part 1 explains how), to see how
+# far luck alone moves it.
 
 # %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
 retrained = train_reruns(
@@ -198,6 +196,14 @@ Markdown(retrained.summary(test_accuracy))
 # The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
 # ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
 # Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Move the 50 % dropout back to 20 % but keep the dropout on the pixels: which of the two dropouts
+#   holds back the rise of the validation loss more?
+# * With `reruns = 3`, how much do three trainings disagree on the test accuracy? Compare with the
+#   band the full run's ten trainings give.
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 record = model_record(

@@ -240,12 +240,9 @@ Markdown(
 # %% [markdown]
 # ## How much does one training tell?
 #
-# The test accuracy above comes from one training: one draw of the initial weights and of the dropout
-# masks. To see how far luck alone moves it, the 128-neuron network is trained a few more times
-# (`reruns`: ten in the full profile) from other initial weights (and so other dropout masks),
-# everything else unchanged: data, epochs and optimiser. The reruns share one batch order among
-# themselves. They train several to a Keras graph and are cached, like a grid's networks
-# (`helpers/retraining.py`).
+# As in parts 1 and 2, the 128-neuron network is trained `reruns` more times from other initial
+# weights, everything else unchanged (part 1 explains how), to see how far luck alone moves its test
+# accuracy.
 
 # %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
 retrained = train_reruns(
@@ -270,6 +267,14 @@ Markdown(retrained.summary(test_accuracy))
 # The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
 # ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
 # Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Add 16 to `widths` and rerun: where does accuracy start to fall?
+# * Set `chosen_width = 64` and run the part by hand: it saves `MNIST_dense64` in
+#   `executed/interactive/models/`. Which later parts read `MNIST_dense128`, and what do they say when
+#   it is missing?
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 saved = save_model_files(model, run.output_dir / "models", f"MNIST_dense{chosen_width}")

@@ -138,6 +138,15 @@ model = build_lenet()
 model.summary()
 
 # %% [markdown]
+# Drawn as the data flows through it, the maps shrink as they deepen: 32x32 pixels become six 30x30
+# maps, pooled to 15x15, then sixteen 13x13 maps pooled to 6x6, laid out flat as 576 numbers for the
+# three dense layers. Part 1's diagram had two boxes with coefficients; here the two convolutions hold
+# very few, and most sit in `dense_0`.
+
+# %% tags=["nbval-ignore-output"] caption="LeNet, layer by layer: output shapes and coefficients."
+fig = plots.network_diagram(model, title="LeNet: 32x32 pixels in, 10 probabilities out")
+
+# %% [markdown]
 # Training is part 1's, argument for argument: Adam with its default learning rate, the sparse
 # cross-entropy of the integer labels, batches of 128 and the last 10 % of the training images held
 # out for validation. Only the model (convolutions, and no dropout) and the number of epochs (60
@@ -222,11 +231,9 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coeffici
 #
 # ## How much does one run tell?
 #
-# The accuracy above is one draw: other initial weights would have given another number, and parts
-# 5-8 compare networks whose accuracies may differ by only tenths of a point. To see how far luck alone moves
-# this network, it is trained again from several other random initial weights, everything else
-# unchanged (data, epochs, optimiser). The reruns train side by side like the grid cells of parts 5
-# and 6 (they share one batch order), and are cached like them.
+# Parts 5-8 compare networks whose accuracies may differ by only tenths of a point. As for the dense
+# networks, LeNet is trained `reruns` more times from other initial weights, everything else unchanged
+# (part 1 explains how), to see how far luck alone moves its test accuracy.
 
 # %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
 retrained = train_reruns(build_lenet, data, runs=reruns, epochs=epochs, seed=seed, profile=profile)
@@ -247,6 +254,14 @@ Markdown(retrained.summary(test_accuracy))
 # Every dot is scored on the same test digits, so their scatter is the training's own. Each headline
 # network of the series gets the same treatment, and part 8 compares networks by their reruns, not by
 # single runs.
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Compute by hand the output shapes of the diagram's boxes from the input size, the 3x3 kernels and
+#   the 2x2 pooling, then count `conv_1`'s coefficients (16 filters of 3x3x6, plus biases).
+# * Replace `AveragePooling2D` with `MaxPooling2D` in `build_lenet` and rerun with `epochs = 5`: does
+#   the accuracy move by more than the reruns' spread?
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 record = model_record(

@@ -271,13 +271,9 @@ fig = plots.dense_weight_histograms(
 # %% [markdown]
 # ## How much does one training tell?
 #
-# These are the reruns behind the white dots of the heatmaps, set against the selected cell's own
-# training. The selected network's test accuracy comes from one training: one draw of the initial
-# weights and of the dropout masks. To see how far luck alone moves it, the selected network is
-# trained a few more times (`reruns`: ten in the full profile) from other initial weights (and so
-# other dropout masks), everything else unchanged: data, epochs and optimiser. The reruns share one
-# batch order among themselves. They train several to a Keras graph and are cached, like a grid's
-# networks (`helpers/retraining.py`).
+# These are the reruns behind the white dots of the heatmaps: the selected network trained `reruns`
+# more times from other initial weights, everything else unchanged (part 1 explains how), set against
+# the selected cell's own training.
 
 # %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
 fig = plots.rerun_spread(
@@ -295,6 +291,13 @@ Markdown(retrained.summary(best.test_accuracy))
 # The star won a selection on validation accuracy among many cells, and a winner of many near-equal
 # cells is lifted by luck on average; the reruns' mean is the number no selection has flattered.
 # Part 8 compares networks by their reruns' mean and spread, not by single runs.
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Train the cell written out by hand for 5 epochs instead of 1: how close does it come to the grid's
+#   value for that cell?
+# * Which cells carry a white dot in both heatmaps? What does that say about ranking them?
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {

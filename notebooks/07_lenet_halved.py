@@ -172,11 +172,9 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: c
 # %% [markdown]
 # ## How much does one training tell?
 #
-# The test accuracy above comes from one training: one draw of the initial weights and of the dropout
-# masks. To see how far luck alone moves it, the halved network is trained a few more times (`reruns`:
-# ten in the full profile) from other initial weights (and so other dropout masks), everything else
-# unchanged: data, epochs and optimiser. The reruns share one batch order among themselves. They train
-# several to a Keras graph and are cached, like a grid's networks (`helpers/retraining.py`).
+# As for every network before it, the halved LeNet is trained `reruns` more times from other initial
+# weights, everything else unchanged (part 1 explains how), to see how far luck alone moves its test
+# accuracy.
 
 # %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
 retrained = train_reruns(
@@ -201,6 +199,12 @@ Markdown(retrained.summary(test_accuracy))
 # The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
 # ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
 # Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Halve the dense layers again (30 and 21 neurons) and rerun with `epochs = 20`: how many
+#   coefficients are left, and what does it cost in accuracy?
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 saved = save_model_files(model, run.output_dir / "models", "MNIST_LeNet60")

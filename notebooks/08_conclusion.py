@@ -355,6 +355,14 @@ Markdown(
 # locality and weight sharing each buy, by experiment; parts 11-14 take the two saved networks further:
 # shifted and distorted digits, training on shifted digits, and what the layers compute.
 
+# %% [markdown]
+# ## Try it yourself
+#
+# * Pick one finding and compute its difference of means from the two rows of the table yourself;
+#   check it against the findings table.
+# * Why does the page use a permutation test rather than Welch's t-test for its verdicts? Look at how
+#   many trainings each network has.
+
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 index_table = {
     "title": "The networks of parts 1-7 against the original's",

@@ -475,6 +475,14 @@ Markdown(
 #   belonging together. Part 10 asks what the convolution costs in data and in compute.
 
 
+# %% [markdown]
+# ## Try it yourself
+#
+# * Unroll `conv_1` the same way (its input is the pooled 15x15x6 maps) and check, as for `conv_0`,
+#   that a `Dense` layer with that kernel gives the convolution's outputs.
+# * In the right-hand panel of the kernel figure, find the nine weights of one filter and follow them
+#   down the columns: how many columns separate two copies?
+
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 def network_record(kind: str) -> dict:
     """One first-layer variant's model record: its mean test accuracy over its trainings."""

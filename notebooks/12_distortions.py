@@ -265,6 +265,14 @@ Markdown(
 # the convolutional network bears better. Chance is 10 %, so a score below it is a systematic error.
 
 
+# %% [markdown]
+# ## Try it yourself
+#
+# * Add 0.05 steps up to 1.0 to `noise_levels` and rerun: does LeNet's advantage under noise grow or
+#   shrink at high noise?
+# * Choose three other test digits for the example figures (the `examples` line) and see whether the
+#   same strengths turn them red.
+
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 def curve(correct: np.ndarray, values: list[float]) -> list[dict[str, float]]:
     """One sweep's accuracy and 95 % interval at each strength, for the results record."""

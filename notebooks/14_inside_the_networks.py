@@ -455,7 +455,10 @@ Markdown(
 #
 # ## The mistakes
 #
-# Which test digits does each network get wrong, and are they the same ones?
+# Which test digits does each network get wrong, and are they the same ones? The digits only one of
+# the two gets wrong decide whether one network errs more than the other. If both were equally likely
+# to miss such a digit, it would fall to either side like a fair coin; **McNemar's test** asks how
+# unlikely a split as uneven as the one observed would be under that fair coin (its p-value).
 
 # %%
 groups = inspection.mistake_groups(y_test, dense_pred, lenet_pred)
@@ -519,6 +522,13 @@ Markdown(
     f"- **Mistakes on {len(y_test):,} test digits:** {len(groups['both wrong'])} by both, "
     f"{only_dense} by the dense network alone, {only_lenet} by LeNet alone."
 )
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Set `ig_steps = 16` and compare the integrated-gradients maps with the 64-step ones: where do they
+#   differ?
+# * Set `knn_neighbors = 1`: how do the k-NN accuracies of the three representations change?
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {}

@@ -244,3 +244,27 @@ def test_accuracy_grid_with_noise_dots_the_cells_within_it_and_widens_a_narrow_s
         noise=0.2,
     )
     assert narrow.axes[0].collections[0].get_clim() == pytest.approx((98.96, 99.36))  # widened to 2 x 0.2 points
+
+
+def test_the_network_diagram_draws_every_stage_with_its_shape_and_coefficients():
+    model = keras.Sequential(
+        [
+            keras.Input((32, 32, 1)),
+            keras.layers.Conv2D(6, 3, name="conv_0"),
+            keras.layers.AveragePooling2D(2, name="pool_0"),
+            keras.layers.Flatten(name="flatten"),
+            keras.layers.Dense(10, name="dense_0"),
+        ]
+    )
+    stages = plots.layer_stages(model)
+    assert [(s.name, s.shape, s.coefficients) for s in stages] == [
+        ("input", (32, 32, 1), 0),
+        ("conv_0", (30, 30, 6), 60),
+        ("pool_0", (15, 15, 6), 0),
+        ("flatten", (1350,), 0),
+        ("dense_0", (10,), 13510),
+    ]
+    fig = plots.network_diagram(model, title="t")
+    _render(fig)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "30×30×6" in texts and "13,510 coef." in texts and len(fig.axes[0].patches) == 5
