@@ -282,6 +282,8 @@ def test_the_site_shows_the_sentences_of_remove_input_cells_but_not_their_code(t
     from helpers.build.site import build_site
 
     root = build_site("quick", tmp_path / "site")
+    for page in ("index.html", "01_dense_tutorial.html"):  # the original is credited on every page
+        assert "by Antoine Hue (MIT License" in (root / page).read_text()
     hidden = 0
     for notebook_path in sorted((EXECUTED / "quick").glob("[0-9][0-9]_*.ipynb")):
         if notebook_path.name.endswith((".partial.ipynb", ".failed.ipynb")):
@@ -437,3 +439,18 @@ def test_clean_cache_keeps_the_published_trainings_and_removes_the_rest(tmp_path
     assert published.is_file() and not disposable.exists() and not embedding.exists()
     clean = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert clean.stdout == ""
+
+
+def test_the_site_leaves_out_what_bookkeeping_cells_printed_and_keeps_the_rest():
+    from helpers.build.site import without_bookkeeping_output
+
+    printed = nbformat.v4.new_output("stream", name="stdout", text="results recorded in executed/full/results/x.json\n")
+    table = nbformat.v4.new_output("display_data", data={"text/plain": "a table"})
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(metadata={"tags": ["plumbing"]}, outputs=[printed, table]),
+            nbformat.v4.new_code_cell(outputs=[printed]),
+        ]
+    )
+    without_bookkeeping_output(notebook)
+    assert notebook.cells[0].outputs == [table] and notebook.cells[1].outputs == [printed]

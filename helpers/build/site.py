@@ -241,6 +241,14 @@ def read_charts(path: Path) -> list[dict[str, Any]]:
     return charts
 
 
+def without_bookkeeping_output(notebook: Any) -> None:
+    """Drop what the run's bookkeeping cells (tagged ``plumbing``) printed, such as where the results went:
+    a note for whoever ran the part, not for a reader of the page. Their figures and tables stay."""
+    for cell in notebook.cells:
+        if "plumbing" in cell.metadata.get("tags", []):
+            cell["outputs"] = [o for o in cell.get("outputs", []) if o.get("output_type") != "stream"]
+
+
 def number_figures(notebook: Any) -> None:
     """Give each PNG figure, in order, its number and the caption from its cell's ``caption`` metadata."""
     images = (
@@ -322,6 +330,7 @@ def _write_parts(pages: list[Page], executed: Path, site: dict[str, Any], stagin
     (staging / "downloads").mkdir()
     for page in pages:
         notebook = nbformat.read(executed / f"{page.stem}.ipynb", as_version=4)
+        without_bookkeeping_output(notebook)
         number_figures(notebook)
         body, _ = exporter.from_notebook_node(
             notebook, resources={"site": site, "page": page, "metadata": {"name": page.title}}
