@@ -359,9 +359,14 @@ def test_the_run_counts_the_networks_read_from_the_grid_cache(small_mnist, tmp_p
 def test_a_corrupt_results_file_gives_one_line_naming_it_and_the_repair(project, content):
     _built(project, "01_a")
     (project / "executed" / "quick" / "results" / "01_a.json").write_text(content)
-    with pytest.raises(digest.UnreadableResultsError, match=r"01_a\.json is not a results record.*git checkout"):
+    with pytest.raises(
+        digest.UnreadableResultsError,
+        match=r"01_a\.json is not a results record.*git checkout.*or delete it and run `make notebooks`",
+    ):
         digest.status("01_a", "quick")
     assert digest.part_inputs("02_b", "quick")["results/01_a.json"] == "unreadable"
+    (project / "executed" / "quick" / "results" / "01_a.json").unlink()  # the repair the line gives
+    assert "its results file is missing" in digest.status("01_a", "quick").line()
 
 
 def test_the_library_reaches_no_definition_through_a_string():

@@ -172,7 +172,7 @@ def _read_record(path: Path) -> dict[str, Any]:
         shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
         raise UnreadableResultsError(
             f"{shown} is not a results record (cut short or edited?): restore it with "
-            f"`git checkout -- {shown}` or rebuild its part"
+            f"`git checkout -- {shown}`, or delete it and run `make notebooks` to rebuild its part"
         )
     return record
 
