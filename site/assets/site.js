@@ -61,6 +61,22 @@
     });
   }
 
+  // A figure drawn wider than the screen is shown fitted; a tap shows it at full size, a second fits it again.
+  function zoomable(figure) {
+    const button = figure.querySelector(".site-zoom");
+    const image = button.querySelector("img");
+    const fit = () => figure.classList.toggle("shrunk", image.naturalWidth > image.clientWidth + 1 || figure.classList.contains("zoomed"));
+    button.addEventListener("click", () => {
+      if (!figure.classList.contains("shrunk")) return;
+      const zoomed = figure.classList.toggle("zoomed");
+      button.setAttribute("aria-expanded", String(zoomed));
+      button.title = zoomed ? "Fit the figure to the page" : "Show the figure at full size";
+    });
+    image.complete ? fit() : image.addEventListener("load", fit);
+    addEventListener("resize", fit);
+  }
+
+  document.querySelectorAll(".site-figure").forEach(zoomable);
   const toc = document.querySelector(".site-toc");
   if (toc) contents(toc);
   const form = document.querySelector(".site-search");

@@ -42,13 +42,15 @@ test_size = None  # None: all 10,000 test images
 epochs = 100
 reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 
-# %% jupyter={"source_hidden": true} tags=["plumbing"]
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import keras
 from IPython.display import Markdown
 from keras import layers
 
-from helpers import plots
+from helpers import claims, plots
 from helpers.data import load_mnist
+from helpers.grid import cached_fit
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
 from helpers.results import model_record, save_results
@@ -66,13 +68,12 @@ from helpers.training import (
 PART = "01_dense_tutorial"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=(
+        "The fully connected MNIST classifier from TensorFlow's getting-started tutorial, trained for "
+        f"{epochs} epochs: one hidden layer of 512 ReLU units, a 20 % dropout, a softmax over the ten digits."
+    ),
 )
 
 # %% [markdown]
@@ -114,10 +115,16 @@ fig = plots.digit_grid(data.x_train, data.y_train)
 # %% [markdown]
 # ## The model
 #
-# Each image is flattened into a vector of 784 pixels. A hidden layer of 512 ReLU neurons looks at all
-# of them at once, and a softmax layer turns its output into ten probabilities, one per digit. The
-# dropout layer between the two switches off a random 20 % of the hidden units at every training
-# step, so that no unit can rely on one particular partner: a cheap defence against overfitting.
+# Each image is flattened into a vector of 784 pixels. A hidden layer of 512 neurons looks at all of
+# them at once: each neuron computes a weighted sum of the 784 pixels plus a bias, and passes it
+# through a **ReLU** (rectified linear unit), max(0, x), which keeps positive sums and turns negative
+# ones into 0. The output layer's ten neurons do the same with the 512 hidden values, and a **softmax**
+# turns their ten scores s into ten probabilities that add up to 1, exp(s_k) / Σ_j exp(s_j), one per
+# digit. The **dropout** layer between the two switches off a random 20 % of the hidden units at
+# every training step and scales the kept ones up by 1 / (1 − 0.2), so that the next layer sees the
+# same input on average; at test time nothing is dropped or scaled. No unit can rely on one particular
+# partner: a cheap defence against overfitting (training-set fit that does not carry over to new
+# digits).
 #
 # Almost all coefficients sit in the first layer: 784 x 512 weights plus 512 biases. The summary
 # below counts them. The model is built by a function, so that the end of the page can build it
@@ -142,11 +149,21 @@ model = build_dense_tutorial()
 model.summary()
 
 # %% [markdown]
+# The same network drawn as the data flows through it, one box per layer: each box is labelled with
+# the shape of what the layer outputs for one digit (its height grows with the number of values, on a
+# log scale), and shaded where the layer has coefficients.
+
+# %% tags=["nbval-ignore-output"]
+fig = plots.network_diagram(model, title="Dense classifier: 784 pixels in, 10 probabilities out")
+
+# %% [markdown]
 # `compile` fixes how the model learns. Adam adapts each weight's step size from the history of its
 # gradients and works well with its defaults (a learning rate of 0.001). The loss is the
-# cross-entropy between the softmax's ten probabilities and the true digit; the *sparse* version
-# takes the labels as integers 0-9, as MNIST stores them, rather than as one-hot vectors. Accuracy
-# is reported beside the loss, for us: the training minimises the loss alone.
+# **cross-entropy**: minus the logarithm of the probability the softmax gives the true digit, averaged
+# over the images; it is 0 for a certain right answer and grows without bound for a confident wrong
+# one. The *sparse* version takes the labels as integers 0-9, as MNIST stores them, rather than as
+# *one-hot* vectors (ten zeros with a 1 at the digit's place). Accuracy is reported beside the loss,
+# for us: the training minimises the loss alone.
 
 # %%
 model.compile(
@@ -167,42 +184,59 @@ check_series_settings(model)  # later parts compile with helpers.training.compil
 # scores the model on them after every epoch: the validation curves. A callback is code that Keras
 # calls during training: tensorview's `PlotMetricsOnEpoch` redraws the curves after every epoch
 # (the adapter in `helpers/live.py` makes the 2019 callback work with Keras 3) and saves an
-# interactive chart of them when training ends. Later parts call the same `fit` through
-# `helpers.training.fit`.
+# interactive chart of them when training ends. `cached_fit` (from `helpers/grid.py`) runs `train`
+# and keeps the trained network; when this very training (the same network, initial weights, data and
+# settings) ran before, it reads the network back and replays the epochs into the chart instead, so a
+# rebuild, or a rerun with the published settings, takes seconds. Later parts train the same way, with
+# the same `fit` arguments (`helpers.training.fit`).
 
 # %% tags=["nbval-ignore-output"]
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-fitted = model.fit(
-    data.x_train,
-    data.y_train,
-    epochs=epochs,
-    batch_size=BATCH_SIZE,
-    validation_split=VALIDATION_SPLIT,
-    callbacks=[live],
-    verbose=0,  # the live chart replaces Keras's progress bar
-)
-history = fitted.history  # one list per metric: loss, accuracy, val_loss, val_accuracy
+
+
+def train(model: keras.Model) -> dict[str, list[float]]:
+    """The training itself: Keras's fit, with the live chart as its callback."""
+    fitted = model.fit(
+        data.x_train,
+        data.y_train,
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        validation_split=VALIDATION_SPLIT,
+        callbacks=[live],
+        verbose=0,  # the live chart replaces Keras's progress bar
+    )
+    return fitted.history  # one list per metric: loss, accuracy, val_loss, val_accuracy
+
+
+history = cached_fit(model, data, epochs=epochs, seed=seed, profile=profile, callbacks=[live], train=train)
 
 # %% [markdown]
-# Look for two things in the curves. Does the training loss keep falling while the validation loss
-# bottoms out well before the last epoch and then drifts upwards? Past that point the network learns
-# the training images rather than digits, even with its dropout layer. And are the validation
-# curves jagged from epoch to epoch, another sign of a model with more freedom than the data needs?
-#
-# The numbers behind those two observations:
+# The curves, in numbers:
 
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 best_epoch = min(range(epochs), key=history["val_loss"].__getitem__) + 1
+at_best, at_end = history["val_accuracy"][best_epoch - 1], history["val_accuracy"][-1]
 Markdown(
     f"- lowest validation loss **{min(history['val_loss']):.4f}** at epoch **{best_epoch}** of {epochs}; "
     f"after the last epoch it is **{history['val_loss'][-1]:.4f}**\n"
-    f"- final training accuracy **{history['accuracy'][-1]:.2%}** against validation "
-    f"accuracy **{history['val_accuracy'][-1]:.2%}**"
+    f"- validation accuracy **{at_best:.2%}** at epoch {best_epoch}, **{at_end:.2%}** after the last\n"
+    f"- final training accuracy **{history['accuracy'][-1]:.2%}**\n\n"
+    + claims.state(
+        "validation_loss_rises_after_its_minimum",
+        history["val_loss"][-1] > 1.5 * min(history["val_loss"])
+        and history["loss"][-1] < history["loss"][best_epoch - 1],
+        f"The training loss keeps falling to the last epoch, while the validation loss bottoms out at epoch "
+        f"{best_epoch} and ends {history['val_loss'][-1] / min(history['val_loss']):.1f} times as high.",
+    )
+    + " "
+    + claims.state(
+        "validation_accuracy_does_not_fall_with_it",
+        at_end >= at_best,
+        "The validation accuracy does not fall with it: the network gets no fewer of the held-out digits "
+        "right, while the probability it gives their correct class, which is what the loss measures, "
+        "drops on some of them. Part 2 looks at what the network has become too sure of.",
+    )
 )
-
-# %% [markdown]
-# Read the second line as the loss curves' story told in accuracy: the network gets almost every
-# training image right, and fewer of the validation images it never trained on.
 #
 # ## Test accuracy
 #
@@ -270,6 +304,15 @@ Markdown(retrained.summary(test_accuracy))
 # ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
 # Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
 
+# %% [markdown]
+# ## Try it yourself
+#
+# * Set `epochs = 10` in the parameters cell and run the part again: where does the validation loss
+#   reach its minimum now, and how far is the test accuracy from the 100-epoch run's?
+# * Change the dropout rate in `build_dense_tutorial` from 0.2 to 0 and rerun: what happens to the gap
+#   between the training and validation curves?
+# * Count the coefficients of `dense_0` by hand from the layer sizes and check the summary's number.
+
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 record = model_record(
     params=model.count_params(),
@@ -280,4 +323,4 @@ record = model_record(
     best_val_loss_epoch=best_epoch,
     history=history,
 )
-save_results(run, models={"Dense tutorial": record}, reruns=retrained.record())
+save_results(run, models={"Dense tutorial": record}, reruns=retrained.record(), claims=claims.recorded())

@@ -40,29 +40,31 @@ test_size = None  # None: all 10,000 test images
 epochs = 100
 reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 
-# %% jupyter={"source_hidden": true} tags=["plumbing"]
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import keras
 import matplotlib.pyplot as plt
 from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
+from helpers.grid import cached_fit
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
 from helpers.results import load_results, model_record, save_results
 from helpers.retraining import train_reruns
-from helpers.training import compile_classifier, dense_kernels, evaluate, fit, prepare_mnist, seed_everything
+from helpers.training import compile_classifier, dense_kernels, evaluate, prepare_mnist, seed_everything
 
 PART = "02_dense_regularized"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=(
+        "The same 512-unit network as part 1 with stronger regularization: a dropout of 20 % on the 784 input"
+        " pixels and 50 % (instead of 20 %) after the hidden layer, the rate the dropout paper recommends for"
+        " hidden units."
+    ),
 )
 part1 = load_results(run, "01_dense_tutorial")["models"]["Dense tutorial"]
 seed_everything(seed)
@@ -101,7 +103,9 @@ model.summary()
 
 # %% tags=["nbval-ignore-output"]
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-history = fit(model, data, epochs, callbacks=[live])  # part 1's model.fit(...), same arguments
+history = cached_fit(
+    model, data, epochs=epochs, seed=seed, profile=profile, callbacks=[live]
+)  # part 1's model.fit(...), same arguments
 
 # %% [markdown]
 # With heavier dropout the training curves start on the worse side of the validation ones, lower
@@ -112,8 +116,9 @@ history = fit(model, data, epochs, callbacks=[live])  # part 1's model.fit(...),
 # ## Against part 1
 #
 # The validation curves of both models on shared axes. Part 1's validation loss turned upwards after
-# a few epochs while its training loss went on falling: the network was memorising its training
-# images. The question is whether stronger dropout holds that back.
+# a few epochs while its training loss went on falling and its validation accuracy held: it grew more
+# certain of its answers, the wrong ones included. The question is whether stronger dropout holds that
+# back.
 
 # %% tags=["nbval-ignore-output"]
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
@@ -157,18 +162,18 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense, two drop
 
 # %% [markdown]
 # Set these beside part 1's histograms: the shapes are much the same, down to the narrow peak at
-# zero in `dense_0`. Dropout puts no price on a weight's size, as the penalties of part 5 will; and
-# dropping input pixels cannot give a gradient to a pixel that is black in every image. So the peak
-# at zero is still there, and with it the question of part 3: how small can the hidden layer be?
+# zero in `dense_0`. Dropout adds no term for a weight's size to the loss, as the penalties of part 5
+# will (on average it acts much like a penalty on the weights scaled by the data: Wager et al. 2013;
+# Srivastava et al. 2014, section 9.1); and dropping input pixels cannot give a gradient to a pixel
+# that is black in every image. So the peak at zero is still there, and with it the question of part
+# 3: how small can the hidden layer be?
 
 # %% [markdown]
 # ## How much does one training tell?
 #
-# The test accuracy above comes from one training: one draw of the initial weights and of the dropout
-# masks. To see how far luck alone moves it, the network is trained a few more times (`reruns`: ten
-# in the full profile) from other initial weights (and so other dropout masks), everything else
-# unchanged: data, epochs and optimiser. The reruns share one batch order among themselves. They train
-# several to a Keras graph and are cached, like a grid's networks (`helpers/retraining.py`).
+# As for part 1's network, the test accuracy above is one training; the network is trained `reruns`
+# more times from other initial weights, everything else unchanged (part 1 explains how), to see how
+# far luck alone moves it.
 
 # %% tags=["nbval-ignore-output"]
 retrained = train_reruns(
@@ -193,6 +198,14 @@ Markdown(retrained.summary(test_accuracy))
 # The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
 # ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
 # Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Move the 50 % dropout back to 20 % but keep the dropout on the pixels: which of the two dropouts
+#   holds back the rise of the validation loss more?
+# * With `reruns = 3`, how much do three trainings disagree on the test accuracy? Compare with the
+#   band the full run's ten trainings give.
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 record = model_record(

@@ -45,7 +45,8 @@ chosen_width = 128  # the width trained, inspected and saved
 workers = None  # Dask worker processes (None: picked for the hardware)
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
 
-# %% jupyter={"source_hidden": true} tags=["plumbing"]
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 from pathlib import Path
 
 import keras
@@ -55,42 +56,31 @@ from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
-from helpers.grid import run_grid
+from helpers.grid import cached_fit, run_grid
 from helpers.live import LiveMetricsPlot
-from helpers.params import ParameterError, check_grid, check_optional_count, check_value, start_run
+from helpers.params import start_run
 from helpers.results import model_record, save_results
 from helpers.retraining import train_reruns
+from helpers.saved_models import save_model_files
 from helpers.training import (
     compile_classifier,
     dense_kernels,
     evaluate,
-    fit,
     prepare_mnist,
-    save_model_files,
     seed_everything,
 )
 
 PART = "03_dense_sized"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    widths=widths,
-    chosen_width=chosen_width,
-    workers=workers,
-    models_per_graph=models_per_graph,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=(
+        f"Part 2's network with the hidden layer narrowed: a search over {', '.join(map(str, widths))} neurons "
+        f"({epochs} epochs each), then the {chosen_width}-wide network trained on its own, inspected with a "
+        f"test confusion matrix and saved as MNIST_dense{chosen_width} for the later parts of the series."
+    ),
 )
-check_grid("widths", widths, kind="width")
-check_value("chosen_width", chosen_width, kind="width")
-if chosen_width not in widths:
-    raise ParameterError(f"chosen_width must be one of the searched widths {widths}, got {chosen_width}")
-check_optional_count("workers", workers)
-check_optional_count("models_per_graph", models_per_graph)
 data = prepare_mnist(train_size, test_size)
 print(data.describe())
 
@@ -196,7 +186,9 @@ model.summary()
 
 # %% tags=["nbval-ignore-output"]
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-history = fit(model, data, epochs, callbacks=[live])  # part 1's model.fit(...), same arguments
+history = cached_fit(
+    model, data, epochs=epochs, seed=seed, profile=profile, callbacks=[live]
+)  # part 1's model.fit(...), same arguments
 
 # %% [markdown]
 # The training curves stay on the worse side of the validation ones, lower accuracy and higher loss:
@@ -237,7 +229,7 @@ Markdown(
 # Nearly every test image sits on the diagonal. The mistakes are not spread evenly: a few cells,
 # such as the two named above, collect many of them, while most others hold a handful or none. They
 # pair digits whose shapes share strokes. The matrix need not be symmetric either: how often one
-# digit is read as another says little about the reverse mistake. Part 10 shows some of the digits
+# digit is read as another says little about the reverse mistake. Part 14 shows some of the digits
 # this network gets wrong.
 #
 # ## Saving the model
@@ -249,12 +241,9 @@ Markdown(
 # %% [markdown]
 # ## How much does one training tell?
 #
-# The test accuracy above comes from one training: one draw of the initial weights and of the dropout
-# masks. To see how far luck alone moves it, the 128-neuron network is trained a few more times
-# (`reruns`: ten in the full profile) from other initial weights (and so other dropout masks),
-# everything else unchanged: data, epochs and optimiser. The reruns share one batch order among
-# themselves. They train several to a Keras graph and are cached, like a grid's networks
-# (`helpers/retraining.py`).
+# As in parts 1 and 2, the 128-neuron network is trained `reruns` more times from other initial
+# weights, everything else unchanged (part 1 explains how), to see how far luck alone moves its test
+# accuracy.
 
 # %% tags=["nbval-ignore-output"]
 retrained = train_reruns(
@@ -280,6 +269,14 @@ Markdown(retrained.summary(test_accuracy))
 # The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
 # ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
 # Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Add 16 to `widths` and rerun: where does accuracy start to fall?
+# * Set `chosen_width = 64` and run the part by hand: it saves `MNIST_dense64` in
+#   `executed/interactive/models/`. Which later parts read `MNIST_dense128`, and what do they say when
+#   it is missing?
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 saved = save_model_files(model, run.output_dir / "models", f"MNIST_dense{chosen_width}")

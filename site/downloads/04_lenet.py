@@ -42,13 +42,15 @@ test_size = None  # None: all 10,000 test images
 epochs = 60
 reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 
-# %% jupyter={"source_hidden": true} tags=["plumbing"]
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import keras
 import numpy as np
 from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
+from helpers.grid import cached_fit
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
 from helpers.results import model_record, save_results
@@ -66,13 +68,12 @@ from helpers.training import (
 PART = "04_lenet"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=(
+        f"A LeNet-5 style network with ReLU activations, trained for {epochs} epochs: two convolution + "
+        "average-pooling stages followed by three dense layers."
+    ),
 )
 
 # %% [markdown]
@@ -107,7 +108,8 @@ assert data.equals(prepare_mnist(train_size, test_size, pad=True)), "prepare_mni
 #
 # * **Convolution 1:** 6 filters of 3x3 pixels slide over the 32x32 image, giving six 30x30 feature
 #   maps. Each filter has only 9 weights and a bias, shared by every position of the image: this
-#   weight sharing is what makes convolutional layers so much smaller than dense ones.
+#   weight sharing is what makes convolutional layers so much smaller than dense ones. Part 9 writes
+#   this layer out as the dense layer it is, with most of its weights zero and the rest shared.
 # * **Average pooling:** halves each map to 15x15.
 # * **Convolution 2:** 16 filters of 3x3x6 give sixteen 13x13 maps; pooling halves them to 6x6.
 # * **Dense layers:** the 6x6x16 = 576 values are flattened and classified by dense layers of 120, 84
@@ -136,6 +138,15 @@ model = build_lenet()
 model.summary()
 
 # %% [markdown]
+# Drawn as the data flows through it, the maps shrink as they deepen: 32x32 pixels become six 30x30
+# maps, pooled to 15x15, then sixteen 13x13 maps pooled to 6x6, laid out flat as 576 numbers for the
+# three dense layers. Part 1's diagram had two boxes with coefficients; here the two convolutions hold
+# very few, and most sit in `dense_0`.
+
+# %% tags=["nbval-ignore-output"]
+fig = plots.network_diagram(model, title="LeNet: 32x32 pixels in, 10 probabilities out")
+
+# %% [markdown]
 # Training is part 1's, argument for argument: Adam with its default learning rate, the sparse
 # cross-entropy of the integer labels, batches of 128 and the last 10 % of the training images held
 # out for validation. Only the model (convolutions, and no dropout) and the number of epochs (60
@@ -155,16 +166,23 @@ check_series_settings(model)
 
 # %% tags=["nbval-ignore-output"]
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-fitted = model.fit(
-    data.x_train,
-    data.y_train,
-    epochs=epochs,
-    batch_size=BATCH_SIZE,
-    validation_split=VALIDATION_SPLIT,
-    callbacks=[live],
-    verbose=0,
-)
-history = fitted.history
+
+
+def train(model: keras.Model) -> dict[str, list[float]]:
+    """The training itself: Keras's fit, with the live chart as its callback."""
+    fitted = model.fit(
+        data.x_train,
+        data.y_train,
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        validation_split=VALIDATION_SPLIT,
+        callbacks=[live],
+        verbose=0,  # the live chart replaces Keras's progress bar
+    )
+    return fitted.history
+
+
+history = cached_fit(model, data, epochs=epochs, seed=seed, profile=profile, callbacks=[live], train=train)
 
 # %% [markdown]
 # Compare how fast these curves climb with the dense networks' of parts 1-3. Without any
@@ -209,16 +227,15 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="LeNet: coeffici
 # The two hidden layers, `dense_0` and `dense_1`, are centred on zero and close to symmetric, with
 # tails that reach far beyond the narrow band their initial weights were drawn from: nothing in the
 # loss puts a price on a large weight. Keep this picture for parts 5-7, which regularize these
-# layers. A penalty on the size of the weights (part 5) should pull them towards zero; dropout
-# (parts 6 and 7) puts no price on their size.
+# layers. A penalty on the size of the weights (part 5) adds a term to the loss that pulls them towards
+# zero; dropout (parts 6 and 7) adds no such term, though on average it acts much like a penalty on
+# the weights scaled by the data (Wager et al. 2013).
 #
 # ## How much does one run tell?
 #
-# The accuracy above is one draw: other initial weights would have given another number, and parts
-# 5-8 compare networks whose accuracies may differ by only tenths of a point. To see how far luck alone moves
-# this network, it is trained again from several other random initial weights, everything else
-# unchanged (data, epochs, optimiser). The reruns train side by side like the grid cells of parts 5
-# and 6 (they share one batch order), and are cached like them.
+# Parts 5-8 compare networks whose accuracies may differ by only tenths of a point. As for the dense
+# networks, LeNet is trained `reruns` more times from other initial weights, everything else unchanged
+# (part 1 explains how), to see how far luck alone moves its test accuracy.
 
 # %% tags=["nbval-ignore-output"]
 retrained = train_reruns(build_lenet, data, runs=reruns, epochs=epochs, seed=seed, profile=profile)
@@ -240,6 +257,14 @@ Markdown(retrained.summary(test_accuracy))
 # Every dot is scored on the same test digits, so their scatter is the training's own. Each headline
 # network of the series gets the same treatment, and part 8 compares networks by their reruns, not by
 # single runs.
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Compute by hand the output shapes of the diagram's boxes from the input size, the 3x3 kernels and
+#   the 2x2 pooling, then count `conv_1`'s coefficients (16 filters of 3x3x6, plus biases).
+# * Replace `AveragePooling2D` with `MaxPooling2D` in `build_lenet` and rerun with `epochs = 5`: does
+#   the accuracy move by more than the reruns' spread?
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 record = model_record(

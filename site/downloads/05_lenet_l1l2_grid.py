@@ -23,9 +23,9 @@
 #
 # **What it reuses.** Part 4's architecture and padded images; the grid runner of part 3.
 #
-# **The idea to take away.** A penalty on the weights changes the weights (shorter tails, many near
-# zero) far more visibly than the accuracy. Cells of a grid that differ by less than the retraining
-# noise cannot be ranked by one training each.
+# **The idea to take away.** A grid search ranks its cells by one training each: cells that differ by
+# less than the retraining noise cannot be ranked, and the winner of many near-equal cells owes part
+# of its lead to luck.
 #
 # **Run time.** On the site, under this header (the build's own, from this part's results file);
 # printed at the end of the page when you run it.
@@ -46,15 +46,16 @@ fixed_penalty = 1e-6  # L1 and L2 coefficient of dense_1
 workers = None  # Dask worker processes (None: picked for the hardware)
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
 
-# %% jupyter={"source_hidden": true} tags=["plumbing"]
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import keras
 import numpy as np
 from IPython.display import Markdown
 from keras import layers, regularizers
 
-from helpers import plots
+from helpers import claims, plots
 from helpers.grid import agreement_summary, run_grid, select, selection_record, selection_summary
-from helpers.params import check_grid, check_optional_count, check_value, start_run
+from helpers.params import start_run
 from helpers.results import model_record, save_results
 from helpers.retraining import train_reruns
 from helpers.training import dense_kernels, prepare_mnist
@@ -62,24 +63,10 @@ from helpers.training import dense_kernels, prepare_mnist
 PART = "05_lenet_l1l2_grid"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    l1_values=l1_values,
-    l2_values=l2_values,
-    fixed_penalty=fixed_penalty,
-    workers=workers,
-    models_per_graph=models_per_graph,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=("Part 4's LeNet with penalties on the weights of its two large dense layers."),
 )
-check_grid("l1_values", l1_values, kind="penalty")
-check_grid("l2_values", l2_values, kind="penalty")
-check_value("fixed_penalty", fixed_penalty, kind="penalty")
-check_optional_count("workers", workers)
-check_optional_count("models_per_graph", models_per_graph)
 data = prepare_mnist(train_size, test_size, pad=True)
 print(data.describe())
 
@@ -201,12 +188,30 @@ fig = plots.accuracy_grid(
     **grid_axes,
 )
 
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+validation = 100 * np.reshape([r.val_accuracy for r in trained], shape)
+strongest_l1, strongest_l2 = validation[-1, :], validation[:, -1]
+milder = validation[:-1, :-1]
+Markdown(
+    claims.state(
+        "strongest_l1_row_is_the_grids_worst",
+        strongest_l1.mean() < min(validation[:-1, :].mean(axis=1)),
+        f"The strongest L1 penalty (λ1 = {l1_values[-1]:g}, the bottom row) costs accuracy: its cells average "
+        f"**{strongest_l1.mean():.2f} %**, the lowest of any row (the cells with milder penalties of both kinds "
+        f"average {milder.mean():.2f} %).",
+    )
+    + " "
+    + claims.state(
+        "strongest_l2_column_costs_less",
+        strongest_l2.mean() > strongest_l1.mean(),
+        f"The strongest L2 penalty (λ2 = {l2_values[-1]:g}, the right-hand column) costs less: its cells average "
+        f"**{strongest_l2.mean():.2f} %**, and its best cell scores {strongest_l2.max():.2f} %.",
+    )
+)
+
 # %% [markdown]
-# Look for the rows and columns that stand out. A penalty strong enough keeps `dense_0` from fitting
-# the digits and lowers every cell of its row (L1) or of its column (L2); the strongest strengths of
-# the grid, at the bottom and on the right, show how far each penalty can go before it hurts. Away
-# from them the cells differ far less; the test accuracies of the same networks show whether those
-# small differences hold up on other digits.
+# Away from the strongest penalties the cells differ far less; the test accuracies of the same
+# networks show whether those small differences hold up on other digits.
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.accuracy_grid(
@@ -313,12 +318,9 @@ Markdown(
 # %% [markdown]
 # ## How much does one training tell?
 #
-# These are the reruns behind the white dots of the heatmaps, set against the selected cell's own
-# training. The selected network's test accuracy comes from one training: one draw of the initial
-# weights. To see how far luck alone moves it, the selected network is trained a few more times
-# (`reruns`: ten in the full profile) from other initial weights, everything else unchanged: data,
-# epochs and optimiser. The reruns share one batch order among themselves. They train several to a
-# Keras graph and are cached, like a grid's networks (`helpers/retraining.py`).
+# These are the reruns behind the white dots of the heatmaps: the selected network trained `reruns`
+# more times from other initial weights, everything else unchanged (part 1 explains how), set against
+# the selected cell's own training.
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.rerun_spread(
@@ -334,8 +336,17 @@ Markdown(retrained.summary(best.test_accuracy))
 # %% [markdown]
 # The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
 # ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
-# The star won a selection among many cells, so it tends to sit high: the reruns' mean is the
-# unflattered number. Part 8 compares networks by their reruns' mean and spread, not by single runs.
+# The star won a selection on validation accuracy among many cells, and a winner of many near-equal
+# cells is lifted by luck on average; the reruns' mean is the number no selection has flattered.
+# Part 8 compares networks by their reruns' mean and spread, not by single runs.
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Run the part with `l1_values = [0.0, 0.001]` and `l2_values = [0.0, 0.001]` (a 2x2 grid): is the
+#   selected cell the same as in the full grid?
+# * Look at the validation-against-test figure: how would the selection change if the test set had
+#   been used to choose?
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 models = {
@@ -351,4 +362,4 @@ models = {
     )
 }
 selected = selection_record(trained)
-save_results(run, models=models, selected=selected, reruns=retrained.record())
+save_results(run, models=models, selected=selected, reruns=retrained.record(), claims=claims.recorded())

@@ -45,7 +45,8 @@ second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid co
 workers = None  # Dask worker processes (None: picked for the hardware)
 models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
 
-# %% jupyter={"source_hidden": true} tags=["plumbing"]
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import keras
 import numpy as np
 from IPython.display import Markdown
@@ -53,7 +54,7 @@ from keras import layers
 
 from helpers import plots
 from helpers.grid import agreement_summary, run_grid, select, selection_record, selection_summary
-from helpers.params import check_grid, check_optional_count, start_run
+from helpers.params import start_run
 from helpers.results import model_record, save_results
 from helpers.retraining import train_reruns
 from helpers.training import dense_kernels, prepare_mnist
@@ -61,22 +62,10 @@ from helpers.training import dense_kernels, prepare_mnist
 PART = "06_lenet_dropout_grid"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    first_rates=first_rates,
-    second_rates=second_rates,
-    workers=workers,
-    models_per_graph=models_per_graph,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=("Part 4's LeNet with a dropout layer in front of each of its two large dense layers."),
 )
-check_grid("first_rates", first_rates, kind="rate")
-check_grid("second_rates", second_rates, kind="rate")
-check_optional_count("workers", workers)
-check_optional_count("models_per_graph", models_per_graph)
 data = prepare_mnist(train_size, test_size, pad=True)
 print(data.describe())
 
@@ -111,6 +100,29 @@ def build_lenet_dropout(rate_0: float, rate_1: float) -> keras.Model:
     )
     return model
 
+
+# %% [markdown]
+# ### One cell of the grid, trained by hand
+#
+# Every cell of the grid is this network with its two rates, compiled and trained exactly as part 4
+# trained LeNet: Adam, cross-entropy of the integer labels against the softmax, batches of 128, 10 % of
+# the training digits held out for validation. Written out with Keras for one cell, for one epoch only
+# (the grid trains every cell for all its epochs):
+
+# %% tags=["nbval-ignore-output"]
+one_cell = build_lenet_dropout(rate_0=first_rates[-1], rate_1=second_rates[-1])
+one_cell.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+history = one_cell.fit(data.x_train, data.y_train, epochs=1, batch_size=128, validation_split=0.1, verbose=0)
+print(
+    f"rates ({first_rates[-1]}, {second_rates[-1]}), after one epoch: validation accuracy "
+    f"{history.history['val_accuracy'][-1]:.2%}"
+)
+
+# %% [markdown]
+# The grid runner does the same for every cell: it builds the network, trains it with these settings
+# and the part's seed, keeps its history and test score, and caches the result, so that a rebuild reads
+# it back instead of training again. It trains several cells at once, side by side in one Keras graph,
+# on worker processes (Dask); `workers` and `models_per_graph` say how many.
 
 # %% tags=["nbval-ignore-output"]
 grid = [{"rate_0": r0, "rate_1": r1} for r0 in first_rates for r1 in second_rates]
@@ -257,20 +269,17 @@ fig = plots.dense_weight_histograms(
 )
 
 # %% [markdown]
-# Unlike part 5's penalty, dropout puts no price on the size of a weight: expect the dense layers to
-# keep the shape and reach of part 4's histograms, with no spike at zero. Dropout regularizes by making each
-# unit work with a random subset of its inputs, not by shrinking the weights.
+# Unlike part 5's penalty, dropout adds no term for the size of a weight to the loss: it makes each unit
+# work with a random subset of its inputs (on average this acts much like a penalty on the weights
+# scaled by the data: Wager et al. 2013; Srivastava et al. 2014, section 9.1). The histograms are the
+# selected network's two dense layers, to set beside part 4's.
 
 # %% [markdown]
 # ## How much does one training tell?
 #
-# These are the reruns behind the white dots of the heatmaps, set against the selected cell's own
-# training. The selected network's test accuracy comes from one training: one draw of the initial
-# weights and of the dropout masks. To see how far luck alone moves it, the selected network is
-# trained a few more times (`reruns`: ten in the full profile) from other initial weights (and so
-# other dropout masks), everything else unchanged: data, epochs and optimiser. The reruns share one
-# batch order among themselves. They train several to a Keras graph and are cached, like a grid's
-# networks (`helpers/retraining.py`).
+# These are the reruns behind the white dots of the heatmaps: the selected network trained `reruns`
+# more times from other initial weights, everything else unchanged (part 1 explains how), set against
+# the selected cell's own training.
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.rerun_spread(
@@ -286,8 +295,16 @@ Markdown(retrained.summary(best.test_accuracy))
 # %% [markdown]
 # The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
 # ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
-# The star won a selection among many cells, so it tends to sit high: the reruns' mean is the
-# unflattered number. Part 8 compares networks by their reruns' mean and spread, not by single runs.
+# The star won a selection on validation accuracy among many cells, and a winner of many near-equal
+# cells is lifted by luck on average; the reruns' mean is the number no selection has flattered.
+# Part 8 compares networks by their reruns' mean and spread, not by single runs.
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Train the cell written out by hand for 5 epochs instead of 1: how close does it come to the grid's
+#   value for that cell?
+# * Which cells carry a white dot in both heatmaps? What does that say about ranking them?
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 models = {

@@ -40,7 +40,8 @@ test_size = None  # None: all 10,000 test images
 epochs = 80
 reruns = 10  # further trainings from other initial weights, to measure run-to-run noise
 
-# %% jupyter={"source_hidden": true} tags=["plumbing"]
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 from pathlib import Path
 
 import keras
@@ -48,30 +49,29 @@ from IPython.display import Markdown
 from keras import layers
 
 from helpers import plots
+from helpers.grid import cached_fit
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
 from helpers.results import load_results, model_record, save_results
 from helpers.retraining import train_reruns
+from helpers.saved_models import save_model_files
 from helpers.training import (
     compile_classifier,
     dense_kernels,
     evaluate,
-    fit,
     prepare_mnist,
-    save_model_files,
     seed_everything,
 )
 
 PART = "07_lenet_halved"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    epochs=epochs,
-    reruns=reruns,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=(
+        "Part 6's regularized LeNet with its two large dense layers halved, from 120 and 84 neurons to 60 and"
+        f" 42, trained for {epochs} epochs and saved as MNIST_LeNet60."
+    ),
 )
 part6 = load_results(run, "06_lenet_dropout_grid")
 seed_everything(seed)
@@ -121,7 +121,7 @@ model.summary()
 
 # %% tags=["nbval-ignore-output"]
 live = LiveMetricsPlot(epochs=epochs, output_dir=run.output_dir / "charts", chart_name=PART)
-history = fit(model, data, epochs, callbacks=[live])
+history = cached_fit(model, data, epochs=epochs, seed=seed, profile=profile, callbacks=[live])
 
 # %% [markdown]
 # Set these curves beside part 4's and part 6's. If the validation loss stays flat instead of
@@ -174,11 +174,9 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Halved LeNet: c
 # %% [markdown]
 # ## How much does one training tell?
 #
-# The test accuracy above comes from one training: one draw of the initial weights and of the dropout
-# masks. To see how far luck alone moves it, the halved network is trained a few more times (`reruns`:
-# ten in the full profile) from other initial weights (and so other dropout masks), everything else
-# unchanged: data, epochs and optimiser. The reruns share one batch order among themselves. They train
-# several to a Keras graph and are cached, like a grid's networks (`helpers/retraining.py`).
+# As for every network before it, the halved LeNet is trained `reruns` more times from other initial
+# weights, everything else unchanged (part 1 explains how), to see how far luck alone moves its test
+# accuracy.
 
 # %% tags=["nbval-ignore-output"]
 retrained = train_reruns(
@@ -204,6 +202,12 @@ Markdown(retrained.summary(test_accuracy))
 # The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
 # ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
 # Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Halve the dense layers again (30 and 21 neurons) and rerun with `epochs = 20`: how many
+#   coefficients are left, and what does it cost in accuracy?
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 saved = save_model_files(model, run.output_dir / "models", "MNIST_LeNet60")

@@ -13,8 +13,6 @@
 #     name: cnn-vs-dense
 # ---
 
-# %%
-
 # %% [markdown]
 # # Part 8 · Conclusion: dense against convolutional
 #
@@ -35,12 +33,16 @@ profile = "full"  # which profile's results to read
 output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
 
 # %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
 from helpers import plots
-from helpers.comparisons import (
+from helpers.params import start_run
+from helpers.reruns import Reruns
+from helpers.results import load_results, save_results
+from helpers.statistics import (
     LEVEL,
     REPRODUCTION_MARGIN,
     compare_family,
@@ -49,12 +51,17 @@ from helpers.comparisons import (
     new_test_set_interval,
     prediction_interval,
 )
-from helpers.params import start_run
-from helpers.reruns import Reruns
-from helpers.results import load_results, save_results
 
 PART = "08_conclusion"
-run = start_run(PART, profile=profile, output_dir=output_dir)
+run = start_run(
+    PART,
+    globals(),
+    chapter="The original tutorial, retold",
+    summary=(
+        "The seven networks of parts 1-7 side by side, the accuracies the original reported beside our reruns', "
+        "and the findings tested as one family."
+    ),
+)
 
 # %% [markdown]
 # ## The comparison table
@@ -341,9 +348,24 @@ Markdown(
 # by an amount not measured here. And the grids chose their winners on validation accuracy; the reruns
 # of a grid's pick are fresh trainings, so the selection does not flatter their mean, but the pick
 # itself is one good cell among several (parts 5 and 6 show how many lie within noise of it).
+#
+# ## Beyond the original
+#
+# Why does LeNet win? Part 9 writes its first convolution as the dense layer it is and separates what
+# locality and weight sharing each buy, by experiment; parts 11-14 take the two saved networks further:
+# shifted and distorted digits, training on shifted digits, and what the layers compute.
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Pick one finding and compute its difference of means from the two rows of the table yourself;
+#   check it against the findings table.
+# * Why does the page use a permutation test rather than Welch's t-test for its verdicts? Look at how
+#   many trainings each network has.
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 index_table = {
+    "title": "The networks of parts 1-7 against the original's",
     "caption": (
         f"From the recorded results of parts 1-7 ({profile} profile). Each network was trained "
         f"{int(table['runs'].min())} more times from other initial weights: the accuracy column gives the mean and "

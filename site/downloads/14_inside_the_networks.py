@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # Part 10 · Inside the two networks
+# # Part 14 · Inside the two networks
 #
 # **What this part shows.** What the two saved networks compute, layer by layer: the patterns their
 # first layers respond to, their activations for a few test digits, the pixels each one's decision
@@ -48,41 +48,34 @@ umap_neighbors = 15  # UMAP's n_neighbors: the size of the neighbourhood each po
 umap_min_dist = 0.1  # UMAP's min_dist: how tightly points may pack in the map
 knn_neighbors = 5  # k of the k-NN classifiers, and the neighbourhood size of the trustworthiness score
 
-# %% jupyter={"source_hidden": true} tags=["plumbing"]
+# %%
+# Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import numpy as np
 import pandas as pd
 from absl import logging as absl_logging
 from IPython.display import Markdown
 from sklearn.manifold import trustworthiness
 
-from helpers import inspection
+from helpers import claims, inspection
 from helpers import inspection_plots as iplots
 from helpers.data import pad_to_32
-from helpers.params import ParameterError, check_count, start_run
+from helpers.params import start_run
 from helpers.results import load_results, model_record, save_results
 from helpers.saved_models import load_saved_model
+from helpers.statistics import describe_accuracy_gap, describe_gap, mcnemar_p, split_verdict
 from helpers.training import prepare_mnist
 
-PART = "10_inside_the_networks"
+PART = "14_inside_the_networks"
 run = start_run(
     PART,
-    profile=profile,
-    output_dir=output_dir,
-    seed=seed,
-    train_size=train_size,
-    test_size=test_size,
-    examples_per_group=examples_per_group,
-    ig_steps=ig_steps,
-    umap_neighbors=umap_neighbors,
-    umap_min_dist=umap_min_dist,
-    knn_neighbors=knn_neighbors,
+    globals(),
+    chapter="Looking closer: the saved networks",
+    summary=(
+        "What the two saved networks compute, layer by layer: the patterns their first layers respond to, "
+        "their activations for a few test digits, the pixels each one's decision depends on, how each "
+        "arranges the test digits in its last hidden layer, and which digits each gets wrong."
+    ),
 )
-check_count("examples_per_group", examples_per_group)
-check_count("ig_steps", ig_steps, minimum=8)
-check_count("umap_neighbors", umap_neighbors, minimum=2)
-check_count("knn_neighbors", knn_neighbors)
-if not isinstance(umap_min_dist, int | float) or isinstance(umap_min_dist, bool) or not 0 <= umap_min_dist <= 1:
-    raise ParameterError(f"umap_min_dist must be a number in [0, 1], got {umap_min_dist!r}")
 # A compiled .h5 model warns, when loaded, that its metrics are built on first use: true and harmless here.
 absl_logging.set_verbosity(absl_logging.ERROR)
 part3 = load_results(run, "03_dense_sized")
@@ -136,14 +129,42 @@ conv_kernel = lenet.get_layer("conv_0").get_weights()[0]
 fig = iplots.first_layer_figure(dense_kernel, conv_kernel)
 
 # %% [markdown]
-# Look at the weight images on the left: many hold a short stroke, most often in blue (ink there
-# silences the unit) with a paler red fringe, each at one fixed place in the frame. They are templates:
-# a unit responds to ink falling where it expects it, and only there. Strong weights also line the
-# edges of the frame, where the digits hardly ever reach: the network had almost no examples to learn
-# what to do with ink there. LeNet's filters, on the right, are bands of one sign next to bands of
+# The weight images on the left hold short strokes, most often in blue (ink there silences the unit)
+# with a paler red fringe, each at one fixed place in the frame. They are templates: a unit responds to
+# ink falling where it expects it, and only there. Strong weights also line the edges of the frame,
+# where the digits rarely reach. LeNet's filters, on the right, are bands of one sign next to bands of
 # the other sign, horizontal, vertical or diagonal: the pattern of an edge, or of a bar in one
-# orientation. They are local detectors,
-# and since each filter slides over the whole image, a stroke is detected wherever it is.
+# orientation. They are local detectors, and since each filter slides over the whole image, a stroke is
+# detected wherever it is.
+#
+# Which pixels carry the strong weights? Group the 784 pixels by how often a training digit inks them
+# (any value above 0) and average the dense network's |weight| over each group. A pixel that no
+# training digit ever inks never receives a gradient, so its weights stay where training drew them.
+
+# %% tags=["nbval-ignore-output"]
+inked = (data.x_train > 0).mean(axis=0).ravel()  # share of the training digits that ink each pixel
+bands = {
+    "never inked": inked == 0,
+    "inked in under 0.1 % of digits": (inked > 0) & (inked < 0.001),
+    "inked in 0.1-10 %": (inked >= 0.001) & (inked < 0.1),
+    "inked in 10 % or more": inked >= 0.1,
+}
+mean_weight = {band: float(np.abs(dense_kernel[pixels]).mean()) for band, pixels in bands.items() if pixels.any()}
+pd.DataFrame(
+    {"pixels": {band: int(pixels.sum()) for band, pixels in bands.items()}, "mean |weight|": mean_weight}
+).round(3)
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+rare, often = mean_weight["inked in 0.1-10 %"], mean_weight["inked in 10 % or more"]
+Markdown(
+    claims.state(
+        "rarely_inked_pixels_carry_the_largest_weights",
+        rare > often and rare > mean_weight["never inked"],
+        f"The largest weights sit on the pixels that 0.1-10 % of the training digits ink (mean |weight| "
+        f"**{rare:.3f}**), not on the often-inked centre ({often:.3f}) nor on the never-inked pixels "
+        f"({mean_weight['never inked']:.3f}, their initial values).",
+    )
+)
 
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 Markdown(
@@ -183,7 +204,7 @@ fig = iplots.feature_maps_figure(
 # %% [markdown]
 # Each map is a copy of the digit seen through one filter: a filter that responds to horizontal edges
 # lights up along the tops and bottoms of strokes, another along their left or right sides. The
-# pooled maps keep the same picture at half the resolution: fine detail is averaged away, and part 9
+# pooled maps keep the same picture at half the resolution: fine detail is averaged away, and part 11
 # measures what that does to a shifted digit.
 
 # %% tags=["nbval-ignore-output"]
@@ -257,7 +278,7 @@ Markdown(
     f"On average a test digit leaves **{dense_silent:.0%}** of the dense network's hidden units silent and "
     f"**{lenet_silent:.0%}** of LeNet's. A unit gives its favourite digit **{dense_selectivity:.0%}** of its "
     f"activity in the dense network and **{lenet_selectivity:.0%}** in LeNet (10 % would be no preference). "
-    f"The dense network's selectivity is {inspection.compare(dense_selectivity, lenet_selectivity, margin=0.02)} "
+    f"The dense network's selectivity is {describe_gap(dense_selectivity, lenet_selectivity, margin=0.02)} "
     f"LeNet's."
 )
 
@@ -315,15 +336,14 @@ fig = iplots.attribution_figure(
 )
 
 # %% [markdown]
-# Compare the gradient columns first. The dense network's gradient covers the whole frame and is often
-# strongest along its edges, far from the digit: ink there would move its score, although digits
-# hardly ever reach so far. LeNet's gradient stays on and around the strokes, where its filters see
-# something. Integrated gradients keep to the ink by construction; look at the colours along the
-# strokes, and at the digits one network gets wrong: the blue stretches are the strokes that argued
-# against the class it chose.
+# The gradient columns cover the whole frame for both networks: the dense network's is often strongest
+# along the edges, far from the digit (ink there would move its score, although digits rarely reach so
+# far), and LeNet's is a banded texture over the digit and around it. Integrated gradients keep to the
+# ink by construction: their path starts from a black image, so a pixel without ink gets none. Along the
+# strokes, the blue stretches are the ink that argued against the class the network chose.
 #
-# To check the eye on every test digit: the share of each gradient's magnitude that falls on the ink
-# or within two pixels of it.
+# How much of each gradient falls on the ink or within two pixels of it, on every test digit, against
+# the share that a gradient spread evenly over the frame would put there:
 
 # %%
 dense_gradients = inspection.gradient_saliency(dense, x_test, dense_pred)
@@ -340,9 +360,9 @@ even = near_ink["(ink and its 2-pixel margin: share of the frame)"]
 Markdown(
     f"Ink and its margin cover {even:.0%} of a typical frame, the share a gradient spread evenly would put there. "
     f"**{near_ink['LeNet']:.0%}** of LeNet's gradient falls there, "
-    f"{inspection.compare(near_ink['LeNet'], even, margin=0.02)} that even share; "
+    f"{describe_gap(near_ink['LeNet'], even, margin=0.02)} that even share; "
     f"**{near_ink['dense network']:.0%}** of the dense network's, "
-    f"{inspection.compare(near_ink['dense network'], even, margin=0.02)} it."
+    f"{describe_gap(near_ink['dense network'], even, margin=0.02)} it."
 )
 
 # %% [markdown]
@@ -354,7 +374,9 @@ Markdown(
 # baseline:
 #
 # * **k-NN accuracy:** classify each test digit by a vote of its k nearest training digits in that
-#   representation. It measures the representation itself, not a picture of it.
+#   representation: whether digits of one class lie close together there. The networks were trained to
+#   separate exactly these classes, so this largely restates each network's own accuracy; the raw-pixel
+#   row is the baseline it is read against.
 # * **trustworthiness** (scikit-learn's `trustworthiness`, from 0 to 1): how far the k nearest
 #   neighbours of each point in the 2-D map are also near it in the representation. It says how much
 #   to believe the map. It is shown to two decimals: a UMAP map moves with the last bits of the
@@ -416,8 +438,8 @@ Markdown(
     f"A {knn_neighbors}-NN vote among the training digits is **{100 * knn[raw]:.2f} %** accurate in raw pixels, "
     f"**{100 * knn[dense_rep]:.2f} %** in the dense network's 128 hidden units and **{100 * knn[lenet_rep]:.2f} %** "
     f"in LeNet's 42. LeNet's representation scores "
-    f"{inspection.compare_accuracies(knn[lenet_rep], knn[dense_rep], len(y_test))} the dense network's, which "
-    f"scores {inspection.compare_accuracies(knn[dense_rep], knn[raw], len(y_test))} raw pixels."
+    f"{describe_accuracy_gap(knn[lenet_rep], knn[dense_rep], len(y_test))} the dense network's, which "
+    f"scores {describe_accuracy_gap(knn[dense_rep], knn[raw], len(y_test))} raw pixels."
 )
 
 # %% [markdown]
@@ -433,7 +455,10 @@ Markdown(
 #
 # ## The mistakes
 #
-# Which test digits does each network get wrong, and are they the same ones?
+# Which test digits does each network get wrong, and are they the same ones? The digits only one of
+# the two gets wrong decide whether one network errs more than the other. If both were equally likely
+# to miss such a digit, it would fall to either side like a fair coin; **McNemar's test** asks how
+# unlikely a split as uneven as the one observed would be under that fair coin (its p-value).
 
 # %%
 groups = inspection.mistake_groups(y_test, dense_pred, lenet_pred)
@@ -449,12 +474,12 @@ only_dense, only_lenet = len(groups["only dense wrong"]), len(groups["only LeNet
 Markdown(
     f"Of the {len(y_test):,} test digits, both networks get **{len(groups['both wrong'])}** wrong. Among the digits "
     f"exactly one of them gets wrong, the dense network misses **{only_dense}** and LeNet **{only_lenet}**: "
-    f"{inspection.split_verdict(only_dense, only_lenet, names=('dense', 'LeNet'))}."
+    f"{split_verdict(only_dense, only_lenet, names=('dense', 'LeNet'))}."
 )
 
 # %% tags=["nbval-ignore-output"]
 titles = [f"{y}: D {d}, L {le}" for y, d, le in zip(y_test, dense_pred, lenet_pred, strict=True)]
-fig = iplots.example_grid(x_test, groups, titles, title="The test digits the networks get wrong")
+fig = iplots.grouped_examples(x_test, groups, titles, title="The test digits the networks get wrong")
 
 # %% [markdown]
 # Look at the top row first: the digits both networks get wrong are mostly odd shapes that a reader
@@ -477,28 +502,33 @@ Markdown(
 )
 
 # %% [markdown]
-# ## What the convolution buys
+# ## What this part found
 #
 # Part 8 compared the two networks by their accuracy and their size. Inside them, the difference has a
-# shape. The dense network's first layer learns one template per unit, each tied to fixed pixels, so it
-# needs many units and many coefficients, and it answers to ink wherever its templates reach, even
-# where digits never go. LeNet's first layer learns a handful of small edge detectors and applies each
-# one everywhere: the same coefficients serve every position, and the layers after it read which
-# strokes and corners a digit has, and roughly where. Its saliency follows the strokes, and its last
-# hidden layer is a representation in which neighbours are digits of the same class. The numbers of
-# this page, in short:
+# shape. The dense network's first layer learns one template per unit, each tied to fixed pixels, and
+# its gradient reaches to the edges of the frame. LeNet's first layer learns a handful of small edge
+# detectors and applies each one everywhere: the same coefficients serve every position. In both
+# networks' last hidden layer, the nearest training digits of a test digit mostly share its class.
+# The numbers of this page, in short (the trustworthiness line scores the 2-D maps, not the networks):
 
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 trust = table["trustworthiness"]
 Markdown(
     f"- **{knn_neighbors}-NN accuracy:** raw pixels {100 * knn[raw]:.2f} %, "
     f"dense network {100 * knn[dense_rep]:.2f} %, LeNet {100 * knn[lenet_rep]:.2f} %.\n"
-    f"- **Trustworthiness of the maps:** {trust[raw]:.2f}, {trust[dense_rep]:.2f}, {trust[lenet_rep]:.2f}.\n"
+    f"- **Trustworthiness of the 2-D maps:** {trust[raw]:.2f}, {trust[dense_rep]:.2f}, {trust[lenet_rep]:.2f}.\n"
     f"- **Gradient on or near the ink:** dense network {near_ink['dense network']:.0%}, "
     f"LeNet {near_ink['LeNet']:.0%}.\n"
     f"- **Mistakes on {len(y_test):,} test digits:** {len(groups['both wrong'])} by both, "
     f"{only_dense} by the dense network alone, {only_lenet} by LeNet alone."
 )
+
+# %% [markdown]
+# ## Try it yourself
+#
+# * Set `ig_steps = 16` and compare the integrated-gradients maps with the 64-step ones: where do they
+#   differ?
+# * Set `knn_neighbors = 1`: how do the k-NN accuracies of the three representations change?
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 models = {}
@@ -522,7 +552,8 @@ save_results(
     hidden_layers={name: {k: float(v) for k, v in row.items()} for name, row in layer_numbers.iterrows()},
     gradient_near_ink=near_ink,
     mistakes={name: len(indices) for name, indices in groups.items()},
-    mcnemar_p=inspection.mcnemar_p(only_dense, only_lenet),
+    mcnemar_p=mcnemar_p(only_dense, only_lenet),
     confusion_differences=[dict(zip(["true", "predicted", "dense", "lenet"], p, strict=True)) for p in pairs],
     examples={group: indices.tolist() for group, indices in examples.items()},
+    claims=claims.recorded(),
 )
