@@ -109,23 +109,25 @@ def _load_cached(folder: Path, key: str, point: dict[str, Any], shapes: list[tup
 
     ``shapes`` are the shapes of the model's weights: stored weights of other shapes count as damaged.
     """
-    record_path = folder / f"{key}.json"
+    record_path, weights_path = folder / f"{key}.json", folder / f"{key}.npz"
     if not record_path.is_file():
         return None
+    reading = record_path
     try:
         record = json.loads(record_path.read_text())
-        with np.load(folder / f"{key}.npz", allow_pickle=False) as stored:
+        measured = (record["history"], record["test_loss"], record["test_accuracy"], record["params"])
+        reading = weights_path
+        with np.load(weights_path, allow_pickle=False) as stored:
             weights = [stored[f"w{i}"] for i in range(len(stored.files))]
         if [w.shape for w in weights] != shapes:
             raise ValueError(f"weights of shapes {[w.shape for w in weights]}, the network has {shapes}")
-        return GridResult(
-            point, record["history"], record["test_loss"], record["test_accuracy"], record["params"], weights, True
-        )
+        return GridResult(point, *measured, weights, True)
     except UNREADABLE as error:
-        moved = set_aside([record_path, folder / f"{key}.npz"], folder / CORRUPT)
+        moved = set_aside([record_path, weights_path], folder / CORRUPT)
         print(
-            f"grid cache: {record_path} is damaged ({type(error).__name__}: {error}); moved to {moved}/, "
-            "and this network trains again"
+            f"grid cache: {reading} is damaged ({type(error).__name__}: {error}); both files of the entry moved to "
+            f"{moved}/, and this network trains again (if git tracks the entry, a published training, stop and "
+            f"restore it instead: git checkout -- {record_path} {weights_path})"
         )
         return None
 

@@ -143,7 +143,8 @@ def test_a_damaged_cache_entry_is_set_aside_with_one_line_and_trained_again(
     capsys.readouterr()
     again = _small_grid(small_mnist, tmp_path)[0]
     said = capsys.readouterr().out
-    assert f"grid cache: {entry.with_suffix('.json')} is damaged" in said and "trains again" in said
+    assert f"grid cache: {entry} is damaged" in said and "trains again" in said  # the file that is damaged
+    assert f"git checkout -- {entry.with_suffix('.json')} {entry.with_suffix('.npz')}" in said
     assert not again.from_cache and again.test_accuracy == first.test_accuracy  # retrained, to the same network
     (moved,) = (tmp_path / grid_engine.CORRUPT).iterdir()
     assert sorted(p.name for p in moved.iterdir()) == sorted([entry.stem + ".json", entry.stem + ".npz"])
