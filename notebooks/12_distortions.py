@@ -273,6 +273,7 @@ Markdown(
 # * Choose three other test digits for the example figures (the `examples` line) and see whether the
 #   same strengths turn them red.
 
+
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 def curve(correct: np.ndarray, values: list[float]) -> list[dict[str, float]]:
     """One sweep's accuracy and 95 % interval at each strength, for the results record."""

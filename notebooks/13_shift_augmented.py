@@ -281,6 +281,7 @@ pd.DataFrame({name: {setting: str(score) for setting, score in row.items()} for 
 # * Set `augment_shift = 5` and rerun: does the dense network's accuracy at a 3-pixel shift reach the
 #   saved LeNet's?
 
+
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 def loss_of(net: rb.Network) -> float:
     """Mean cross-entropy on the undistorted test digits."""
