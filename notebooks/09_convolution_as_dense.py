@@ -202,7 +202,7 @@ fig.tight_layout()
 # digits as they are and moved by 3 pixels (left, right, up and down pooled, as in part 11).
 
 
-# %%
+# %% tags=["nbval-ignore-output"]
 def build_first_layer_variant(first_layer: str) -> keras.Model:
     """Part 4's LeNet with its first layer replaced: "dense", "locally connected" or "convolution"."""
     first = {
@@ -359,7 +359,7 @@ for k in range(8):
 fig.tight_layout()
 
 
-# %%
+# %% tags=["nbval-ignore-output"]
 def build_dense_128() -> keras.Model:
     """Part 3's network: 128 hidden units, dropout 0.2 on the pixels and 0.5 after the hidden layer."""
     return keras.Sequential(
