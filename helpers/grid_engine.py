@@ -54,10 +54,10 @@ from distributed import Client, LocalCluster, as_completed, get_worker
 from distributed.scheduler import KilledWorker
 
 from helpers.files import UNREADABLE, atomic_write, set_aside, write_json_atomically
+from helpers.params import VALIDATION_SPLIT
 from helpers.side_by_side import build_side_by_side, penalty, split_history
 from helpers.training import (
     BATCH_SIZE,
-    VALIDATION_SPLIT,
     Mnist,
     compile_classifier,
     evaluate,

@@ -27,6 +27,8 @@ from helpers.paths import EXECUTED, PROJECT_ROOT, SCRATCH
 PROFILES = ("quick", "full")
 TRAIN_IMAGES = 60000
 TEST_IMAGES = 10000
+#: The share of a part's training images that Keras holds out for validation (the last ones).
+VALIDATION_SPLIT = 0.1
 #: Set by the build runner (helpers/build/run.py) in the kernel's environment: the profile it builds.
 BUILD_PROFILE_VARIABLE = "SERIES_BUILD_PROFILE"
 
@@ -172,6 +174,7 @@ _KINDS = {
     "rate": (lambda v: _is_number(v) and 0 <= v < 1, "dropout rates in [0, 1)"),
     "penalty": (lambda v: _is_number(v) and v >= 0, "penalties >= 0"),
     "width": (lambda v: _is_int(v) and v > 0, "positive integer widths"),
+    "size": (lambda v: _is_int(v) and v > 0, "positive integer numbers of digits"),
 }
 
 
@@ -244,6 +247,9 @@ PARAMETERS: dict[str, Callable[[str, Any], None]] = {
     "umap_neighbors": functools.partial(check_count, minimum=2),
     "umap_min_dist": check_fraction,
     "knn_neighbors": check_count,
+    "training_sizes": functools.partial(check_grid, kind="size"),
+    "size_trainings": functools.partial(check_count, minimum=2),
+    "latency_repeats": check_count,
 }
 
 #: Rules between parameters: the names, a test of their values, and the message (formatted with them).
@@ -253,7 +259,19 @@ RELATIONS: list[tuple[tuple[str, ...], Callable[..., bool], str]] = [
         lambda chosen, widths: chosen in widths,
         "chosen_width must be one of the searched widths {widths}, got {chosen_width}",
     ),
+    (
+        ("training_sizes", "train_size"),
+        lambda sizes, train_size: all(training_share(train_size) % size == 0 for size in sizes),
+        "every one of training_sizes {training_sizes} must divide the training share of train_size {train_size} "
+        "(its first 90 %, which a smaller set is repeated to fill), e.g. 600, 1200 or 5400 for 6,000 images",
+    ),
 ]
+
+
+def training_share(train_size: int | None) -> int:
+    """How many of ``train_size`` training images (``None``: all) train: Keras's ``validation_split`` holds
+    out the last ``VALIDATION_SPLIT`` of them."""
+    return int((TRAIN_IMAGES if train_size is None else train_size) * (1 - VALIDATION_SPLIT))
 
 
 def _is_int(value: Any) -> bool:

@@ -15,13 +15,13 @@ from typing import Any
 import keras
 import numpy as np
 
-from helpers.data import load_mnist, pad_to_32, scale_pixels
+from helpers.data import load_fashion_mnist, load_mnist, pad_to_32, scale_pixels
+from helpers.params import VALIDATION_SPLIT
 
 # tf.function retracing notices (one per model of a grid) say nothing a reader can act on.
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 BATCH_SIZE = 128
-VALIDATION_SPLIT = 0.1
 
 
 def seed_everything(seed: int) -> None:
@@ -125,9 +125,10 @@ class Mnist:
         )
 
 
-def prepare_mnist(train_size: int | None, test_size: int | None, *, pad: bool = False) -> Mnist:
-    """Load MNIST, keep the first ``train_size`` / ``test_size`` images, scale, optionally pad to 32x32."""
-    (x_train, y_train), (x_test, y_test) = load_mnist()
+def prepare_mnist(train_size: int | None, test_size: int | None, *, pad: bool = False, fashion: bool = False) -> Mnist:
+    """Load MNIST (Fashion-MNIST with ``fashion``), keep the first ``train_size`` / ``test_size`` images,
+    scale, optionally pad to 32x32."""
+    (x_train, y_train), (x_test, y_test) = load_fashion_mnist() if fashion else load_mnist()
     x_train, y_train = x_train[:train_size], y_train[:train_size]
     x_test, y_test = x_test[:test_size], y_test[:test_size]
     if pad:

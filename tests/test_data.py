@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import zipfile
 from pathlib import Path
 
@@ -146,3 +147,63 @@ def test_make_data_rebuilds_a_damaged_file_with_one_line_and_no_error(tmp_path):
     assert f"{damaged} is damaged (it fails its checks): rebuilding it from data/wheel/" in done.stdout
     assert "error" not in done.stderr.lower()
     read_npz(damaged)  # rebuilt, checksums verified
+
+
+def _idx_gz(path: Path, array: np.ndarray) -> None:
+    """Write ``array`` (uint8) as a gzipped idx file, the format MNIST and Fashion-MNIST are distributed in."""
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(n.to_bytes(4, "big") for n in array.shape)
+    path.write_bytes(gzip.compress(header + array.tobytes()))
+
+
+def test_idx_files_are_read_as_their_arrays(tmp_path):
+    array = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+    _idx_gz(tmp_path / "a.gz", array)
+    assert np.array_equal(data.read_idx_gz(tmp_path / "a.gz"), array)
+    (tmp_path / "b.gz").write_bytes((tmp_path / "a.gz").read_bytes()[:-9])  # truncated gzip
+    with pytest.raises(MnistDataError, match=r"b\.gz: unreadable"):
+        data.read_idx_gz(tmp_path / "b.gz")
+    raw = gzip.decompress((tmp_path / "a.gz").read_bytes())
+    (tmp_path / "c.gz").write_bytes(gzip.compress(raw[:-1]))  # one byte short of its shape
+    with pytest.raises(MnistDataError, match="for shape"):
+        data.read_idx_gz(tmp_path / "c.gz")
+
+
+@pytest.fixture(scope="module")
+def fashion_raw():
+    return data.load_fashion_mnist(allow_download=False)
+
+
+def test_fashion_mnist_is_the_verified_arrays_in_keras_layout(fashion_raw):
+    (x_train, y_train), (x_test, y_test) = fashion_raw
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
+    assert list(y_test[:3]) == [9, 2, 1] and y_train[0] == 9  # as upstream's first labels
+    for name, array in zip(data.FASHION_SHA256, (x_train, y_train, x_test, y_test), strict=True):
+        assert data.sha256_hex(array) == data.FASHION_SHA256[name]
+
+
+def test_fashion_route_keras_cache_then_project_file(fashion_raw, tmp_path):
+    (x_train, y_train), (x_test, y_test) = fashion_raw
+    cache = tmp_path / "keras"
+    cache.mkdir()
+    for name, array in zip(data.FASHION_IDX, (x_train, y_train, x_test, y_test), strict=True):
+        _idx_gz(cache / data.FASHION_IDX[name], array)
+    absent = tmp_path / "absent.npz"
+    assert data.load_fashion_mnist(keras_cache=cache, project_file=absent, allow_download=False)[1][1][0] == 9
+    # A damaged cache is skipped for the project file; a damaged project file is refused with the repair.
+    _idx_gz(cache / data.FASHION_IDX["y_test"], (y_test + 1) % 10)
+    project = tmp_path / "fashion.npz"
+    write_npz_atomically(fashion_raw, project)
+    assert (
+        data.load_fashion_mnist(keras_cache=cache, project_file=project, allow_download=False)[0][0].shape[0] == 60000
+    )
+    project.write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(MnistDataError, match="dataset-fashion-mnist"):
+        data.load_fashion_mnist(keras_cache=cache, project_file=project, allow_download=False)
+    with pytest.raises(MnistDataError, match="not on this machine"):
+        data.load_fashion_mnist(keras_cache=tmp_path / "none", project_file=absent, allow_download=False)
+
+
+def test_mnist_arrays_are_not_taken_for_fashion_mnist(mnist_raw, tmp_path):
+    write_npz_atomically(mnist_raw, tmp_path / "wrong.npz")
+    with pytest.raises(MnistDataError, match="not Fashion-MNIST"):
+        read_npz(tmp_path / "wrong.npz", digests=data.FASHION_SHA256, hint=data.FASHION_HINT)

@@ -108,6 +108,11 @@ def test_run_grid_results_and_cache_hits(small_mnist, tmp_path, capsys):
     )
     assert all(r.from_cache for r in again)
     assert "grid: 3 of 3 networks come from an earlier run's cache" in capsys.readouterr().out
+    # Each entry records the layout that trained it: 2 + 1 networks per graph, one worker.
+    layouts = sorted(
+        json.loads(entry.read_text())["layout"]["networks in its graph"] for entry in tmp_path.glob("*.json")
+    )
+    assert layouts == [1, 2, 2]
     assert [r.test_accuracy for r in again] == [r.test_accuracy for r in first]
     other_epochs = grid.run_grid(
         _grid_job.build, points[:1], small_mnist, epochs=1, seed=1, profile="quick", cache_dir=tmp_path

@@ -164,3 +164,11 @@ def test_every_rule_of_the_table_refuses_a_string():
             continue
         with pytest.raises(ParameterError, match=name):
             rule(name, "a string")
+
+
+def test_training_sizes_must_divide_the_training_share(tmp_path):
+    start_run("10_x", output_dir=str(tmp_path), **GOOD, training_sizes=[600, 1350, 5400])  # 6,000 images
+    with pytest.raises(ParameterError, match=r"training_sizes \[600, 1000\] must divide the training share"):
+        start_run("10_x", output_dir=str(tmp_path), **GOOD, training_sizes=[600, 1000])
+    everything = {**GOOD, "train_size": None}
+    start_run("10_x", output_dir=str(tmp_path), **everything, training_sizes=[600, 27000, 54000])

@@ -188,7 +188,8 @@ def reached(root: Path, sources: list[str]) -> tuple[set[str], set[Definition]]:
         for used in names_used(nodes, found.imports, found.definitions):
             pending.add(Definition(used.module or definition.module, used.name))
     modules = _imported_closure(root, modules)
-    return modules, {d for d in seen if d.name != "*"} | {
+    defined = {d for d in seen if d.name != "*" and d.name in module_index(root, d.module).definitions}
+    return modules, defined | {
         Definition(d.module, name) for d in seen if d.name == "*" for name in module_index(root, d.module).definitions
     }
 
