@@ -29,41 +29,38 @@ def _bare(ax: plt.Axes) -> None:
 
 
 def first_layer_figure(dense_kernel: np.ndarray, conv_kernel: np.ndarray, *, columns: int = 16) -> Figure:
-    """Left: each dense unit's 784 input weights as a 28x28 image; right: the 3x3 convolution filters.
+    """Top: each dense unit's 784 input weights as a 28x28 image; bottom: the 3x3 convolution filters in one
+    row, each weight written in its cell.
 
-    ``dense_kernel`` is ``(784, units)``, ``conv_kernel`` ``(3, 3, 1, filters)``. Each side has its own
+    ``dense_kernel`` is ``(784, units)``, ``conv_kernel`` ``(3, 3, 1, filters)``. Each part has its own
     colour scale, centred on 0.
     """
     units, filters = dense_kernel.shape[1], conv_kernel.shape[-1]
     rows = int(np.ceil(units / columns))
-    fig = plt.figure(figsize=(13, 0.56 * rows + 1.0))
-    left, right = fig.subfigures(1, 2, width_ratios=[3.1, 1], wspace=0.02)
+    fig = plt.figure(figsize=(10, 0.62 * rows + 4.2))
+    top, bottom = fig.subfigures(2, 1, height_ratios=[0.62 * rows + 1.0, 3.2], hspace=0.04)
     limit = _symmetric_limit(dense_kernel)
-    axes = left.subplots(rows, columns, gridspec_kw={"wspace": 0.06, "hspace": 0.06})
+    axes = top.subplots(rows, columns, gridspec_kw={"wspace": 0.06, "hspace": 0.06})
     for index, ax in enumerate(axes.ravel()):
         _bare(ax)
         if index < units:
             image = ax.imshow(dense_kernel[:, index].reshape(28, 28), cmap=DIVERGING, vmin=-limit, vmax=limit)
         else:
             ax.axis("off")
-    left.suptitle(f"Dense network: the {units} hidden units' weights on the 28x28 pixels", fontsize=14)
-    left.colorbar(image, ax=axes, shrink=0.6, pad=0.01, label="weight")
+    top.suptitle(f"Dense network: the {units} hidden units' weights on the 28x28 pixels", fontsize=13)
+    top.colorbar(image, ax=axes, shrink=0.8, pad=0.01, label="weight")
     conv_limit = float(np.abs(conv_kernel).max())
-    conv_columns = 2
-    conv_axes = right.subplots(int(np.ceil(filters / conv_columns)), conv_columns, squeeze=False)
-    for index, ax in enumerate(conv_axes.ravel()):
+    conv_axes = bottom.subplots(1, filters, squeeze=False)[0]
+    for index, ax in enumerate(conv_axes):
         _bare(ax)
-        if index >= filters:
-            ax.axis("off")
-            continue
         weights = conv_kernel[:, :, 0, index]
         conv_image = ax.imshow(weights, cmap=DIVERGING, vmin=-conv_limit, vmax=conv_limit)
         for (row, col), value in np.ndenumerate(weights):
             shade = "white" if abs(value) > 0.6 * conv_limit else "black"
-            ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=10, color=shade)
-        ax.set_title(f"filter {index}", fontsize=12)
-    right.suptitle("LeNet: the 3x3 filters of conv_0", fontsize=14)
-    right.colorbar(conv_image, ax=conv_axes, shrink=0.6, pad=0.04, label="weight")
+            ax.text(col, row, f"{value:.1f}", ha="center", va="center", fontsize=10, color=shade)
+        ax.set_title(f"filter {index}", fontsize=11)
+    bottom.suptitle("LeNet: the 3x3 filters of conv_0", fontsize=13)
+    bottom.colorbar(conv_image, ax=conv_axes, shrink=0.8, pad=0.01, label="weight")
     return fig
 
 

@@ -8,7 +8,9 @@ image padded afterwards (``Network``), so both networks of a comparison see exac
 * ``shift``: whole pixels, right and down positive; ink pushed past the frame is lost.
 * ``rotate`` and ``rescale``: about each digit's centre of mass (the point MNIST centred the digits
   on), bilinear interpolation, so the digit stays where it was and only turns or grows.
-* ``add_noise``: Gaussian noise of standard deviation ``sigma``, clipped, drawn from a seed.
+* ``add_noise``: Gaussian noise of standard deviation ``sigma``, clipped (or not), drawn from a seed;
+  ``brighten`` adds one constant to every pixel, the mean brightening clipped noise brings
+  (``noise_brightness``).
 * ``occlude``: a black square of ``size`` pixels centred on one stroke pixel per digit, drawn from a
   seed (``occlusion_centres``), the same centre at every size.
 * ``invert``: black ink on white.
@@ -109,13 +111,29 @@ def rescale(images: np.ndarray, factor: float) -> np.ndarray:
     return _warp(images, np.eye(2) / factor)
 
 
-def add_noise(images: np.ndarray, sigma: float, seed: int) -> np.ndarray:
-    """Add Gaussian noise of standard deviation ``sigma`` (on the [0, 1] pixel scale), then clip to [0, 1]."""
+def add_noise(images: np.ndarray, sigma: float, seed: int, *, clip: bool = True) -> np.ndarray:
+    """Add Gaussian noise of standard deviation ``sigma`` (on the [0, 1] pixel scale), then clip to [0, 1].
+
+    With ``clip=False`` the noise stays zero-mean: pixels may leave [0, 1] (the networks take any number),
+    and the image's mean brightness does not change on average."""
     images = _checked(images)
     if sigma < 0:
         raise ValueError(f"sigma is at least 0, got {sigma}")
     noise = np.random.default_rng(seed).normal(0.0, sigma, size=images.shape).astype(np.float32)
-    return np.clip(images + noise, 0.0, 1.0)
+    return np.clip(images + noise, 0.0, 1.0) if clip else images + noise
+
+
+def brighten(images: np.ndarray, offset: float) -> np.ndarray:
+    """Add the same ``offset`` to every pixel, then clip to [0, 1]: a grey veil, with no noise."""
+    return np.clip(_checked(images) + np.float32(offset), 0.0, 1.0)
+
+
+def noise_brightness(images: np.ndarray, sigma: float, seed: int) -> float:
+    """How much clipped noise of ``sigma`` brightens ``images`` on average: the mean pixel change it makes.
+
+    On a black background clipping keeps only the positive half of the noise, so the mean rises by about
+    ``0.4 sigma`` there (the mean of a half-normal is ``sigma * sqrt(2 / pi)``, halved)."""
+    return float((add_noise(images, sigma, seed) - _checked(images)).mean())
 
 
 def occlusion_centres(images: np.ndarray, seed: int) -> np.ndarray:
@@ -319,6 +337,20 @@ def equivariance_error(
     perfectly equivariant stage. A flat (non-spatial) output, e.g. a dense layer, cannot follow a shift
     at all and is compared unshifted: ``|F(shifted) - F(digit)| / |F(digit) - F(blank)|``.
     """
+    return _relative_errors(stages, images, dx, dy, strides)
+
+
+def invariance_error(stages: keras.Model, images: np.ndarray, dx: int, dy: int) -> list[float]:
+    """For each output of ``stages``: how much it changes when the digits shift, on ``equivariance_error``'s
+    scale: ``|F(shifted) - F(digit)| / |F(digit) - F(blank)|``. 0 for a stage whose output ignores the shift;
+    the same measure for maps and flat outputs, so every stage can be compared with every other."""
+    return _relative_errors(stages, images, dx, dy, None)
+
+
+def _relative_errors(
+    stages: keras.Model, images: np.ndarray, dx: int, dy: int, strides: Sequence[int] | None
+) -> list[float]:
+    """``equivariance_error`` with ``strides``, ``invariance_error`` with ``None`` (no output is moved)."""
     images = _checked(images)
     padded = pad_to_32(images)
     blank = np.zeros((1, *padded.shape[1:]), dtype=np.float32)
@@ -326,10 +358,11 @@ def equivariance_error(
         _as_list(stages(x, training=False)) for x in (padded, pad_to_32(shift(images, dx, dy)), blank)
     )
     errors = []
-    for before, after, background, stride in zip(original, moved, empty, strides, strict=True):
+    for index, (before, after, background) in enumerate(zip(original, moved, empty, strict=True)):
         before, after, background = (np.asarray(a) for a in (before, after, background))
         signal = np.linalg.norm(before - background)
-        if before.ndim == 4:
+        if strides is not None and before.ndim == 4:
+            stride = strides[index]
             cells_x, cells_y = int(np.floor(dx / stride + 0.5)), int(np.floor(dy / stride + 0.5))
             expected = shift_maps(before, cells_x, cells_y, background[0, 0, 0])
         else:

@@ -65,10 +65,11 @@ def accuracy_curves(
 
 
 def shift_heatmaps(accuracy: Mapping[str, np.ndarray], shifts: Sequence[int], *, title: str) -> Figure:
-    """One heatmap of accuracy (%) per network over horizontal (columns) and vertical (rows) shifts."""
+    """One heatmap of accuracy (%) per network over horizontal (columns) and vertical (rows) shifts, stacked
+    one above the other so that each is drawn at the column's full width and its numbers stay legible."""
     names = list(accuracy)
-    fig, axes = plt.subplots(1, len(names), figsize=(7.2 * len(names), 6.2), squeeze=False, layout="constrained")
-    for ax, name in zip(axes[0], names, strict=True):
+    fig, axes = plt.subplots(len(names), 1, figsize=(7.4, 6.6 * len(names)), squeeze=False, layout="constrained")
+    for ax, name in zip(axes[:, 0], names, strict=True):
         percent = 100 * np.asarray(accuracy[name], dtype=float)
         image = ax.imshow(percent, cmap="viridis", vmin=0, vmax=100)
         for (row, col), value in np.ndenumerate(percent):
@@ -78,7 +79,7 @@ def shift_heatmaps(accuracy: Mapping[str, np.ndarray], shifts: Sequence[int], *,
                 f"{value:.0f}",
                 ha="center",
                 va="center",
-                fontsize=8,
+                fontsize=9.5,
                 color="white" if value < 60 else "black",
             )
         labels = [f"{s:+d}" if s else "0" for s in shifts]
@@ -87,7 +88,7 @@ def shift_heatmaps(accuracy: Mapping[str, np.ndarray], shifts: Sequence[int], *,
         ax.set_xlabel("horizontal shift (pixels, + = right)")
         ax.set_ylabel("vertical shift (pixels, + = down)")
         ax.set_title(name)
-    fig.colorbar(image, ax=axes[0].tolist(), label="test accuracy (%)", shrink=0.85)
+    fig.colorbar(image, ax=axes[:, 0].tolist(), label="test accuracy (%)", shrink=0.5)
     fig.suptitle(title)
     return fig
 
@@ -162,20 +163,33 @@ def distorted_examples(
     return fig
 
 
-def equivariance_curves(shifts: Sequence[int], errors: Mapping[str, Sequence[float]], *, title: str) -> Figure:
-    """Relative error of each stage against the shift (pixels): 0 means the stage follows the shift exactly."""
-    fig, ax = plt.subplots(figsize=(10.5, 4.8))
-    markers = ["o", "s", "^", "D", "v", "P"]
-    for index, (stage, values) in enumerate(errors.items()):
-        ax.plot(shifts, values, marker=markers[index % len(markers)], lw=2, label=stage)
-    ax.set_xticks(list(shifts))
-    ax.set_xlabel("horizontal shift of the digit (pixels)")
-    ax.set_ylabel("relative error")
-    ax.set_ylim(bottom=-0.02)
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    fig.tight_layout()
+def shift_error_curves(
+    shifts: Sequence[int],
+    equivariance: Mapping[str, Sequence[float]],
+    invariance: Mapping[str, Sequence[float]],
+    *,
+    title: str,
+) -> Figure:
+    """Two panels on one scale, one line per stage against the shift (pixels): the equivariance error of the
+    stages with maps (top; 0: the maps follow the shift exactly) and the invariance error of every stage
+    (bottom; 0: the output ignores the shift). A stage keeps its colour and marker in both panels."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 8.4), sharex=True, sharey=True, layout="constrained")
+    markers = ["o", "s", "^", "D", "v", "P", "X"]
+    for index, stage in enumerate(invariance):
+        style = {"marker": markers[index % len(markers)], "color": f"C{index}", "lw": 2, "label": stage}
+        if stage in equivariance:
+            top.plot(shifts, equivariance[stage], **style)
+        bottom.plot(shifts, invariance[stage], **style)
+    top.set_title("Equivariance error: the maps against the original maps, moved")
+    bottom.set_title("Invariance error: the output against the original output")
+    for ax in (top, bottom):
+        ax.set_ylabel("relative error")
+        ax.set_ylim(bottom=-0.02)
+        ax.grid(alpha=0.3)
+    bottom.set_xticks(list(shifts))
+    bottom.set_xlabel("horizontal shift of the digit (pixels)")
+    bottom.legend(fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=4, frameon=False)
+    fig.suptitle(title)
     return fig
 
 

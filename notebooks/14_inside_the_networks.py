@@ -121,18 +121,18 @@ for name, model, accuracy, part, model_name in [
 # Each of the dense network's 128 hidden units gives one weight to each of the 784 pixels, so its
 # weights can be drawn as a 28x28 image: red where ink raises the unit's input, blue where ink lowers
 # it. LeNet's first layer has six filters of 3x3 weights, each applied at every position of the image.
-# Each side has one colour scale, centred on zero.
+# Each part of the figure has one colour scale, centred on zero.
 
-# %% tags=["nbval-ignore-output"] caption="Dense hidden units' pixel weights (left) and LeNet's 3x3 conv_0 filters."
+# %% tags=["nbval-ignore-output"] caption="Dense units' pixel weights (top); LeNet's 3x3 conv_0 filters (bottom)."
 dense_kernel = dense.get_layer("dense_0").get_weights()[0]
 conv_kernel = lenet.get_layer("conv_0").get_weights()[0]
 fig = iplots.first_layer_figure(dense_kernel, conv_kernel)
 
 # %% [markdown]
-# The weight images on the left hold short strokes, most often in blue (ink there silences the unit)
+# The weight images at the top hold short strokes, most often in blue (ink there silences the unit)
 # with a paler red fringe, each at one fixed place in the frame. They are templates: a unit responds to
 # ink falling where it expects it, and only there. Strong weights also line the edges of the frame,
-# where the digits rarely reach. LeNet's filters, on the right, are bands of one sign next to bands of
+# where the digits rarely reach. LeNet's filters, at the bottom, are bands of one sign next to bands of
 # the other sign, horizontal, vertical or diagonal: the pattern of an edge, or of a bar in one
 # orientation. They are local detectors, and since each filter slides over the whole image, a stroke is
 # detected wherever it is.

@@ -213,6 +213,10 @@ def test_lenets_convolutions_follow_a_shift_and_its_dense_head_does_not(digits, 
     assert pool_0[1] < 1e-4 and pool_0[3] < 1e-4 and pool_0[0] > 0.2 and pool_0[2] > 0.2  # whole cells only
     assert pool_1[3] < 1e-4 and pool_1[1] > 0.2  # cells of 4 pixels
     assert np.all(dense_0 > 0.05) and dense_0[3] > 100 * pool_1[3]  # the head does not follow even then
+    invariance = np.array([rb.invariance_error(stages, whole, dx, 0) for dx in (1, 4)])
+    assert rb.invariance_error(stages, whole, 0, 0) == pytest.approx([0] * 5, abs=1e-6)
+    assert invariance[1, 0] > 0.5  # conv_0 follows a shift exactly, so its maps change
+    assert invariance[0, 4] == pytest.approx(dense_0[0])  # for a flat output both measures are the same
 
 
 def test_shift_maps_fills_vacated_cells_per_channel():
@@ -258,9 +262,12 @@ def test_figures_draw_every_network_and_setting(digits, networks):
     fig = rplots.accuracy_bars(["a", "b"], {"dense": [interval, interval], "LeNet": [interval, interval]}, title="t")
     _render(fig)
     assert len(fig.axes[0].patches) == 4 and fig.axes[0].texts[0].get_text() == "90.0"
-    fig = rplots.equivariance_curves([0, 1, 2], {"conv_0": [0, 0, 0], "dense_0": [0, 0.2, 0.4]}, title="t")
+    fig = rplots.shift_error_curves(
+        [0, 1, 2], {"conv_0": [0, 0, 0]}, {"conv_0": [0, 0.5, 1], "dense_0": [0, 0.2, 0.4]}, title="t"
+    )
     _render(fig)
-    assert len(fig.axes[0].get_lines()) == 2
+    assert [len(ax.get_lines()) for ax in fig.axes[:2]] == [1, 2]
+    assert fig.axes[0].get_ylim() == fig.axes[1].get_ylim()  # one scale for both measures
 
 
 @pytest.mark.slow
