@@ -207,3 +207,20 @@ def test_mnist_arrays_are_not_taken_for_fashion_mnist(mnist_raw, tmp_path):
     write_npz_atomically(mnist_raw, tmp_path / "wrong.npz")
     with pytest.raises(MnistDataError, match="not Fashion-MNIST"):
         read_npz(tmp_path / "wrong.npz", digests=data.FASHION_SHA256, hint=data.FASHION_HINT)
+
+
+def test_make_data_rebuilds_a_damaged_fashion_file_from_debians_package(tmp_path):
+    import subprocess
+
+    from helpers.paths import PROJECT_ROOT
+
+    damaged = tmp_path / "fashion-mnist.npz"
+    damaged.write_bytes(b"PK\x03\x04 not the archive it should be")
+    done = subprocess.run(
+        ["make", "-s", "data", f"FASHION={damaged}"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
+    assert f"{damaged} is damaged (it fails its checks): rebuilding it from /usr/share/datasets/fashion-mnist/" in (
+        done.stdout
+    )
+    assert "error" not in done.stderr.lower()
+    read_npz(damaged, digests=data.FASHION_SHA256, hint=data.FASHION_HINT)  # rebuilt, checksums verified
