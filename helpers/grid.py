@@ -29,6 +29,7 @@ import hashlib
 import itertools
 import json
 import os
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -296,7 +297,7 @@ def run_grid(
     cached = len(grid) - len(pending)
     note_from_cache(cached)
     if cached:
-        tqdm.write(f"{description}: {cached} of {len(grid)} networks come from an earlier run's cache")
+        tqdm.write(f"{description}: {cached} of {len(grid)} networks come from an earlier run's cache", file=sys.stderr)
     if not pending:
         seed_everything(seed)
         return results

@@ -446,15 +446,16 @@ def test_clean_cache_keeps_the_published_trainings_and_removes_the_rest(tmp_path
     assert clean.stdout == ""
 
 
-def test_the_site_leaves_out_what_bookkeeping_cells_printed_and_keeps_the_rest():
+def test_the_site_leaves_out_what_bookkeeping_cells_printed_and_progress_and_keeps_the_rest():
     from helpers.build.site import without_bookkeeping_output
 
     printed = nbformat.v4.new_output("stream", name="stdout", text="results recorded in executed/full/results/x.json\n")
     table = nbformat.v4.new_output("display_data", data={"text/plain": "a table"})
+    progress = nbformat.v4.new_output("stream", name="stderr", text="grid: 3 of 3 networks come from the cache\n")
     notebook = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_code_cell(metadata={"tags": ["plumbing"]}, outputs=[printed, table]),
-            nbformat.v4.new_code_cell(outputs=[printed]),
+            nbformat.v4.new_code_cell(outputs=[printed, progress]),
         ]
     )
     without_bookkeeping_output(notebook)

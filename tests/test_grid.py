@@ -107,7 +107,7 @@ def test_run_grid_results_and_cache_hits(small_mnist, tmp_path, capsys):
         cache_dir=tmp_path,
     )
     assert all(r.from_cache for r in again)
-    assert "grid: 3 of 3 networks come from an earlier run's cache" in capsys.readouterr().out
+    assert "grid: 3 of 3 networks come from an earlier run's cache" in capsys.readouterr().err
     # Each entry records the layout that trained it: 2 + 1 networks per graph, one worker.
     layouts = sorted(
         json.loads(entry.read_text())["layout"]["networks in its graph"] for entry in tmp_path.glob("*.json")

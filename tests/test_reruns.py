@@ -59,7 +59,7 @@ def test_train_reruns_trains_distinct_networks_once(small_mnist, tmp_path, capsy
     np.testing.assert_allclose(first.test_correct.mean(axis=1), first.test_accuracy, atol=1e-6)
     capsys.readouterr()
     second = train_reruns(_grid_job.build, small_mnist, **kwargs)
-    assert "2 of 2 networks come from an earlier run's cache" in capsys.readouterr().out
+    assert "2 of 2 networks come from an earlier run's cache" in capsys.readouterr().err
     np.testing.assert_array_equal(second.test_accuracy, first.test_accuracy)
 
 

@@ -242,11 +242,17 @@ def read_charts(path: Path) -> list[dict[str, Any]]:
 
 
 def without_bookkeeping_output(notebook: Any) -> None:
-    """Drop what the run's bookkeeping cells (tagged ``plumbing``) printed, such as where the results went:
-    a note for whoever ran the part, not for a reader of the page. Their figures and tables stay."""
+    """Drop what is a note for whoever ran the part, not for a reader of the page: what the bookkeeping
+    cells (tagged ``plumbing``) printed, such as where the results went, and every cell's standard-error
+    stream (training progress bars, the training cache's notes, library warnings). Figures, tables and
+    what the other cells print to standard output stay."""
     for cell in notebook.cells:
-        if "plumbing" in cell.metadata.get("tags", []):
-            cell["outputs"] = [o for o in cell.get("outputs", []) if o.get("output_type") != "stream"]
+        plumbing = "plumbing" in cell.metadata.get("tags", [])
+        cell["outputs"] = [
+            output
+            for output in cell.get("outputs", [])
+            if output.get("output_type") != "stream" or not (plumbing or output.get("name") == "stderr")
+        ]
 
 
 def number_figures(notebook: Any) -> None:
