@@ -11,8 +11,10 @@ do: it exposes the base interpreter's packages, not those of the project's venv.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -31,6 +33,12 @@ PART = "01_dense_tutorial"
 TINY = {"epochs": 1, "train_size": 600, "test_size": 200, "reruns": 2}
 #: What marks this project's own install in a site-packages folder (left out of the fresh environment).
 OWN_INSTALL = ("helpers", "__editable__", "cnn_vs_dense_series")
+#: A first cell for the part: it says where ``helpers`` comes from, and stops the run before anything is
+#: written when that is not the fresh environment (a checkout's ``helpers`` would write in the checkout).
+WHERE_FROM = """import sys, helpers
+print(helpers.__file__, sys.prefix)
+assert helpers.__file__.startswith(sys.prefix + "/"), "helpers is not the wheel installed in this environment"
+"""
 
 
 def test_bundle_is_reproducible_and_holds_what_runs_the_parts(tmp_path):
@@ -50,14 +58,30 @@ def test_bundle_is_reproducible_and_holds_what_runs_the_parts(tmp_path):
     assert "helpers/paths.py" in wheel.namelist() and not any("build" in name for name in wheel.namelist())
 
 
-def _files(root: Path) -> dict[str, tuple[int, int]]:
-    """Every file under ``root`` (not under .git, caches of bytecode or linked folders): size and mtime."""
+def test_installed_helpers_take_the_current_folder_as_project_root(tmp_path, monkeypatch):
+    installed = tmp_path / "site-packages" / "helpers" / "paths.py"  # no notebooks/ beside the package
+    installed.parent.mkdir(parents=True)
+    shutil.copyfile(PROJECT_ROOT / "helpers" / "paths.py", installed)
+    monkeypatch.chdir(tmp_path)
+    spec = importlib.util.spec_from_file_location("installed_paths", installed)
+    paths = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(paths)
+    root, scratch, checkout = paths.PROJECT_ROOT, paths.SCRATCH, PROJECT_ROOT
+    assert root == tmp_path.resolve() and scratch == root / "executed" / "interactive"
+    assert checkout == Path(__file__).resolve().parent.parent  # in the checkout: the checkout, from any folder
+
+
+def _files(root: Path) -> dict[str, tuple[int, int] | None]:
+    """Every file under ``root`` (not under .git or caches of tools), with size and mtime where a part writes
+    (``executed/``, ``.cache/``): what a run writing in the repository would change, and not a file edited
+    meanwhile elsewhere."""
     found = {}
     for folder, folders, files in os.walk(root):
-        folders[:] = [name for name in folders if name not in (".git", "__pycache__")]
+        folders[:] = [name for name in folders if name not in (".git", "__pycache__", ".ruff_cache")]
         for name in files:
-            stat = Path(folder, name).lstat()
-            found[os.path.relpath(Path(folder, name), root)] = (stat.st_size, stat.st_mtime_ns)
+            path = os.path.relpath(Path(folder, name), root)
+            stat = Path(folder, name).lstat() if path.startswith(("executed", ".cache")) else None
+            found[path] = stat and (stat.st_size, stat.st_mtime_ns)
     return found
 
 
@@ -106,18 +130,19 @@ def test_bundle_runs_part_1_outside_the_repository(tmp_path):
 
     run("-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel))
     run("-m", "ipykernel", "install", "--sys-prefix", "--name", "cnn-vs-dense")
-    checked = tmp_path / f"{PART}-checked.ipynb"  # the bundle's part and one last cell: where helpers came from
+    checked = tmp_path / f"{PART}-checked.ipynb"  # the bundle's part after a first cell: where helpers comes from
     notebook = nbformat.read(unpacked / f"{PART}.ipynb", as_version=4)
-    notebook.cells.append(nbformat.v4.new_code_cell("import helpers, sys\nprint(helpers.__file__)\nprint(sys.prefix)"))
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(WHERE_FROM))
     nbformat.write(notebook, checked)
     parameters = [argument for name, value in TINY.items() for argument in ("-p", name, str(value))]
     run("-m", "papermill", str(checked), str(tmp_path / f"{PART}.ipynb"), *parameters, "--cwd", str(unpacked))
 
     executed = nbformat.read(tmp_path / f"{PART}.ipynb", as_version=4)
-    helpers_file, prefix = executed.cells[-1].outputs[0]["text"].split()
+    helpers_file, prefix = executed.cells[0].outputs[0]["text"].split()
     print(f"part 1 ran on {prefix}'s Python with helpers from {helpers_file}")
     assert Path(helpers_file).is_relative_to(tmp_path / "venv") and Path(prefix) == tmp_path / "venv"
     results = unpacked / "executed" / "interactive" / "results" / f"{PART}.json"
+    assert results.is_file(), "part 1 did not write its results under the unpacked bundle"
     record = json.loads(results.read_text())
     assert record["profile"] == "interactive" and {k: record["parameters"][k] for k in TINY} == TINY
     written = sorted(str(path.relative_to(unpacked)) for path in unpacked.rglob("*") if path.is_file())
