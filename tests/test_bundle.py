@@ -121,12 +121,11 @@ def test_bundle_runs_part_1_outside_the_repository(tmp_path):
         "JUPYTER_DATA_DIR": str(tmp_path / "jupyter"),  # no kernel of the user's but the bundle's
     }
 
-    def run(*arguments: str) -> str:
+    def run(*arguments: str) -> None:
         done = subprocess.run(
             [str(python), *arguments], cwd=unpacked, env=environment, capture_output=True, text=True, timeout=900
         )
         assert done.returncode == 0, f"{' '.join(arguments)} failed:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
 
     run("-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel))
     run("-m", "ipykernel", "install", "--sys-prefix", "--name", "cnn-vs-dense")
