@@ -2,6 +2,11 @@
 
 Each cache root can be moved by an environment variable (a rebuild from nothing points them at empty
 folders); the functions read it at call time, so a test or the build can set it before calling.
+
+In a checkout, every path is under the repository (the folder that holds ``helpers/`` and ``notebooks/``).
+Installed from the series bundle's wheel (``helpers/build/bundle.py``), the package lies in site-packages
+with no ``notebooks/`` beside it: the project root is then the current folder when ``helpers`` is first
+imported, the unpacked bundle where a learner runs the parts, so outputs go to its ``executed/interactive/``.
 """
 
 from __future__ import annotations
@@ -9,7 +14,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def _project_root() -> Path:
+    """The checkout this package lies in; outside one (an installed wheel), the current folder."""
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout if (checkout / "notebooks").is_dir() else Path.cwd().resolve()
+
+
+PROJECT_ROOT = _project_root()
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 #: Each profile's executed parts, results, saved models and charts: ``executed/<profile>/``.
 EXECUTED = PROJECT_ROOT / "executed"

@@ -33,6 +33,7 @@ from nbconvert import HTMLExporter
 from nbconvert.filters.strings import _convert_header_id
 from traitlets.config import Config
 
+from helpers.build import bundle
 from helpers.build.charts import redrawn
 from helpers.build.profiles import part_names
 from helpers.build.vendor import ECHARTS, install
@@ -291,6 +292,7 @@ def _site_facts(executed: Path, profile: str) -> dict[str, Any]:
         + f", Python {latest.get('python', '?')}",
         "hardware": latest.get("hardware", "unknown"),
         "echarts": ECHARTS,
+        "bundle": bundle.SITE_PATH,
     }
 
 
@@ -410,6 +412,7 @@ def build_site(profile: str, out: Path = SITE) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=".site-", dir=out.parent))
     try:
         _write_parts(pages, executed, site, staging)
+        bundle.write_bundle(staging / bundle.SITE_PATH)
         _write_charts(pages, executed, templates, site, staging)
         shutil.copytree(TEMPLATES / "assets", staging / "assets")
         _write_dark_theme(staging / "assets" / "theme-dark.css")
