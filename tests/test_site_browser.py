@@ -404,3 +404,61 @@ def test_every_figure_has_its_caption_as_alt_text(browser, site_url, pages):
             assert alt.startswith("Figure ") and "No description" not in alt
             assert alt.split(": ", 1)[1] == caption.split(". ", 1)[1].split(" Tap the figure")[0]
         page.close()
+
+
+def test_search_lists_every_hit_and_walks_them_with_the_keyboard(browser, site_url):
+    page, errors = _open(browser, site_url + "index.html")
+    box = page.locator(".site-search input")
+    box.fill("lenet")
+    results = page.locator(".site-search-results a")
+    count = page.locator(".site-search-count").inner_text()
+    assert results.count() > 8 and count == f"{results.count()} sections match"  # every hit, not the first eight
+    box.press("ArrowDown")
+    assert page.evaluate("document.activeElement.href") == results.nth(0).get_attribute("href")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.href") == results.nth(1).get_attribute("href")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("document.activeElement.tagName") == "INPUT"
+    box.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert urlparse(page.url).path.endswith(".html") and "index.html" not in page.url
+    assert errors == []
+    page.close()
+
+
+# The WCAG contrast ratio of each element's text against the background it is drawn on (the first ancestor
+# with an opaque background colour), for every element that holds text of its own; the lowest ones returned.
+LOW_CONTRAST = """() => {
+  const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] === 1) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const found = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const style = getComputedStyle(el);
+    if (!own || style.visibility === "hidden" || el.closest("[hidden], svg, .site-chart") || !el.getClientRects().length) continue;
+    const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) found.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}": ${ratio.toFixed(2)}`);
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_contrast_is_at_least_4_5_to_1(browser, site_url, scheme):
+    for path in ("index.html", "04_lenet.html", "08_conclusion.html"):
+        page, _ = _open(browser, site_url + path, scheme=scheme)
+        assert page.evaluate(LOW_CONTRAST) == [], f"{path} ({scheme})"
+        page.close()
