@@ -545,6 +545,7 @@ for label, model, accuracy, loss, part, recorded_as in [
         regularization=saved["regularization"],
         saved_by=part["part"],
     )
+inspection.save_maps(run.output_dir, PART, embeddings)  # for the site's interactive map
 save_results(
     run,
     models=models,
