@@ -35,6 +35,7 @@ from traitlets.config import Config
 
 from helpers.build.charts import redrawn
 from helpers.build.profiles import part_names
+from helpers.build.try_page import write_try_page
 from helpers.build.vendor import ECHARTS, install
 from helpers.paths import EXECUTED, PROJECT_ROOT, SITE, results_path
 
@@ -408,6 +409,7 @@ def build_site(profile: str, out: Path = SITE) -> Path:
         shutil.copytree(TEMPLATES / "assets", staging / "assets")
         _write_dark_theme(staging / "assets" / "theme-dark.css")
         install(ECHARTS, staging)
+        has_try = write_try_page(executed, templates, site, staging)
         entries = [entry for page in pages for entry in page.search_entries()]
         _render(templates, "search-index.js.j2", staging / "assets" / "search-index.js", entries=entries)
         _render(
@@ -417,6 +419,7 @@ def build_site(profile: str, out: Path = SITE) -> Path:
             site=site,
             chapters=chapters(pages),
             index_tables=_index_tables(executed),
+            has_try=has_try,
         )
         _make_world_readable(staging)
         if out.exists():
