@@ -5,7 +5,8 @@ template in ``helpers/build/site_template/`` (which extends nbconvert's ``lab`` 
 the chart pages are rendered from the same layout, with one stylesheet and one script in ``assets/``.
 Pages embed their figures, LaTeX formulas become MathML at build time, tensorview's charts are redrawn
 from their recorded options with the bundled ECharts (``helpers/build/vendor.py``), and the search
-index is written at build time: pages load nothing from the network. The build is reproducible (the
+index is written at build time: pages load nothing from the network. The "Try it yourself" page, with both
+saved networks running in it, is written by ``helpers/build/try_page.py``. The build is reproducible (the
 same executed notebooks give byte-identical files) and world-readable. The site is written to a
 temporary folder and swapped in at the end: a failed build leaves the old site.
 """
