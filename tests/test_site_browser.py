@@ -334,7 +334,7 @@ LIGHTNESS = """([selector, property]) => {
 }"""
 
 
-@pytest.mark.parametrize("path", ["index.html", "04_lenet.html", "charts/04_lenet.html"])
+@pytest.mark.parametrize("path", ["index.html", "04_lenet.html", "charts/04_lenet.html", "try.html"])
 def test_pages_follow_the_readers_dark_setting(browser, site_url, path):
     for scheme, dark in (("light", False), ("dark", True)):
         page, errors = _open(browser, site_url + path, scheme=scheme)
@@ -346,6 +346,10 @@ def test_pages_follow_the_readers_dark_setting(browser, site_url, path):
                 "echarts.getInstanceByDom(document.getElementById('chart-1')).getModel().get('darkMode')"
             )
             assert (theme is True) == dark, f"{path}: the chart is not drawn for the {scheme} scheme"
+        if path == "try.html":  # the panels and the map too
+            panel = page.evaluate(LIGHTNESS, [".try-panel", "backgroundColor"])
+            assert (panel < 0.25) if dark else (panel > 0.85), f"{path}: the panels ignore the {scheme} scheme"
+            assert (page.evaluate("TryIt.map.getModel().get('darkMode')") is True) == dark, f"{path}: the map"
         if path == "04_lenet.html":  # a code cell follows the scheme too
             code = page.evaluate(LIGHTNESS, [".jp-InputArea-editor", "backgroundColor"])
             assert (code < 0.25) if dark else (code > 0.85), f"{path}: code cells ignore the {scheme} scheme"
