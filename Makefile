@@ -88,7 +88,7 @@ notebooks: | $(ENV_STAMP) $(DATA) $(FASHION)
 status: | $(ENV_STAMP)
 	$(PY) -m helpers.build.status --profile $(PROFILE)
 
-site: | $(ENV_STAMP)
+site: | $(ENV_STAMP) $(DATA)
 	$(PY) -m helpers.build.site --profile $(SITE_PROFILE)
 
 # Keep each .ipynb in notebooks/ in step with its .py (outputs stay out of the sources).

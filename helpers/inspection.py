@@ -27,7 +27,7 @@ from sklearn.metrics import confusion_matrix
 from sklearn.neighbors import KNeighborsClassifier
 
 from helpers.files import atomic_write
-from helpers.paths import embedding_cache
+from helpers.paths import embedding_cache, maps_path
 
 
 # --- what the layers compute --------------------------------------------------------------------------
@@ -216,6 +216,30 @@ def umap_embedding(
         return umap.UMAP(**settings, n_jobs=1).fit_transform(features).astype(np.float32)
 
     return cached_array(key, fit, cache_dir=cache_dir)
+
+
+def save_maps(folder: Path, part: str, maps: Mapping[str, np.ndarray]) -> Path:
+    """Record 2-D maps of the test digits (each ``(n, 2)``, row i: test digit i) beside ``part``'s results.
+
+    One ``.npy`` file (``helpers.paths.maps_path``) holding a table with one float32 ``(x, y)`` column per
+    map, named as in ``maps``: the site draws it as an interactive map without running UMAP again. The
+    same maps give the same bytes.
+    """
+    table = np.zeros(len(next(iter(maps.values()))), dtype=[(name, "<f4", (2,)) for name in maps])
+    for name, embedding in maps.items():
+        table[name] = embedding
+    buffer = io.BytesIO()
+    np.save(buffer, table)
+    path = maps_path(folder, part)
+    with atomic_write(path) as tmp:
+        tmp.write(buffer.getvalue())
+    return path
+
+
+def load_maps(folder: Path, part: str) -> dict[str, np.ndarray]:
+    """The maps ``save_maps`` recorded for ``part`` in ``folder``, by name, each ``(n, 2)`` float32."""
+    table = np.load(maps_path(folder, part))
+    return {name: np.asarray(table[name]) for name in table.dtype.names}
 
 
 def knn_accuracy(

@@ -35,6 +35,11 @@ def results_path(folder: Path, part: str) -> Path:
     return folder / "results" / f"{part}.json"
 
 
+def maps_path(folder: Path, part: str) -> Path:
+    """Where a part's 2-D maps of the test digits live, beside its results: ``<folder>/results/<part>.maps.npy``."""
+    return folder / "results" / f"{part}.maps.npy"
+
+
 def grid_cache() -> Path:
     """Where finished trainings are kept (``$MNIST_SERIES_CACHE`` overrides). The entries git tracks are the
     published trainings a fresh clone reads instead of training again; ``make clean-cache`` removes the others."""

@@ -272,6 +272,8 @@ Markdown(
 # * Set `max_shift = 10` and rerun: at which shift does each network fall to chance (10 %)?
 # * Why does the first convolution's equivariance error stay at zero for every shift, while the pooled
 #   maps' zig-zags?
+# * On the site's [Try it yourself](try.html) page, draw a digit and shift it with the sliders: at which
+#   shift does each network change its answer, and how do LeNet's feature maps move?
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 save_results(

@@ -340,6 +340,8 @@ Markdown(
 #   shrink at high noise?
 # * Choose three other test digits for the example figures (the `examples` line) and see whether the
 #   same strengths turn them red.
+# * On the site's [Try it yourself](try.html) page, turn, scale and add noise to a digit you draw: which
+#   network changes its answer first, and at what setting?
 
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}

@@ -529,6 +529,8 @@ Markdown(
 # * Set `ig_steps = 16` and compare the integrated-gradients maps with the 64-step ones: where do they
 #   differ?
 # * Set `knn_neighbors = 1`: how do the k-NN accuracies of the three representations change?
+# * On the site's [Try it yourself](try.html) page, point at the digits of these maps, the ringed
+#   mistakes among them: do the digits a network confuses look confusable to you?
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {}
@@ -545,6 +547,7 @@ for label, model, accuracy, loss, part, recorded_as in [
         regularization=saved["regularization"],
         saved_by=part["part"],
     )
+inspection.save_maps(run.output_dir, PART, embeddings)  # for the site's interactive map
 save_results(
     run,
     models=models,

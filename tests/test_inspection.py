@@ -168,6 +168,20 @@ def test_array_digest_changes_with_values_shape_and_dtype():
 
 
 @pytest.mark.slow
+def test_recorded_maps_read_back_exactly_and_the_same_maps_give_the_same_bytes(tmp_path):
+    rng = np.random.default_rng(0)
+    maps = {"raw pixels": rng.normal(size=(50, 2)), "LeNet, dense_1": rng.normal(size=(50, 2)).astype(np.float32)}
+    path = inspection.save_maps(tmp_path, "14_part", maps)
+    assert path == tmp_path / "results" / "14_part.maps.npy"
+    first = path.read_bytes()
+    back = inspection.load_maps(tmp_path, "14_part")
+    assert list(back) == list(maps)
+    for name, embedding in maps.items():
+        assert back[name].dtype == np.float32 and np.array_equal(back[name], embedding.astype(np.float32))
+    inspection.save_maps(tmp_path, "14_part", maps)
+    assert path.read_bytes() == first
+
+
 def test_umap_embedding_is_seeded_cached_and_keeps_clusters_apart(tmp_path):
     from sklearn.manifold import trustworthiness
 

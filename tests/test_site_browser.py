@@ -15,6 +15,7 @@ import filecmp
 import functools
 import http.server
 import json
+import re
 import threading
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
@@ -72,11 +73,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def _open(browser, url: str, viewport: dict[str, int] = WIDE, scheme: str = "light"):
-    """Open ``url`` offline: every request that leaves the site's server is aborted and reported as an error."""
-    page = browser.new_page(viewport=viewport, color_scheme=scheme)
+def _open(browser, url: str, viewport: dict[str, int] = WIDE, scheme: str = "light", **options):
+    """Open ``url`` offline: every request that leaves the site (its server, or its folder for a ``file://``
+    URL) is aborted and reported as an error. ``options`` go to the new page (``has_touch``)."""
+    page = browser.new_page(viewport=viewport, color_scheme=scheme, **options)
     errors: list[str] = []
-    site = url[: url.index("/", len("http://")) + 1]
+    site = url.rsplit("/", 1)[0] + "/" if url.startswith("file:") else url[: url.index("/", len("http://")) + 1]
 
     def offline(route) -> None:
         if route.request.url.startswith(site):
@@ -90,7 +92,9 @@ def _open(browser, url: str, viewport: dict[str, int] = WIDE, scheme: str = "lig
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("requestfailed", lambda request: errors.append(f"failed request {request.url}"))
     response = page.goto(url, wait_until="networkidle")
-    assert response is not None and response.ok, f"{url}: HTTP {response.status if response else 'no response'}"
+    assert url.startswith("file:") or (response is not None and response.ok), (
+        f"{url}: HTTP {response and response.status}"
+    )
     return page, errors
 
 
@@ -330,7 +334,7 @@ LIGHTNESS = """([selector, property]) => {
 }"""
 
 
-@pytest.mark.parametrize("path", ["index.html", "04_lenet.html", "charts/04_lenet.html"])
+@pytest.mark.parametrize("path", ["index.html", "04_lenet.html", "charts/04_lenet.html", "try.html"])
 def test_pages_follow_the_readers_dark_setting(browser, site_url, path):
     for scheme, dark in (("light", False), ("dark", True)):
         page, errors = _open(browser, site_url + path, scheme=scheme)
@@ -342,6 +346,10 @@ def test_pages_follow_the_readers_dark_setting(browser, site_url, path):
                 "echarts.getInstanceByDom(document.getElementById('chart-1')).getModel().get('darkMode')"
             )
             assert (theme is True) == dark, f"{path}: the chart is not drawn for the {scheme} scheme"
+        if path == "try.html":  # the panels and the map too
+            panel = page.evaluate(LIGHTNESS, [".try-panel", "backgroundColor"])
+            assert (panel < 0.25) if dark else (panel > 0.85), f"{path}: the panels ignore the {scheme} scheme"
+            assert (page.evaluate("TryIt.map.getModel().get('darkMode')") is True) == dark, f"{path}: the map"
         if path == "04_lenet.html":  # a code cell follows the scheme too
             code = page.evaluate(LIGHTNESS, [".jp-InputArea-editor", "backgroundColor"])
             assert (code < 0.25) if dark else (code > 0.85), f"{path}: code cells ignore the {scheme} scheme"
@@ -371,12 +379,18 @@ def _drawn_share(shot: Path) -> float:
 
 def test_screenshots_at_both_widths(browser, site_url):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for name, path in [("index", "index.html"), ("04_lenet", "04_lenet.html"), ("chart", "charts/04_lenet.html")]:
+    pages = [
+        ("index", "index.html"),
+        ("04_lenet", "04_lenet.html"),
+        ("chart", "charts/04_lenet.html"),
+        ("try", "try.html"),
+    ]
+    for name, path in pages:
         for label, viewport in (("1280", WIDE), ("390", PHONE)):
             page, _ = _open(browser, site_url + path, viewport)
             page.wait_for_timeout(1200 if name == "chart" else 0)
             shot = SCREENSHOTS / f"{name}-{label}.png"
-            page.screenshot(path=str(shot), full_page=name == "index")
+            page.screenshot(path=str(shot), full_page=name in ("index", "try"))
             assert _drawn_share(shot) > 0.02, f"{shot.name}: next to nothing drawn"
             page.close()
 
@@ -447,10 +461,12 @@ LOW_CONTRAST = """() => {
   for (const el of document.querySelectorAll("body *")) {
     const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
     const style = getComputedStyle(el);
-    if (!own || style.visibility === "hidden" || el.closest("[hidden], svg, .site-chart") || !el.getClientRects().length) continue;
+    const unseen = style.visibility === "hidden" || el.closest("[hidden], svg") || !el.getClientRects().length;
+    if (!own || unseen) continue;
     const [a, b] = [lum(rgb(style.color).slice(0, 3)), lum(background(el))];
     const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    if (ratio < 4.5) found.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}": ${ratio.toFixed(2)}`);
+    const what = `${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}"`;
+    if (ratio < 4.5) found.push(`${what}: ${ratio.toFixed(2)}`);
   }
   return found;
 }"""
@@ -461,4 +477,176 @@ def test_text_contrast_is_at_least_4_5_to_1(browser, site_url, scheme):
     for path in ("index.html", "04_lenet.html", "08_conclusion.html"):
         page, _ = _open(browser, site_url + path, scheme=scheme)
         assert page.evaluate(LOW_CONTRAST) == [], f"{path} ({scheme})"
+# --- "Try it yourself" (helpers/build/try_page.py): both saved networks in the page -------------------------
+TRY_DIGITS = 20  # test digits fed through the page and compared with Keras
+EXACT = 1e-4  # the largest difference in a probability the page may show
+
+
+@pytest.fixture(scope="module")
+def saved_networks():
+    """The profile's two saved networks, read from the files the site build exports: page name -> model."""
+    import keras
+
+    from helpers.build.try_page import NETWORKS, model_files
+
+    files = model_files(PROJECT_ROOT / "executed" / PROFILE)
+    return {NETWORKS[name]: keras.models.load_model(path) for name, path in files.items()}
+
+
+@pytest.fixture(scope="module")
+def test_digits(mnist_raw):
+    _, (x_test, y_test) = mnist_raw
+    return x_test, y_test
+
+
+def _keras_answers(saved_networks, images) -> dict[str, np.ndarray]:
+    """Keras's probabilities for uint8 28x28 images, computed as the series does (scaled; LeNet padded)."""
+    from helpers.build.try_page import probabilities
+    from helpers.data import scale_pixels
+
+    return {name: probabilities(model, scale_pixels(np.asarray(images))) for name, model in saved_networks.items()}
+
+
+def _page_answers(page, pixels) -> dict[str, list[float]]:
+    """The page's probabilities for one uint8 digit, set as the start buttons set one."""
+    return page.evaluate("pixels => { TryIt.setSource(pixels); return TryIt.state.answers; }", pixels.ravel().tolist())
+
+
+def test_try_page_computes_what_keras_predicts_offline(browser, site_url, saved_networks, test_digits):
+    x_test, _ = test_digits
+    page, errors = _open(browser, site_url + "try.html")
+    expected = _keras_answers(saved_networks, x_test[:TRY_DIGITS])
+    worst = dict.fromkeys(expected, 0.0)
+    for k in range(TRY_DIGITS):
+        answers = _page_answers(page, x_test[k])
+        for name, probabilities in expected.items():
+            worst[name] = max(worst[name], float(np.abs(np.array(answers[name]) - probabilities[k]).max()))
+    print(f"largest difference from Keras over {TRY_DIGITS} test digits: {worst}")
+    assert max(worst.values()) <= EXACT, worst
+    page.locator(".try-starter").nth(7).click()  # a start button goes through the same pipeline
+    label = int(page.locator(".try-starter").nth(7).inner_text())
+    for name in expected:
+        shown = page.locator(f".try-network[data-network='{name}'] .try-predicted").inner_text()
+        assert shown == str(label), f"{name} reads the test {label} as {shown}"
+    assert errors == [], errors
+    page.close()
+
+
+def test_shift_slider_changes_the_answers_as_the_same_shift_in_python(browser, site_url, saved_networks, test_digits):
+    from helpers.robustness import shift
+
+    x_test, y_test = test_digits
+    dx = 4
+    moved = shift(x_test[:300], dx, 0).astype(np.uint8)  # whole pixels: the same uint8 digits, moved
+    before, after = _keras_answers(saved_networks, x_test[:300]), _keras_answers(saved_networks, moved)
+    read = {name: (before[name].argmax(axis=1), after[name].argmax(axis=1)) for name in before}
+    # a digit both read right where it is, that the dense network loses when shifted and LeNet still reads
+    k = next(
+        i
+        for i in range(300)
+        if read["dense network"][0][i] == read["LeNet"][0][i] == read["LeNet"][1][i] == y_test[i]
+        and read["dense network"][1][i] != y_test[i]
+    )
+    page, errors = _open(browser, site_url + "try.html")
+    _page_answers(page, x_test[k])
+    assert page.locator(".try-network[data-network='dense network'] .try-predicted").inner_text() == str(y_test[k])
+    slider = page.locator(".try-slider input[name=dx]")
+    slider.focus()
+    for _ in range(dx):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"document.querySelector('.try-slider input[name=dx]').value === '{dx}'")
+    page.wait_for_timeout(100)  # the page recomputes on the next frame
+    answers = page.evaluate("TryIt.state.answers")
+    for name, probabilities in after.items():
+        assert np.abs(np.array(answers[name]) - probabilities[k]).max() <= EXACT, name
+    shown = {name: page.locator(f".try-network[data-network='{name}'] .try-predicted").inner_text() for name in after}
+    assert shown == {name: str(shifted[k]) for name, (_, shifted) in read.items()}, (k, shown)
+    record = json.loads((PROJECT_ROOT / "executed" / PROFILE / "results" / "11_shifts.json").read_text())
+    column, row = record["shifts"].index(dx), record["shifts"].index(0)
+    measured = page.locator(".try-measured").inner_text()
+    for grid in record["shift_grid"].values():  # the line quotes part 11's accuracy at this very shift
+        assert f"{100 * grid[row][column]:.1f} %" in measured, measured
+    assert errors == [], errors
+    page.close()
+
+
+def test_drawing_with_a_finger_at_390_makes_an_mnist_digit(browser, site_url):
+    from helpers.robustness import centres_of_mass
+
+    page, errors = _open(browser, site_url + "try.html", PHONE, has_touch=True, is_mobile=True)
+    page.locator(".try-clear").tap()
+    pad = page.locator(".try-pad")
+    pad.scroll_into_view_if_needed()
+    box, scrolled = pad.bounding_box(), page.evaluate("scrollY")
+    cdp = page.context.new_cdp_session(page)
+    x = box["x"] + box["width"] / 2
+    stroke = [(x, box["y"] + box["height"] * t) for t in np.linspace(0.15, 0.85, 15)]  # a vertical stroke: a one
+    for kind, (px, py) in zip(["touchStart"] + ["touchMove"] * (len(stroke) - 2) + ["touchEnd"], stroke, strict=True):
+        points = [] if kind == "touchEnd" else [{"x": px, "y": py}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+    page.wait_for_timeout(100)
+    assert page.evaluate("scrollY") == scrolled, "drawing scrolled the page"
+    digit = np.array(page.evaluate("Array.from(TryIt.state.source)")).reshape(1, 28, 28)
+    rows = np.nonzero(digit[0].any(axis=1))[0]
+    assert rows.max() - rows.min() + 1 == 20, "the ink is not fitted to 20 pixels"
+    assert np.abs(centres_of_mass(digit)[0] - 14).max() <= 0.5, "the digit is not centred on its centre of mass"
+    for name in ("dense network", "LeNet"):
+        assert page.locator(f".try-network[data-network='{name}'] .try-predicted").inner_text() == "1", name
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert errors == [], errors
+    page.close()
+
+
+def test_try_page_works_opened_from_disk(browser, site_root):
+    page, errors = _open(browser, (site_root / "try.html").as_uri())
+    answers = page.evaluate("TryIt.state.answers")
+    assert set(answers) == {"dense network", "LeNet"} and all(abs(sum(p) - 1) < 1e-6 for p in answers.values())
+    assert page.evaluate("!!TryIt.map") == (site_root / "try" / "map.js").is_file()
+    assert errors == [], errors
+    page.close()
+
+
+def test_map_shows_the_digit_under_the_pointer_with_both_answers(browser, site_url, saved_networks, test_digits):
+    if not (
+        site_root_maps := PROJECT_ROOT / "executed" / PROFILE / "results" / "14_inside_the_networks.maps.npy"
+    ).is_file():
+        pytest.fail(f"{site_root_maps} is missing: part 14 records its maps (make notebooks)")
+    _, y_test = test_digits
+    for viewport in (WIDE, PHONE):
+        page, errors = _open(browser, site_url + "try.html", viewport, has_touch=viewport is PHONE)
+        page.locator("#map").scroll_into_view_if_needed()
+        page.locator(".try-map").scroll_into_view_if_needed()
+        # the first ringed point (a mistake) of the map shown, where the chart drew it
+        x, y = page.evaluate(
+            """() => {
+              const chart = TryIt.map, option = chart.getOption();
+              const ringed = option.series.find((s) => s.name === "misclassified").data[0];
+              const [x, y] = chart.convertToPixel({ seriesIndex: 10 }, ringed.slice(0, 2));
+              return [x, y];
+            }"""
+        )
+        box = page.locator(".try-map").bounding_box()
+        if viewport is PHONE:
+            page.touchscreen.tap(box["x"] + x, box["y"] + y)
+        else:
+            page.mouse.move(box["x"] + x, box["y"] + y)
+        tip = page.locator(".try-tip")
+        tip.wait_for()
+        text = " ".join(tip.inner_text().split())
+        index = int(re.search(r"test digit (\d+),", text).group(1))  # the point under the pointer (maybe not k)
+        near = page.evaluate(
+            "([index, x, y]) => { const k = TRY_MAP.index.indexOf(index);"
+            " const name = document.querySelector('.try-map-choice [aria-pressed=true]').textContent;"
+            " const [px, py] = TryIt.map.convertToPixel({ seriesIndex: 0 }, TRY_MAP.maps[name].points[k]);"
+            " return Math.hypot(px - x, py - y); }",
+            [index, x, y],
+        )
+        assert near <= 8, f"the tooltip shows digit {index}, drawn {near:.0f} px from the pointer"
+        assert f"test digit {index}, a {y_test[index]}" in text, text
+        answers = _keras_answers(saved_networks, test_digits[0][index : index + 1])
+        for name, probabilities in answers.items():
+            assert f"{name}: {probabilities[0].argmax()}" in text, text
+        assert ("✗" in text) == any(p[0].argmax() != y_test[index] for p in answers.values()), text
+        assert tip.locator(".try-sprite").bounding_box()["width"] == 56
+        assert errors == [], errors
         page.close()

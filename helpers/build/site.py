@@ -5,7 +5,8 @@ template in ``helpers/build/site_template/`` (which extends nbconvert's ``lab`` 
 the chart pages are rendered from the same layout, with one stylesheet and one script in ``assets/``.
 Pages embed their figures, LaTeX formulas become MathML at build time, tensorview's charts are redrawn
 from their recorded options with the bundled ECharts (``helpers/build/vendor.py``), and the search
-index is written at build time: pages load nothing from the network. The build is reproducible (the
+index is written at build time: pages load nothing from the network. The "Try it yourself" page, with both
+saved networks running in it, is written by ``helpers/build/try_page.py``. The build is reproducible (the
 same executed notebooks give byte-identical files) and world-readable. The site is written to a
 temporary folder and swapped in at the end: a failed build leaves the old site.
 """
@@ -36,6 +37,7 @@ from traitlets.config import Config
 from helpers.build import bundle
 from helpers.build.charts import redrawn
 from helpers.build.profiles import part_names
+from helpers.build.try_page import write_try_page
 from helpers.build.vendor import ECHARTS, install
 from helpers.paths import EXECUTED, PROJECT_ROOT, SITE, results_path
 
@@ -417,6 +419,7 @@ def build_site(profile: str, out: Path = SITE) -> Path:
         shutil.copytree(TEMPLATES / "assets", staging / "assets")
         _write_dark_theme(staging / "assets" / "theme-dark.css")
         install(ECHARTS, staging)
+        has_try = write_try_page(executed, templates, site, staging)
         entries = [entry for page in pages for entry in page.search_entries()]
         _render(templates, "search-index.js.j2", staging / "assets" / "search-index.js", entries=entries)
         _render(
@@ -426,6 +429,7 @@ def build_site(profile: str, out: Path = SITE) -> Path:
             site=site,
             chapters=chapters(pages),
             index_tables=_index_tables(executed),
+            has_try=has_try,
         )
         _make_world_readable(staging)
         if out.exists():
