@@ -22,6 +22,7 @@ from typing import Any
 import keras
 import numpy as np
 import tensorflow as tf
+from scipy import stats
 from scipy.ndimage import binary_dilation
 from sklearn.metrics import confusion_matrix
 from sklearn.neighbors import KNeighborsClassifier
@@ -113,22 +114,52 @@ def gradient_saliency(
     )
 
 
-def share_near_ink(saliency: np.ndarray, images: np.ndarray, *, radius: int = 2, ink: float = 0.1) -> float:
-    """The share of the saliency's absolute mass on pixels within ``radius`` pixels of ink (pixel > ``ink``).
+def smoothgrad(
+    model: keras.Model,
+    images: np.ndarray,
+    classes: Sequence[int],
+    *,
+    samples: int = 32,
+    sigma: float = 0.15,
+    seed: int = 0,
+) -> np.ndarray:
+    """SmoothGrad (Smilkov et al., 2017): ``gradient_saliency`` averaged over ``samples`` copies of each image
+    with Gaussian noise of standard deviation ``sigma`` added (on the [0, 1] pixel scale), drawn from ``seed``.
+    Averaging removes the gradient's fast pixel-to-pixel fluctuations and keeps what is common to the copies."""
+    images = np.asarray(images, np.float32)
+    rng = np.random.default_rng(seed)
+    total = np.zeros_like(images)
+    for _ in range(samples):
+        noisy = images + rng.normal(0.0, sigma, size=images.shape).astype(np.float32)
+        total += gradient_saliency(model, noisy, classes)
+    return total / samples
 
-    ``saliency`` and ``images`` are ``(n, height, width)``; the mass is pooled over all images.
-    """
+
+def randomized_copy(model: keras.Model, seed: int) -> keras.Model:
+    """The same architecture with its weights drawn afresh by its initialisers (from ``seed``): the network
+    before any training, for a model-randomisation sanity check of a saliency method (Adebayo et al., 2018)."""
+    keras.utils.set_random_seed(seed)
+    copy = keras.models.clone_model(model)
+    copy.build(model.input_shape)
+    return copy
+
+
+def rank_similarity(first: np.ndarray, second: np.ndarray) -> float:
+    """The mean over images of the Spearman rank correlation between two saliency maps' absolute values:
+    1 when they order the pixels the same way, about 0 when they are unrelated."""
+    pairs = zip(np.abs(first).reshape(len(first), -1), np.abs(second).reshape(len(second), -1), strict=True)
+    return float(np.mean([stats.spearmanr(a, b).statistic for a, b in pairs]))
+
+
+def shares_near_ink(saliency: np.ndarray, images: np.ndarray, *, radius: int = 2, ink: float = 0.1) -> np.ndarray:
+    """For each image, the share of its saliency's absolute mass within ``radius`` pixels of ink (pixel >
+    ``ink``), and the share of its frame that region covers: what an evenly spread saliency would put there.
+    Returned as ``(n, 2)``: each image weighs the same, whatever its saliency's total."""
     structure = np.ones((1, 2 * radius + 1, 2 * radius + 1), dtype=bool)
     near = binary_dilation(np.asarray(images) > ink, structure=structure)
     magnitude = np.abs(saliency)
-    return float(magnitude[near].sum() / magnitude.sum())
-
-
-def ink_area(images: np.ndarray, *, radius: int = 2, ink: float = 0.1) -> float:
-    """The share of the frame within ``radius`` pixels of ink, averaged over ``images``: ``share_near_ink``'s
-    value for a saliency spread evenly over the frame."""
-    structure = np.ones((1, 2 * radius + 1, 2 * radius + 1), dtype=bool)
-    return float(binary_dilation(np.asarray(images) > ink, structure=structure).mean())
+    mass = (magnitude * near).sum(axis=(1, 2)) / magnitude.sum(axis=(1, 2))
+    return np.stack([mass, near.mean(axis=(1, 2))], axis=1)
 
 
 def integrated_gradients(

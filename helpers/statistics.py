@@ -59,7 +59,7 @@ EXACT_SPLITS = 200_000
 # --- one network, one test set; two networks on the same test digits ----------------------------------
 @dataclass(frozen=True)
 class Interval:
-    """An accuracy and its 95 % confidence interval."""
+    """A value (an accuracy, a mean) and its 95 % confidence interval."""
 
     value: Fraction
     low: Fraction
@@ -67,6 +67,14 @@ class Interval:
 
     def __str__(self) -> str:
         return f"{100 * self.value:.1f} % [{100 * self.low:.1f}, {100 * self.high:.1f}]"
+
+
+def mean_interval(values: Sequence[float], level: float = LEVEL) -> Interval:
+    """The mean of ``values`` with its Student t interval at ``level`` (the values taken as a sample)."""
+    values = np.asarray(values, dtype=float)
+    half = float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values)))
+    mean = float(values.mean())
+    return Interval(mean, mean - half, mean + half)
 
 
 def accuracy_interval(correct: np.ndarray, z: float = Z) -> Interval:

@@ -124,18 +124,34 @@ def test_integrated_gradients_add_up_to_the_score_gain_from_black(network, reque
     assert np.all(attributions[images == 0] == 0)  # a black baseline gives nothing to pixels without ink
 
 
-def test_share_near_ink_pools_saliency_mass_around_the_strokes(digits):
+def test_shares_near_ink_weigh_each_digit_alike(digits):
     images, _ = digits
     on_ink = np.where(images > 0.1, 1.0, 0.0)
     far = np.zeros_like(images)
     far[:, 0, 0] = 1.0  # the corner of every digit, far from its ink
-    assert inspection.share_near_ink(on_ink, images) == 1.0
-    assert inspection.share_near_ink(far, images) == 0.0
-    mixed = inspection.share_near_ink(on_ink - 3 * far, images)  # magnitudes count, whatever the sign
-    assert mixed == pytest.approx(on_ink.sum() / (on_ink.sum() + 3 * far.sum()))
-    area = inspection.ink_area(images)
-    assert inspection.share_near_ink(np.ones_like(images), images) == pytest.approx(area)
-    assert (images > 0.1).mean() < area < 1
+    assert np.all(inspection.shares_near_ink(on_ink, images)[:, 0] == 1.0)
+    assert np.all(inspection.shares_near_ink(far, images)[:, 0] == 0.0)
+    mixed = inspection.shares_near_ink(on_ink - 3 * far, images)[:, 0]  # magnitudes count, whatever the sign
+    inked = on_ink.sum(axis=(1, 2))
+    np.testing.assert_allclose(mixed, inked / (inked + 3))
+    scaled = inspection.shares_near_ink(on_ink * np.arange(1, len(images) + 1)[:, None, None], images)[:, 0]
+    assert np.all(scaled == 1.0)  # one digit's larger saliency does not outweigh another's
+    even, area = inspection.shares_near_ink(np.ones_like(images), images).T
+    np.testing.assert_allclose(even, area)  # an even spread puts the region's share of the frame there
+    assert np.all((images > 0.1).mean(axis=(1, 2)) < area) and np.all(area < 1)
+
+
+def test_smoothgrad_averages_the_gradient_over_noisy_copies_and_randomising_changes_the_map(digits, dense):
+    images, labels = digits
+    plain = inspection.gradient_saliency(dense, images[:4], labels[:4])
+    assert np.allclose(inspection.smoothgrad(dense, images[:4], labels[:4], samples=3, sigma=0.0), plain, atol=1e-6)
+    smooth = inspection.smoothgrad(dense, images[:4], labels[:4], samples=4, sigma=0.2, seed=1)
+    assert not np.allclose(smooth, plain)
+    assert inspection.rank_similarity(plain, plain) == pytest.approx(1.0)
+    fresh = inspection.randomized_copy(dense, seed=3)
+    assert [w.shape for w in fresh.get_weights()] == [w.shape for w in dense.get_weights()]
+    assert not np.allclose(fresh.get_weights()[0], dense.get_weights()[0])
+    assert inspection.rank_similarity(plain, inspection.gradient_saliency(fresh, images[:4], labels[:4])) < 0.9
 
 
 def test_cached_array_computes_once_per_key(tmp_path):

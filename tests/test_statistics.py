@@ -231,3 +231,10 @@ def test_verdicts_compare_against_the_noise_and_test_uneven_splits():
 
 def test_the_noise_band_of_two_trainings():
     assert statistics.noise_band(0.1) == pytest.approx(0.2828, abs=1e-4)
+
+
+def test_mean_interval_is_students_t():
+    # 1, 2, 3: mean 2, s.d. 1, t(0.975; 2 d.f.) = 4.3027, so the half-width is 4.3027 / sqrt(3) = 2.4841.
+    interval = statistics.mean_interval([1.0, 2.0, 3.0])
+    assert interval.value == 2.0
+    assert (interval.low, interval.high) == pytest.approx((2 - 2.4841, 2 + 2.4841), abs=1e-4)
