@@ -148,7 +148,7 @@ Markdown(
 # flattens, and the test error below is after the last step.
 
 
-# %%
+# %% tags=["nbval-ignore-output"]
 def first_digits(data: Mnist, size: int) -> Mnist:
     """The first ``size`` digits of the training share, repeated to fill it; validation and test unchanged."""
     share = training_share(len(data.x_train))

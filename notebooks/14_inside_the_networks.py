@@ -358,7 +358,7 @@ fig = iplots.attribution_figure(
 # the mean over the first 100 test digits): near 1, the map hardly depends on what the network
 # learned; near 0, it does.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 probe = np.arange(100)
 methods = {
     "gradient": lambda model, images, classes: inspection.gradient_saliency(model, images, classes),
@@ -405,7 +405,7 @@ Markdown(
 # of the frame the region covers (what a gradient spread evenly would put there); then the mean over
 # the test digits, with its 95 % interval.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 dense_gradients = inspection.gradient_saliency(dense, x_test, dense_pred)
 lenet_gradients = inspection.gradient_saliency(lenet, x_test_padded, lenet_pred)[:, 2:-2, 2:-2, 0]
 shares = {
@@ -531,7 +531,7 @@ Markdown(
 # hidden layer (a *probe*: it reads a layer without training anything on it), beside the dense
 # network's two points, pixels and its one hidden layer:
 
-# %%
+# %% tags=["nbval-ignore-output"]
 stage_features = inspection.layer_outputs(lenet, ["pool_1", "dense_0"], x_train_padded)
 stage_tests = inspection.layer_outputs(lenet, ["pool_1", "dense_0"], x_test_padded)
 ladder = {
