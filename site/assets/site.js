@@ -32,8 +32,7 @@
     const hits = (terms) =>
       entries
         .filter((e) => terms.every((t) => e.haystack.includes(t)))
-        .sort((a, b) => titled(b, terms) - titled(a, terms))
-        .slice(0, 8);
+        .sort((a, b) => titled(b, terms) - titled(a, terms));
     const item = (entry, terms) => {
       const link = document.createElement("a");
       link.href = new URL(entry.url, root).href;
@@ -47,13 +46,24 @@
     const show = () => {
       const terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
       const found = terms.length ? hits(terms) : [];
-      list.replaceChildren(...found.map((e) => item(e, terms)));
-      if (terms.length && !found.length) list.append(Object.assign(document.createElement("li"), { textContent: "No matches" }));
+      const count = found.length ? `${found.length} section${found.length === 1 ? "" : "s"} match` : "No matches";
+      const heading = Object.assign(document.createElement("li"), { textContent: count, className: "site-search-count" });
+      list.replaceChildren(heading, ...found.map((e) => item(e, terms)));
       list.hidden = !terms.length;
+    };
+    // The arrow keys walk from the box through the results and back; Enter follows a result, Escape closes.
+    const step = (event) => {
+      const links = [...list.querySelectorAll("a")];
+      const at = links.indexOf(document.activeElement);
+      if (event.key === "Escape") { input.value = ""; show(); input.focus(); return; }
+      if (event.key !== "ArrowDown" && event.key !== "ArrowUp" || !links.length) return;
+      event.preventDefault();
+      const next = event.key === "ArrowDown" ? at + 1 : at - 1;
+      (next < 0 ? input : links[Math.min(next, links.length - 1)]).focus();
     };
     entries.forEach((e) => { e.haystack = `${e.title} ${e.text}`.toLowerCase(); });
     input.addEventListener("input", show);
-    input.addEventListener("keydown", (event) => { if (event.key === "Escape") { input.value = ""; show(); } });
+    form.addEventListener("keydown", step);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const first = list.querySelector("a");

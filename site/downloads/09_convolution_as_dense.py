@@ -59,7 +59,7 @@ from absl import logging as absl_logging
 from IPython.display import Markdown
 from keras import layers
 
-from helpers import claims
+from helpers import architectures, claims
 from helpers import robustness as rb
 from helpers.convolution import (
     LocallyConnected2D,
@@ -341,9 +341,9 @@ Markdown(
 # assumption is gone while nothing else is: the digits are the same numbers in another order. A dense
 # network, which gives every pixel its own weight, cannot tell the difference (its first layer's
 # weights just move with the pixels); LeNet's windows now read pixels that were far apart. Part 3's
-# 128-wide dense network and part 4's LeNet are trained on the shuffled digits with the epochs their
-# parts used, `trainings` times each, and compared with the reruns those parts recorded on the
-# digits as they are.
+# 128-wide dense network and part 4's LeNet (rebuilt by `helpers.architectures`, layer for layer as
+# those parts write them) are trained on the shuffled digits with the epochs their parts used,
+# `trainings` times each, and compared with the reruns those parts recorded on the digits as they are.
 
 # %% tags=["nbval-ignore-output"]
 order = pixel_permutation(seed)
@@ -357,47 +357,13 @@ for k in range(8):
     axes[0, k].set_title(str(plain.y_train[k]))
 fig.tight_layout()
 
-
 # %% tags=["nbval-ignore-output"]
-def build_dense_128() -> keras.Model:
-    """Part 3's network: 128 hidden units, dropout 0.2 on the pixels and 0.5 after the hidden layer."""
-    return keras.Sequential(
-        [
-            layers.Input(shape=(28, 28)),
-            layers.Flatten(name="flatten"),
-            layers.Dropout(0.2, name="dropout_0"),
-            layers.Dense(128, activation="relu", name="dense_0"),
-            layers.Dropout(0.5, name="dropout_1"),
-            layers.Dense(10, activation="softmax", name="dense_1"),
-        ],
-        name="dense_128_shuffled",
-    )
-
-
-def build_lenet() -> keras.Model:
-    """Part 4's LeNet."""
-    return keras.Sequential(
-        [
-            layers.Input(shape=(32, 32, 1)),
-            layers.Conv2D(6, kernel_size=3, activation="relu", name="conv_0"),
-            layers.AveragePooling2D(pool_size=2, name="pool_0"),
-            layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
-            layers.AveragePooling2D(pool_size=2, name="pool_1"),
-            layers.Flatten(name="flatten"),
-            layers.Dense(120, activation="relu", name="dense_0"),
-            layers.Dense(84, activation="relu", name="dense_1"),
-            layers.Dense(10, activation="softmax", name="dense_2"),
-        ],
-        name="lenet_shuffled",
-    )
-
-
 part3, part4 = load_results(run, "03_dense_sized"), load_results(run, "04_lenet")
 shuffled_padded = Mnist(pad_to_32(shuffled.x_train), shuffled.y_train, pad_to_32(shuffled.x_test), shuffled.y_test)
 on_shuffled = {}
 for name, build, digits, record in (
-    ("dense 128", build_dense_128, shuffled, part3["models"]["Dense 128"]),
-    ("LeNet", build_lenet, shuffled_padded, part4["models"]["LeNet"]),
+    ("dense 128", lambda: architectures.dense_sized(128), shuffled, part3["models"]["Dense 128"]),
+    ("LeNet", architectures.lenet, shuffled_padded, part4["models"]["LeNet"]),
 ):
     results = run_grid(
         InitSeeded(build),
@@ -505,7 +471,7 @@ findings = [
 ]
 Markdown(
     "\n".join(f"* {line}" for line in findings)
-    + "\n\nPart 10 (to come) measures what the convolution costs in data and in compute."
+    + "\n\nPart 10 measures what the convolution costs in data and in compute."
 )
 
 

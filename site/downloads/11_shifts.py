@@ -45,6 +45,7 @@ import numpy as np
 from absl import logging as absl_logging
 from IPython.display import Markdown
 
+from helpers import claims
 from helpers import robustness as rb
 from helpers import robustness_plots as rplots
 from helpers.data import load_mnist, scale_pixels
@@ -188,42 +189,71 @@ rplots.distorted_examples(
 # Equivariance is not invariance, though. Average pooling replaces each 2x2 block of a map by its
 # mean, so after the first pooling a shift of one pixel is half a cell, and after the second a quarter.
 # And at the end, `Flatten` lays the 6x6x16 maps out as 576 numbers for dense layers with one weight
-# per position, exactly like the dense network's first layer. We can measure where the maps stop
-# following a shift: shift a digit, pass it through LeNet's layers, and compare each layer's maps with
-# the original digit's maps shifted by the same amount (at the layer's resolution: one cell is 1, 2 or
-# 4 input pixels). The error is relative to the digit's own signal: 0 means the layer followed the
-# shift exactly, 1 means the difference is as large as the signal itself. Only digits that stay whole
-# in the frame at every shift are used, so that no error comes from lost ink. The first dense layer
-# has no map to shift: the next figure draws its *invariance* error instead (its output for the
-# shifted digit against its output for the original), and it is a different quantity on the same axis.
+# per position, exactly like the dense network's first layer. Two measures, on one scale, say what
+# each layer does with a shift. Shift a digit and pass it through LeNet:
+#
+# * the **equivariance error** compares a layer's maps with the original digit's maps *moved* by the
+#   same amount (at the layer's resolution: one cell is 1, 2 or 4 input pixels); 0 means the layer
+#   followed the shift exactly. Only layers with maps have it.
+# * the **invariance error** compares a layer's output with the original digit's output *as it was*;
+#   0 means the layer's output ignores the shift. Every layer has it, the last (`dense_2`, the ten
+#   probabilities) included.
+#
+# Both are relative to the digit's own signal (the layer's output for the digit minus its output for a
+# blank image), so 1 means a change as large as the signal itself. Only digits that stay whole in the
+# frame at every shift are used, so that no error comes from lost ink.
 
 # %% tags=["nbval-ignore-output"]
-stage_names = ["conv_0", "pool_0", "conv_1", "pool_1", "dense_0"]
-stage_strides = [1, 2, 2, 4, None]
+stage_names = ["conv_0", "pool_0", "conv_1", "pool_1", "dense_0", "dense_1", "dense_2"]
+stage_strides = [1, 2, 2, 4, None, None, None]
 stages = rb.feature_maps(lenet.model, stage_names)
 whole = np.flatnonzero(rb.stays_whole(x_test, max_shift))[:equivariance_images]
 equivariance = np.array([rb.equivariance_error(stages, x_test[whole], dx, 0, stage_strides) for dx in shifts])
-fig = rplots.equivariance_curves(
+invariance = np.array([rb.invariance_error(stages, x_test[whole], dx, 0) for dx in shifts])
+cells = {
+    name: f"{name} (cell = {stride} px)" if stride else name
+    for name, stride in zip(stage_names, stage_strides, strict=True)
+}
+fig = rplots.shift_error_curves(
     shifts,
-    {
-        f"{name} (cell = {stride} px)" if stride else f"{name} (dense: invariance error)": equivariance[:, k]
-        for k, (name, stride) in enumerate(zip(stage_names, stage_strides, strict=True))
-    },
-    title=f"Where LeNet stops following a shift ({len(whole):,} digits that stay whole)",
+    {cells[name]: equivariance[:, k] for k, name in enumerate(stage_names) if stage_strides[k]},
+    {cells[name]: invariance[:, k] for k, name in enumerate(stage_names)},
+    title=f"What LeNet's layers do with a shift ({len(whole):,} digits that stay whole)",
 )
 
-# %% [markdown]
-# Read the figure from the bottom line up. The first convolution follows every shift exactly. A
-# pooled map follows only the shifts that are whole multiples of its cell (2 pixels after the first
-# pooling, 4 after the second) and misses the ones that fall between cells: a zig-zag.
-
-# %%
-row = {d: equivariance[shifts.index(d)] for d in (1, 4)}
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+at = {d: dict(zip(stage_names, invariance[shifts.index(d)], strict=True)) for d in (1, 4)}
+follows = {d: dict(zip(stage_names, equivariance[shifts.index(d)], strict=True)) for d in (1, 4)}
 Markdown(
-    f"For a shift of 4 pixels, one cell of the last pooled maps, the first convolution is off by "
-    f"**{row[4][0]:.3f}** and the last pooled maps by **{row[4][3]:.3f}**; the first dense layer's output moves by "
-    f"**{row[4][4]:.2f}** of its size. For a shift of 1 pixel the last pooled maps are off by **{row[1][3]:.2f}** "
-    f"and the dense layer's output moves by **{row[1][4]:.2f}**."
+    "- "
+    + claims.state(
+        "conv_0_follows_every_shift",
+        float(equivariance[:, 0].max()) < 1e-3,
+        "The first convolution follows every shift exactly (its equivariance error stays at "
+        f"{equivariance[:, 0].max():.0e}); a pooled map follows only the shifts that are whole multiples of its cell "
+        "(2 pixels after the first pooling, 4 after the second) and misses those between cells: the zig-zag.",
+    )
+    + "\n- "
+    + claims.state(
+        "pooling_and_dense_layers_change_less_at_one_pixel",
+        at[1]["pool_0"] < at[1]["conv_0"]
+        and at[1]["pool_1"] < at[1]["conv_1"]
+        and at[1]["dense_1"] < at[1]["dense_0"] < at[1]["pool_1"],
+        "Following a shift is the opposite of ignoring it: the first convolution's maps change by "
+        f"**{at[1]['conv_0']:.2f}** of their signal for a 1-pixel shift. Each pooling lowers that change "
+        f"(to {at[1]['pool_0']:.2f} and {at[1]['pool_1']:.2f}), the dense layers lower it further "
+        f"({at[1]['dense_0']:.2f}, {at[1]['dense_1']:.2f}), and the ten probabilities move by "
+        f"{at[1]['dense_2']:.2f}.",
+    )
+    + "\n- "
+    + claims.state(
+        "the_head_changes_its_output_on_a_whole_cell_shift",
+        follows[4]["pool_1"] < 1e-3 and at[4]["dense_0"] > 0.5,
+        f"At 4 pixels, one whole cell of the last pooled maps, those maps follow the shift exactly "
+        f"(equivariance error {follows[4]['pool_1']:.0e}), yet the first dense layer's output changes by "
+        f"**{at[4]['dense_0']:.2f}** of its signal and the probabilities by {at[4]['dense_2']:.2f}: the dense "
+        "layers read the moved maps as a different input.",
+    )
 )
 
 # %% [markdown]
@@ -231,9 +261,10 @@ Markdown(
 #
 # * Both networks read digits moved by a pixel or two almost as well as centred ones, and both lose
 #   them as the shift grows; the heatmaps and curves above say how fast, network by network.
-# * LeNet's convolutions follow a shift exactly and its poolings follow whole cells; what its dense
-#   head does with the moved maps is measured, not assumed, in the figure above. Part 13 asks whether
-#   training on shifted digits can teach the dense network the same tolerance.
+# * LeNet's convolutions follow a shift exactly and its poolings follow whole cells; each pooling and
+#   dense layer changes less than the layer before it for a small shift, but a shift of a whole cell still
+#   changes the dense layers' output. Part 13 asks whether training on shifted digits can teach the
+#   dense network the same tolerance.
 
 # %% [markdown]
 # ## Try it yourself
@@ -241,6 +272,8 @@ Markdown(
 # * Set `max_shift = 10` and rerun: at which shift does each network fall to chance (10 %)?
 # * Why does the first convolution's equivariance error stay at zero for every shift, while the pooled
 #   maps' zig-zags?
+# * On the site's [Try it yourself](try.html) page, draw a digit and shift it with the sliders: at which
+#   shift does each network change its answer, and how do LeNet's feature maps move?
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 save_results(
@@ -258,4 +291,6 @@ save_results(
     },
     at_three={name: vars(accuracy_interval(correct)) for name, correct in at_three.items()},
     equivariance={"stages": stage_names, "shifts": shifts, "digits": len(whole), "error": equivariance.tolist()},
+    invariance={"stages": stage_names, "shifts": shifts, "digits": len(whole), "error": invariance.tolist()},
+    claims=claims.recorded(),
 )

@@ -43,10 +43,12 @@ patch_sizes = [0, 4, 6, 8, 10, 12, 14]  # side of the black square, pixels
 
 # %%
 # Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
+import matplotlib.pyplot as plt
 import numpy as np
 from absl import logging as absl_logging
 from IPython.display import Markdown
 
+from helpers import claims
 from helpers import robustness as rb
 from helpers import robustness_plots as rplots
 from helpers.data import load_mnist, scale_pixels
@@ -102,7 +104,7 @@ for name, correct in clean.items():
 # * **Noise** adds Gaussian noise of standard deviation σ to every pixel (ink is 1, background 0) and
 #   clips back to [0, 1]. One seeded noise pattern, scaled by σ, so the digits get noisier, not different.
 #   Clipping matters: on the black background only the positive half of the noise survives, so the
-#   noise also brightens the background on average.
+#   noise also brightens the background on average (taken apart below).
 # * **Occlusion** blacks out a square of the given side, centred on one stroke pixel of each digit drawn
 #   at random from the seed; the centre is the same at every size, so the square grows over the digit.
 # * **Inversion** turns white ink on black into black ink on white.
@@ -144,6 +146,72 @@ fig = sweep_figure("noise", "Noisy digits")
 
 # %% [markdown]
 # Look at where each curve leaves its plateau.
+#
+# ### Noise, taken apart
+#
+# Clipped noise is two changes at once. On the black background, most of the frame, clipping keeps only
+# the positive half of the noise, so the image also gets *brighter* on average, like a grey veil; and
+# every pixel gets its own random value, the *speckle*. Each is applied alone below at every σ of the
+# sweep: the mean brightening the clipped noise brings, as one constant added to every pixel
+# (`rb.brighten`, clipped), and the noise without clipping (`clip=False`), which is zero-mean and leaves
+# the brightness where it was.
+
+# %% tags=["nbval-ignore-output"]
+offsets = [rb.noise_brightness(x_test, sigma, seed) for sigma in noise_levels]
+noise_parts = {
+    "clipped noise (as above)": sweeps["noise"],
+    "its brightening alone": rb.score_sets([dense, lenet], (rb.brighten(x_test, o) for o in offsets), y_test),
+    "zero-mean noise alone": rb.sweep(
+        [dense, lenet],
+        x_test,
+        y_test,
+        lambda images, sigma: rb.add_noise(images, sigma, seed, clip=False),
+        noise_levels,
+    ),
+}
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True, layout="constrained")
+for ax, name in zip(axes, ("dense", "LeNet"), strict=True):
+    for (label, scores), line in zip(noise_parts.items(), ("-", "--", ":"), strict=True):
+        bands = intervals(scores[name])
+        ax.plot(noise_levels, [100 * i.value for i in bands], line, marker="o", label=label)
+        ax.fill_between(noise_levels, [100 * i.low for i in bands], [100 * i.high for i in bands], alpha=0.2, lw=0)
+    ax.set(title=name, xlabel="noise σ (pixel scale 0..1)")
+axes[0].set_ylabel("test accuracy (%)")
+axes[0].legend(loc="lower left")
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+point = noise_levels.index(0.3)
+part_scores = {label: {name: scores[name][point] for name in clean} for label, scores in noise_parts.items()}
+both, veil, speckle = (part_scores[label] for label in noise_parts)
+
+
+def percent(correct: np.ndarray) -> str:
+    """An accuracy in percent, one decimal."""
+    return f"{100 * correct.mean():.1f} %"
+
+
+Markdown(
+    f"At σ = 0.3 the clipped noise brightens the digits by {offsets[point]:+.3f} on average (on the 0-1 pixel "
+    "scale).\n\n- "
+    + claims.state(
+        "brightening_costs_the_dense_network_more_than_speckle",
+        veil["dense"].mean() < speckle["dense"].mean() and both["dense"].mean() < veil["dense"].mean(),
+        f"**The dense network** reads {percent(veil['dense'])} of the digits under the brightening alone and "
+        f"{percent(speckle['dense'])} under the zero-mean noise alone: the brightening costs it more. Together they "
+        f"cost far more than either, {percent(both['dense'])}.",
+    )
+    + "\n- "
+    + claims.state(
+        "lenet_loses_to_the_speckle_not_the_brightening",
+        paired_difference(veil["LeNet"], clean["LeNet"]).verdict == "within noise"
+        and speckle["LeNet"].mean() < veil["LeNet"].mean(),
+        f"**LeNet** does not notice the brightening ({percent(veil['LeNet'])}, within noise of its "
+        f"{percent(clean['LeNet'])} on clean digits); what it loses, it loses to the speckle "
+        f"({percent(speckle['LeNet'])} under zero-mean noise, {percent(both['LeNet'])} under both).",
+    )
+    + '\n\nSo "noise" measures two different weaknesses here: the dense network\'s sensitivity to a uniform '
+    "change of background, and both networks' sensitivity to pixel-level speckle."
+)
 
 # %% tags=["nbval-ignore-output"]
 fig = sweep_figure("occlusion", "Partly hidden digits")
@@ -272,6 +340,8 @@ Markdown(
 #   shrink at high noise?
 # * Choose three other test digits for the example figures (the `examples` line) and see whether the
 #   same strengths turn them red.
+# * On the site's [Try it yourself](try.html) page, turn, scale and add noise to a digit you draw: which
+#   network changes its answer first, and at what setting?
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 def curve(correct: np.ndarray, values: list[float]) -> list[dict[str, float]]:
@@ -291,4 +361,9 @@ save_results(
         setting: {"difference": gap.difference, "low": gap.low, "high": gap.high, "verdict": gap.verdict}
         for setting, gap in gaps.items()
     },
+    noise_parts={
+        "brightening": offsets,
+        **{label: {name: curve(scores[name], noise_levels) for name in clean} for label, scores in noise_parts.items()},
+    },
+    claims=claims.recorded(),
 )

@@ -50,6 +50,8 @@ knn_neighbors = 5  # k of the k-NN classifiers, and the neighbourhood size of th
 
 # %%
 # Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
+import itertools
+
 import numpy as np
 import pandas as pd
 from absl import logging as absl_logging
@@ -62,7 +64,7 @@ from helpers.data import pad_to_32
 from helpers.params import start_run
 from helpers.results import load_results, model_record, save_results
 from helpers.saved_models import load_saved_model
-from helpers.statistics import describe_accuracy_gap, describe_gap, mcnemar_p, split_verdict
+from helpers.statistics import describe_accuracy_gap, describe_gap, mcnemar_p, mean_interval, split_verdict
 from helpers.training import prepare_mnist
 
 PART = "14_inside_the_networks"
@@ -121,7 +123,7 @@ for name, model, accuracy, part, model_name in [
 # Each of the dense network's 128 hidden units gives one weight to each of the 784 pixels, so its
 # weights can be drawn as a 28x28 image: red where ink raises the unit's input, blue where ink lowers
 # it. LeNet's first layer has six filters of 3x3 weights, each applied at every position of the image.
-# Each side has one colour scale, centred on zero.
+# Each part of the figure has one colour scale, centred on zero.
 
 # %% tags=["nbval-ignore-output"]
 dense_kernel = dense.get_layer("dense_0").get_weights()[0]
@@ -129,10 +131,10 @@ conv_kernel = lenet.get_layer("conv_0").get_weights()[0]
 fig = iplots.first_layer_figure(dense_kernel, conv_kernel)
 
 # %% [markdown]
-# The weight images on the left hold short strokes, most often in blue (ink there silences the unit)
+# The weight images at the top hold short strokes, most often in blue (ink there silences the unit)
 # with a paler red fringe, each at one fixed place in the frame. They are templates: a unit responds to
 # ink falling where it expects it, and only there. Strong weights also line the edges of the frame,
-# where the digits rarely reach. LeNet's filters, on the right, are bands of one sign next to bands of
+# where the digits rarely reach. LeNet's filters, at the bottom, are bands of one sign next to bands of
 # the other sign, horizontal, vertical or diagonal: the pattern of an edge, or of a bar in one
 # orientation. They are local detectors, and since each filter slides over the whole image, a stroke is
 # detected wherever it is.
@@ -290,6 +292,9 @@ Markdown(
 #
 # * **gradient:** how much the score changes when one pixel gets a little more ink. Fast, but it only
 #   describes the network right at the digit;
+# * **SmoothGrad** (Smilkov et al., 2017): the gradient averaged over 32 copies of the digit with a
+#   little Gaussian noise added (σ = 0.15): what stays is what the copies share, without the gradient's
+#   pixel-to-pixel jitter;
 # * **integrated gradients** (Sundararajan et al., 2017): the gradient averaged along the straight
 #   path from a black image to the digit, times the pixel's ink. Its values add up to the score of the
 #   digit minus the score of the black image, so it shares the score out among the pixels. With a black
@@ -305,6 +310,8 @@ dense_gradient = inspection.gradient_saliency(dense, x_test[shown], dense_pred[s
 dense_ig = inspection.integrated_gradients(dense, x_test[shown], dense_pred[shown], steps=ig_steps)
 lenet_gradient = inspection.gradient_saliency(lenet, x_test_padded[shown], lenet_pred[shown])[:, 2:-2, 2:-2, 0]
 lenet_ig = inspection.integrated_gradients(lenet, x_test_padded[shown], lenet_pred[shown], steps=ig_steps)
+dense_smooth = inspection.smoothgrad(dense, x_test[shown], dense_pred[shown], seed=seed)
+lenet_smooth = inspection.smoothgrad(lenet, x_test_padded[shown], lenet_pred[shown], seed=seed)[:, 2:-2, 2:-2, 0]
 
 # %% tags=["nbval-ignore-output"]
 for name, model, images, ig, predicted in [
@@ -327,8 +334,10 @@ fig = iplots.attribution_figure(
     x_test[shown],
     {
         "dense: gradient": dense_gradient,
+        "dense: SmoothGrad": dense_smooth,
         "dense: integrated grad.": dense_ig,
         "LeNet: gradient": lenet_gradient,
+        "LeNet: SmoothGrad": lenet_smooth,
         "LeNet: integrated grad.": lenet_ig,
     },
     row_labels=row_labels,
@@ -342,27 +351,102 @@ fig = iplots.attribution_figure(
 # ink by construction: their path starts from a black image, so a pixel without ink gets none. Along the
 # strokes, the blue stretches are the ink that argued against the class the network chose.
 #
-# How much of each gradient falls on the ink or within two pixels of it, on every test digit, against
-# the share that a gradient spread evenly over the frame would put there:
+# **Do the maps depend on what the network learned?** A saliency method can draw convincing maps
+# that mostly show the input, whatever the weights (Adebayo et al., 2018). The check: draw the same
+# maps with a copy of each network whose weights are drawn afresh, as before training, and compare.
+# The table gives the rank correlation of the two maps' absolute values over the pixels (Spearman's,
+# the mean over the first 100 test digits): near 1, the map hardly depends on what the network
+# learned; near 0, it does.
 
-# %%
-dense_gradients = inspection.gradient_saliency(dense, x_test, dense_pred)
-lenet_gradients = inspection.gradient_saliency(lenet, x_test_padded, lenet_pred)[:, 2:-2, 2:-2, 0]
-near_ink = {
-    "dense network": inspection.share_near_ink(dense_gradients, x_test),
-    "LeNet": inspection.share_near_ink(lenet_gradients, x_test),
-    "(ink and its 2-pixel margin: share of the frame)": inspection.ink_area(x_test),
+# %% tags=["nbval-ignore-output"]
+probe = np.arange(100)
+methods = {
+    "gradient": lambda model, images, classes: inspection.gradient_saliency(model, images, classes),
+    "SmoothGrad": lambda model, images, classes: inspection.smoothgrad(model, images, classes, seed=seed),
+    "integrated gradients": lambda model, images, classes: inspection.integrated_gradients(
+        model, images, classes, steps=ig_steps
+    ),
 }
-pd.Series(near_ink, name="share of |gradient| near the ink").round(3)
+sanity = {}
+for network, model, images, predicted in [
+    ("dense network", dense, x_test[probe], dense_pred[probe]),
+    ("LeNet", lenet, x_test_padded[probe], lenet_pred[probe]),
+]:
+    untrained = inspection.randomized_copy(model, seed)
+    sanity[network] = {
+        method: inspection.rank_similarity(draw(model, images, predicted), draw(untrained, images, predicted))
+        for method, draw in methods.items()
+    }
+sanity_table = pd.DataFrame(sanity)
+sanity_table.round(2)
 
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
-even = near_ink["(ink and its 2-pixel margin: share of the frame)"]
 Markdown(
-    f"Ink and its margin cover {even:.0%} of a typical frame, the share a gradient spread evenly would put there. "
-    f"**{near_ink['LeNet']:.0%}** of LeNet's gradient falls there, "
-    f"{describe_gap(near_ink['LeNet'], even, margin=0.02)} that even share; "
-    f"**{near_ink['dense network']:.0%}** of the dense network's, "
-    f"{describe_gap(near_ink['dense network'], even, margin=0.02)} it."
+    "- "
+    + claims.state(
+        "integrated_gradients_mostly_show_the_ink",
+        sanity_table.loc["integrated gradients"].min() > sanity_table.loc["gradient"].max(),
+        f"Integrated gradients change least when the weights are scrambled (rank correlation "
+        f"{sanity_table.loc['integrated gradients', 'dense network']:.2f} for the dense network, "
+        f"{sanity_table.loc['integrated gradients', 'LeNet']:.2f} for LeNet): with a black starting point they are "
+        "the gradient times the ink, and the ink is the same for a trained and an untrained network. Their maps "
+        "say more about the digit than about the network.",
+    )
+    + "\n- "
+    + f"The plain gradient's maps correlate {sanity_table.loc['gradient', 'dense network']:.2f} (dense network) and "
+    f"{sanity_table.loc['gradient', 'LeNet']:.2f} (LeNet) with the untrained networks', SmoothGrad's "
+    f"{sanity_table.loc['SmoothGrad', 'dense network']:.2f} and {sanity_table.loc['SmoothGrad', 'LeNet']:.2f}: "
+    "the lower the number, the more a map is the trained network's own."
+)
+
+# %% [markdown]
+# How much of each network's gradient falls on the ink or within two pixels of it? Each test digit
+# counts once: for each, the share of its gradient's absolute mass in that region, against the share
+# of the frame the region covers (what a gradient spread evenly would put there); then the mean over
+# the test digits, with its 95 % interval.
+
+# %% tags=["nbval-ignore-output"]
+dense_gradients = inspection.gradient_saliency(dense, x_test, dense_pred)
+lenet_gradients = inspection.gradient_saliency(lenet, x_test_padded, lenet_pred)[:, 2:-2, 2:-2, 0]
+shares = {
+    "dense network": inspection.shares_near_ink(dense_gradients, x_test),
+    "LeNet": inspection.shares_near_ink(lenet_gradients, x_test),
+}
+near_ink = {name: mean_interval(share[:, 0]) for name, share in shares.items()}
+even = mean_interval(shares["LeNet"][:, 1])
+excess = {name: mean_interval(share[:, 0] - share[:, 1]) for name, share in shares.items()}
+pd.DataFrame(
+    {
+        name: {
+            "share of |gradient| near the ink": f"{near_ink[name].value:.1%} ({near_ink[name].low:.1%} to "
+            f"{near_ink[name].high:.1%})",
+            "share of the frame there (even spread)": f"{even.value:.1%}",
+            "difference (points)": f"{100 * excess[name].value:+.1f} ({100 * excess[name].low:+.1f} to "
+            f"{100 * excess[name].high:+.1f})",
+        }
+        for name in shares
+    }
+).T
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+Markdown(
+    f"Ink and its margin cover {even.value:.0%} of a typical frame. "
+    + claims.state(
+        "lenets_gradient_leans_to_the_ink",
+        excess["LeNet"].low > 0,
+        f"**{near_ink['LeNet'].value:.0%}** of LeNet's gradient falls there, "
+        f"{100 * excess['LeNet'].value:.1f} points more than an even spread would put there (95 % interval "
+        f"{100 * excess['LeNet'].low:+.1f} to {100 * excess['LeNet'].high:+.1f}): it leans to the ink, far from all "
+        "of it on the strokes. ",
+    )
+    + claims.state(
+        "the_dense_gradient_leans_away_from_the_ink",
+        excess["dense network"].high < 0,
+        f"The dense network's puts **{near_ink['dense network'].value:.0%}** there, "
+        f"{-100 * excess['dense network'].value:.1f} points less than an even spread (95 % interval "
+        f"{100 * excess['dense network'].low:+.1f} to {100 * excess['dense network'].high:+.1f}): it leans away from "
+        "the ink, towards the empty frame.",
+    )
 )
 
 # %% [markdown]
@@ -443,6 +527,57 @@ Markdown(
 )
 
 # %% [markdown]
+# **Layer by layer.** The same k-NN vote, taken after each of LeNet's stages from the pixels to its last
+# hidden layer (a *probe*: it reads a layer without training anything on it), beside the dense
+# network's two points, pixels and its one hidden layer:
+
+# %% tags=["nbval-ignore-output"]
+stage_features = inspection.layer_outputs(lenet, ["pool_1", "dense_0"], x_train_padded)
+stage_tests = inspection.layer_outputs(lenet, ["pool_1", "dense_0"], x_test_padded)
+ladder = {
+    "LeNet": {
+        "pixels (784)": table.loc["raw pixels", "k-NN accuracy (%)"],
+        **{
+            f"{stage} ({stage_tests[stage][0].size})": 100
+            * inspection.knn_accuracy(
+                stage_features[stage].reshape(len(data.x_train), -1),
+                data.y_train,
+                stage_tests[stage].reshape(len(x_test), -1),
+                y_test,
+                neighbors=knn_neighbors,
+            )
+            for stage in ("pool_1", "dense_0")
+        },
+        "dense_1 (42)": table.loc["LeNet, dense_1", "k-NN accuracy (%)"],
+    },
+    "dense network": {
+        "pixels (784)": table.loc["raw pixels", "k-NN accuracy (%)"],
+        "dense_0 (128)": table.loc["dense network, dense_0", "k-NN accuracy (%)"],
+    },
+}
+pd.DataFrame(
+    [(network, layer, value) for network, rows in ladder.items() for layer, value in rows.items()],
+    columns=["network", "layer (numbers)", f"{knn_neighbors}-NN accuracy (%)"],
+).set_index(["network", "layer (numbers)"]).round(2)
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+steps = list(ladder["LeNet"].values())
+Markdown(
+    claims.state(
+        "each_lenet_stage_separates_the_classes_better",
+        all(later > earlier for earlier, later in itertools.pairwise(steps)),
+        f"Each LeNet stage makes the vote more accurate: {' → '.join(f'{v:.2f} %' for v in steps)} from the pixels "
+        "to its last hidden layer. ",
+        "LeNet's stages do not make the vote more accurate one after the other: "
+        + ", ".join(f"{v:.2f} %" for v in steps)
+        + ". ",
+    )
+    + f"The dense network goes from {steps[0]:.2f} % to {ladder['dense network']['dense_0 (128)']:.2f} % in its one "
+    "hidden layer. The networks were trained to separate these classes, so a probe of their layers measures how far "
+    "along that road each stage is, not a property learned for its own sake."
+)
+
+# %% [markdown]
 # Look, in the raw-pixel map, for the classes that run into each other (in MNIST, usually 4, 7 and 9,
 # and 3, 5 and 8), then for the same classes in the two hidden layers: whether they still touch, and
 # where the circled mistakes sit. A circled digit inside another class's island is one the network
@@ -517,8 +652,13 @@ Markdown(
     f"- **{knn_neighbors}-NN accuracy:** raw pixels {100 * knn[raw]:.2f} %, "
     f"dense network {100 * knn[dense_rep]:.2f} %, LeNet {100 * knn[lenet_rep]:.2f} %.\n"
     f"- **Trustworthiness of the 2-D maps:** {trust[raw]:.2f}, {trust[dense_rep]:.2f}, {trust[lenet_rep]:.2f}.\n"
-    f"- **Gradient on or near the ink:** dense network {near_ink['dense network']:.0%}, "
-    f"LeNet {near_ink['LeNet']:.0%}.\n"
+    f"- **Gradient on or near the ink:** dense network {near_ink['dense network'].value:.0%}, "
+    f"LeNet {near_ink['LeNet'].value:.0%}, against {even.value:.0%} for an even spread.\n"
+    f"- **Saliency against an untrained copy (rank correlation):** gradient "
+    f"{sanity_table.loc['gradient', 'dense network']:.2f} / {sanity_table.loc['gradient', 'LeNet']:.2f}, SmoothGrad "
+    f"{sanity_table.loc['SmoothGrad', 'dense network']:.2f} / {sanity_table.loc['SmoothGrad', 'LeNet']:.2f}, "
+    f"integrated gradients {sanity_table.loc['integrated gradients', 'dense network']:.2f} / "
+    f"{sanity_table.loc['integrated gradients', 'LeNet']:.2f} (dense / LeNet).\n"
     f"- **Mistakes on {len(y_test):,} test digits:** {len(groups['both wrong'])} by both, "
     f"{only_dense} by the dense network alone, {only_lenet} by LeNet alone."
 )
@@ -529,6 +669,8 @@ Markdown(
 # * Set `ig_steps = 16` and compare the integrated-gradients maps with the 64-step ones: where do they
 #   differ?
 # * Set `knn_neighbors = 1`: how do the k-NN accuracies of the three representations change?
+# * On the site's [Try it yourself](try.html) page, point at the digits of these maps, the ringed
+#   mistakes among them: do the digits a network confuses look confusable to you?
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 models = {}
@@ -545,12 +687,14 @@ for label, model, accuracy, loss, part, recorded_as in [
         regularization=saved["regularization"],
         saved_by=part["part"],
     )
+inspection.save_maps(run.output_dir, PART, embeddings)  # for the site's interactive map
 save_results(
     run,
     models=models,
     representations={name: {k: float(v) for k, v in row.items()} for name, row in table.iterrows()},
     hidden_layers={name: {k: float(v) for k, v in row.items()} for name, row in layer_numbers.iterrows()},
-    gradient_near_ink=near_ink,
+    gradient_near_ink={name: vars(interval) for name, interval in {**near_ink, "even spread": even}.items()},
+    saliency_against_an_untrained_copy=sanity,
     mistakes={name: len(indices) for name, indices in groups.items()},
     mcnemar_p=mcnemar_p(only_dense, only_lenet),
     confusion_differences=[dict(zip(["true", "predicted", "dense", "lenet"], p, strict=True)) for p in pairs],
