@@ -144,11 +144,15 @@ def randomized_copy(model: keras.Model, seed: int) -> keras.Model:
     return copy
 
 
-def rank_similarity(first: np.ndarray, second: np.ndarray) -> float:
+def rank_similarity(first: np.ndarray, second: np.ndarray, within: np.ndarray | None = None) -> float:
     """The mean over images of the Spearman rank correlation between two saliency maps' absolute values:
-    1 when they order the pixels the same way, about 0 when they are unrelated."""
-    pairs = zip(np.abs(first).reshape(len(first), -1), np.abs(second).reshape(len(second), -1), strict=True)
-    return float(np.mean([stats.spearmanr(a, b).statistic for a, b in pairs]))
+    1 when they order the pixels the same way, about 0 when they are unrelated. ``within`` (booleans of the
+    maps' shape) restricts each image to some of its pixels, e.g. its ink: pixels where both maps are 0
+    by construction would otherwise tie and pull the correlation towards 1."""
+    first, second = np.abs(first).reshape(len(first), -1), np.abs(second).reshape(len(second), -1)
+    keep = np.ones_like(first, dtype=bool) if within is None else np.asarray(within).reshape(len(first), -1)
+    pairs = zip(first, second, keep, strict=True)
+    return float(np.mean([stats.spearmanr(a[k], b[k]).statistic for a, b, k in pairs]))
 
 
 def shares_near_ink(saliency: np.ndarray, images: np.ndarray, *, radius: int = 2, ink: float = 0.1) -> np.ndarray:
