@@ -165,7 +165,7 @@ Markdown(
 examples = np.array([int(np.flatnonzero(y_test == digit)[0]) for digit in (2, 4, 7)])
 right = [d for d in shifts if d >= 0]
 moved = [rb.shift(x_test[examples], d, 0) for d in right]
-rplots.distorted_examples(
+fig = rplots.distorted_examples(
     moved,
     y_test[examples],
     [f"{d} px" for d in right],
@@ -229,8 +229,9 @@ Markdown(
     + claims.state(
         "conv_0_follows_every_shift",
         float(equivariance[:, 0].max()) < 1e-3,
-        "The first convolution follows every shift exactly (its equivariance error stays at "
-        f"{equivariance[:, 0].max():.0e}); a pooled map follows only the shifts that are whole multiples of its cell "
+        "The first convolution follows every shift exactly (its equivariance error stays below "
+        f"{max(equivariance[:, 0].max(), 1e-4):.4f}); a pooled map follows only the shifts that are whole "
+        "multiples of its cell "
         "(2 pixels after the first pooling, 4 after the second) and misses those between cells: the zig-zag.",
     )
     + "\n- "
@@ -240,8 +241,10 @@ Markdown(
         and at[1]["pool_1"] < at[1]["conv_1"]
         and at[1]["dense_1"] < at[1]["dense_0"] < at[1]["pool_1"],
         "Following a shift is the opposite of ignoring it: the first convolution's maps change by "
-        f"**{at[1]['conv_0']:.2f}** of their signal for a 1-pixel shift. Each pooling lowers that change "
-        f"(to {at[1]['pool_0']:.2f} and {at[1]['pool_1']:.2f}), the dense layers lower it further "
+        f"**{at[1]['conv_0']:.2f}** of their signal for a 1-pixel shift. Each pooling lowers the change of the "
+        "convolution before it "
+        f"(conv_0 {at[1]['conv_0']:.2f} → pool_0 {at[1]['pool_0']:.2f}; conv_1 {at[1]['conv_1']:.2f} → pool_1 "
+        f"{at[1]['pool_1']:.2f}), the dense layers lower it further "
         f"({at[1]['dense_0']:.2f}, {at[1]['dense_1']:.2f}), and the ten probabilities move by "
         f"{at[1]['dense_2']:.2f}.",
     )
@@ -259,8 +262,8 @@ Markdown(
 # %% [markdown]
 # ## What this part found
 #
-# * Both networks read digits moved by a pixel or two almost as well as centred ones, and both lose
-#   them as the shift grows; the heatmaps and curves above say how fast, network by network.
+# * Both networks lose digits as the shift grows; the heatmaps, the curves and the tolerance above say
+#   how fast, network by network.
 # * LeNet's convolutions follow a shift exactly and its poolings follow whole cells; each pooling and
 #   dense layer changes less than the layer before it for a small shift, but a shift of a whole cell still
 #   changes the dense layers' output. Part 13 asks whether training on shifted digits can teach the

@@ -177,7 +177,7 @@ for ax, name in zip(axes, ("dense", "LeNet"), strict=True):
         ax.fill_between(noise_levels, [100 * i.low for i in bands], [100 * i.high for i in bands], alpha=0.2, lw=0)
     ax.set(title=name, xlabel="noise σ (pixel scale 0..1)")
 axes[0].set_ylabel("test accuracy (%)")
-axes[0].legend(loc="lower left")
+legend = axes[0].legend(loc="lower left")
 
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 point = noise_levels.index(0.3)
@@ -197,8 +197,8 @@ Markdown(
         "brightening_costs_the_dense_network_more_than_speckle",
         veil["dense"].mean() < speckle["dense"].mean() and both["dense"].mean() < veil["dense"].mean(),
         f"**The dense network** reads {percent(veil['dense'])} of the digits under the brightening alone and "
-        f"{percent(speckle['dense'])} under the zero-mean noise alone: the brightening costs it more. Together they "
-        f"cost far more than either, {percent(both['dense'])}.",
+        f"{percent(speckle['dense'])} under the zero-mean noise alone: at this σ the brightening costs it more. "
+        f"Together they cost far more than either, {percent(both['dense'])}.",
     )
     + "\n- "
     + claims.state(
@@ -206,11 +206,12 @@ Markdown(
         paired_difference(veil["LeNet"], clean["LeNet"]).verdict == "within noise"
         and speckle["LeNet"].mean() < veil["LeNet"].mean(),
         f"**LeNet** does not notice the brightening ({percent(veil['LeNet'])}, within noise of its "
-        f"{percent(clean['LeNet'])} on clean digits); what it loses, it loses to the speckle "
-        f"({percent(speckle['LeNet'])} under zero-mean noise, {percent(both['LeNet'])} under both).",
+        f"{percent(clean['LeNet'])} on clean digits); the zero-mean noise alone costs it more "
+        f"({percent(speckle['LeNet'])}; {percent(both['LeNet'])} under both).",
     )
-    + '\n\nSo "noise" measures two different weaknesses here: the dense network\'s sensitivity to a uniform '
-    "change of background, and both networks' sensitivity to pixel-level speckle."
+    + "\n\nThe zero-mean control is not the clipped noise's speckle exactly: it also puts values below 0 into "
+    "the image, which no training digit had. What it does show is that a uniform brightening, which LeNet "
+    "ignores, costs the dense network much of its accuracy."
 )
 
 # %% tags=["nbval-ignore-output"]
@@ -228,8 +229,9 @@ fig = rplots.accuracy_bars(
 )
 
 # %% [markdown]
-# Inversion maps every pixel value x to 1 - x: the strokes turn dark and the background, which the
-# networks learned to ignore, turns bright. Neither network was ever shown a white background. An
+# Inversion maps every pixel value x to 1 - x: the strokes turn dark and the background, where the
+# training digits never had ink, turns bright (part 14 shows that the dense network's weights on
+# pixels no training digit inks stay as initialisation drew them). Neither network was ever shown a white background. An
 # accuracy under 10 % is worse than guessing: the network's mistakes are systematic, not random.
 
 # %%
