@@ -292,9 +292,9 @@ Markdown(
 #
 # * **gradient:** how much the score changes when one pixel gets a little more ink. Fast, but it only
 #   describes the network right at the digit;
-# * **SmoothGrad** (Smilkov et al., 2017): the gradient averaged over 32 copies of the digit with a
-#   little Gaussian noise added (σ = 0.15): what stays is what the copies share, without the gradient's
-#   pixel-to-pixel jitter;
+# * **SmoothGrad** (Smilkov et al., 2017): the gradient averaged over copies of the digit with a
+#   little Gaussian noise added (`inspection.smoothgrad`'s defaults): what stays is what the copies
+#   share, without the gradient's pixel-to-pixel jitter;
 # * **integrated gradients** (Sundararajan et al., 2017): the gradient averaged along the straight
 #   path from a black image to the digit, times the pixel's ink. Its values add up to the score of the
 #   digit minus the score of the black image, so it shares the score out among the pixels. With a black
@@ -355,7 +355,7 @@ fig = iplots.attribution_figure(
 # that mostly show the input, whatever the weights (Adebayo et al., 2018). The check: draw the same
 # maps with a copy of each network whose weights are drawn afresh, as before training, and compare.
 # The table gives the rank correlation of the two maps' absolute values over each digit's ink pixels
-# (Spearman's, the mean over the first 100 test digits; off the ink, integrated gradients are 0 for
+# (Spearman's, the mean over the first test digits, `probe` below; off the ink, integrated gradients are 0 for
 # both networks by construction, and those ties alone would make any two maps look alike): near 1,
 # the map hardly depends on what the network learned; near 0, it does.
 
