@@ -22,6 +22,7 @@ from keras import layers
 
 from helpers.files import write_json_atomically
 from helpers.paths import grid_cache
+from helpers.results import _cpu_model
 from helpers.training import without_names
 
 #: Layers that hold no weights and are not counted (their work is a copy, a mask, a sum or a comparison).
@@ -100,12 +101,5 @@ def _timed(model: keras.Model, batch: np.ndarray, repeats: int) -> float:
 
 def machine_name() -> str:
     """The CPU model and the number of cores this process may use, e.g. ``AMD EPYC 9B14, 2 cores``."""
-    model = "an unnamed CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{model}, {cores} cores"
+    return f"{_cpu_model()}, {cores} cores"

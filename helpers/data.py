@@ -69,8 +69,6 @@ FASHION_IDX = {
     "x_test": "t10k-images-idx3-ubyte.gz",
     "y_test": "t10k-labels-idx1-ubyte.gz",
 }
-#: Where Debian's ``dataset-fashion-mnist`` package puts them.
-DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 #: The ten classes of Fashion-MNIST, by label.
 FASHION_CLASSES = (
     "T-shirt/top",
