@@ -29,7 +29,9 @@ import hashlib
 import itertools
 import json
 import os
+import shutil
 import sys
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,9 +51,22 @@ from helpers.grid_engine import CLUSTER_VARIABLE, CORRUPT, Chunk, InitialWeights
 from helpers.params import note_from_cache
 from helpers.paths import grid_cache
 from helpers.statistics import rank_correlation
-from helpers.training import Mnist, evaluate, fit, seed_everything, training_settings, without_names
+from helpers.training import (
+    Mnist,
+    compile_classifier,
+    evaluate,
+    fit,
+    seed_everything,
+    training_settings,
+    without_names,
+)
 
 CACHE_FORMAT = 2
+#: Set (to anything) to time the cached trainings that recorded no training time (entries written before
+#: the cache kept it): each trains again for two epochs, thrown away, and its entry gets an estimate.
+TIME_VARIABLE = "GRID_TIME_CACHED"
+#: Epochs trained to estimate an untimed entry's training time: the first (building and tracing) and one more.
+TIMED_EPOCHS = 2
 #: Seconds between redraws of a grid's progress bar: each redraw is one more line in an executed notebook.
 PROGRESS_INTERVAL = 60
 
@@ -67,6 +82,7 @@ class GridResult:
     params: int
     weights: list[np.ndarray]
     from_cache: bool = False  # trained by an earlier run and read from the cache
+    training_seconds: float | None = None  # what training it took on the machine that trained it (None: not recorded)
 
     @property
     def val_accuracy(self) -> float:
@@ -123,7 +139,7 @@ def _load_cached(folder: Path, key: str, point: dict[str, Any], shapes: list[tup
             weights = [stored[f"w{i}"] for i in range(len(stored.files))]
         if [w.shape for w in weights] != shapes:
             raise ValueError(f"weights of shapes {[w.shape for w in weights]}, the network has {shapes}")
-        return GridResult(point, *measured, weights, True)
+        return GridResult(point, *measured, weights, True, record.get("training_seconds"))
     except UNREADABLE as error:
         moved = set_aside([record_path, weights_path], folder / CORRUPT)
         print(
@@ -149,6 +165,7 @@ def _store(folder: Path, key: str, result: GridResult, layout: dict[str, int | s
         "test_accuracy": result.test_accuracy,
         "params": result.params,
         "layout": layout,
+        "training_seconds": None if result.training_seconds is None else round(result.training_seconds, 1),
     }
     write_json_atomically(record, folder / f"{key}.json")
 
@@ -188,16 +205,21 @@ def cached_fit(
     shapes = [tuple(w.shape) for w in [*model.weights, *model.optimizer.variables]]
     cached = _load_cached(folder, key, initial, shapes)
     if cached is None:
+        started = time.perf_counter()
         history = train(model) if train is not None else fit(model, data, epochs, callbacks=list(callbacks))
         loss, accuracy = evaluate(model, data)
+        seconds = time.perf_counter() - started
         state = [np.asarray(v) for v in [*model.weights, *model.optimizer.variables]]
         layout = {"networks in its graph": 1, "workers": 0, "cluster": "none: the notebook's own process"}
-        _store(folder, key, GridResult(initial, history, loss, accuracy, model.count_params(), state), layout)
+        result = GridResult(initial, history, loss, accuracy, model.count_params(), state, training_seconds=seconds)
+        _store(folder, key, result, layout)
         return history
     model.set_weights(cached.weights[: len(model.weights)])
     for variable, value in zip(model.optimizer.variables, cached.weights[len(model.weights) :], strict=True):
         variable.assign(value)
-    note_from_cache(1)
+    if cached.training_seconds is None and os.environ.get(TIME_VARIABLE):
+        cached.training_seconds = _time_fit(model, data, epochs, folder / f"{key}.json")
+    note_from_cache([cached.training_seconds])
     print(
         "(this training ran before with the same network, initial weights, data and settings: read back from the cache)"
     )
@@ -237,6 +259,83 @@ def _scan(
         if cached is None:
             pending.append((index, key, model))
     return results, pending
+
+
+def extrapolated_seconds(epoch_seconds: Sequence[float], epochs: int) -> float:
+    """A whole training's seconds from its first epochs' (``TIMED_EPOCHS`` or fewer): the first epoch, which
+    also builds and traces the graph, then the last one timed for every epoch after it."""
+    first, *rest = epoch_seconds
+    return first + (epochs - 1) * (rest[-1] if rest else first)
+
+
+def _record_estimate(path: Path, seconds: float, timed_epochs: int) -> None:
+    """Add an estimated training time to the cache entry at ``path`` (everything else in it unchanged)."""
+    record = json.loads(path.read_text())
+    record["training_seconds"] = round(seconds, 1)
+    record["training_seconds_from"] = f"its first {timed_epochs} epochs, timed on a later build and extrapolated"
+    write_json_atomically(record, path)
+
+
+def _time_untimed(
+    build: Callable[..., keras.Model],
+    results: list[GridResult | None],
+    data: Mnist,
+    *,
+    epochs: int,
+    seed: int,
+    profile: str,
+    folder: Path,
+) -> None:
+    """Estimate the training time of the cached ``results`` that recorded none (``TIME_VARIABLE``): train them
+    again, side by side as a grid would, for ``TIMED_EPOCHS`` epochs, and record ``extrapolated_seconds``."""
+    untimed = []
+    data_id = data_fingerprint(data)
+    for index, result in enumerate(results):
+        if result is not None and result.training_seconds is None:
+            seed_everything(seed)
+            model = build(**result.point)
+            key = point_key(model, result.point, epochs=epochs, seed=seed, data_id=data_id, profile=profile)
+            untimed.append((index, key, model))
+    if not untimed:
+        return
+    workers, models_per_graph = default_parallelism()
+    parts = balanced_chunks(untimed, models_per_graph, workers)
+    timed_epochs = min(TIMED_EPOCHS, epochs)
+    chunks = [
+        Chunk(build, tuple(results[i].point for i, *_ in part), tuple(k for _, k, _ in part), seed, timed_epochs)
+        for part in parts
+    ]
+    initial = [InitialWeights.of([model for *_, model in part]) for part in parts]
+    bar = tqdm(total=len(untimed) * timed_epochs, desc="timing cached trainings", unit="model-epoch")
+    scratch = folder / "timing"
+    with grid_client(workers, folder / "workers") as client:
+        for position, trained in train_chunks(client, chunks, initial, data, scratch, bar):
+            for (index, key, _), model in zip(parts[position], trained, strict=True):
+                seconds = extrapolated_seconds(model.epoch_seconds, epochs)
+                _record_estimate(folder / f"{key}.json", seconds, timed_epochs)
+                results[index].training_seconds = seconds
+    bar.close()
+    shutil.rmtree(scratch, ignore_errors=True)
+    seed_everything(seed)
+
+
+def _time_fit(model: keras.Model, data: Mnist, epochs: int, path: Path) -> float:
+    """Estimate the training time of ``cached_fit``'s cached ``model``, trained by a build that recorded none:
+    a fresh copy, compiled with the series' settings, trains for ``TIMED_EPOCHS`` epochs and is evaluated once;
+    the estimate goes into the entry at ``path``."""
+    timed_epochs = min(TIMED_EPOCHS, epochs)
+    copy = keras.models.clone_model(model)
+    compile_classifier(copy)
+    epoch_seconds = []
+    for _ in range(timed_epochs):
+        started = time.perf_counter()
+        fit(copy, data, 1)
+        epoch_seconds.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    evaluate(copy, data)
+    seconds = extrapolated_seconds(epoch_seconds, epochs) + time.perf_counter() - started
+    _record_estimate(path, seconds, timed_epochs)
+    return seconds
 
 
 def default_parallelism() -> tuple[int, int]:
@@ -295,7 +394,9 @@ def run_grid(
     models_per_graph = auto_per_graph if models_per_graph is None else models_per_graph
     results, pending = _scan(build, grid, data, epochs=epochs, seed=seed, profile=profile, folder=folder)
     cached = len(grid) - len(pending)
-    note_from_cache(cached)
+    if os.environ.get(TIME_VARIABLE):
+        _time_untimed(build, results, data, epochs=epochs, seed=seed, profile=profile, folder=folder)
+    note_from_cache([result.training_seconds for result in results if result is not None])
     if cached:
         tqdm.write(f"{description}: {cached} of {len(grid)} networks come from an earlier run's cache", file=sys.stderr)
     if not pending:
@@ -327,6 +428,7 @@ def run_grid(
                     measured.test_accuracy,
                     measured.params,
                     measured.weights,
+                    training_seconds=sum(model.epoch_seconds),
                 )
                 _store(folder, key, results[index], layout)
     bar.close()

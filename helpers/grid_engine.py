@@ -39,6 +39,7 @@ import os
 import shutil
 import sys
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError
@@ -76,6 +77,9 @@ CONNECT_TIMEOUT = "30s"
 
 #: The cache's subfolder for damaged entries and checkpoints, set aside rather than deleted.
 CORRUPT = "corrupt"
+#: The key under which an epoch task logs its wall-clock seconds (building, training, evaluating) beside Keras's
+#: logs; a chunk's history keeps one value per epoch, checkpoints included, so a resumed training counts them all.
+SECONDS = "seconds"
 
 
 @dataclass(frozen=True)
@@ -140,10 +144,15 @@ class EpochOutcome:
 
 @dataclass
 class TrainedModel:
-    """One trained grid point as the driver stores it."""
+    """One trained grid point as the driver stores it.
+
+    ``epoch_seconds`` is its share of each epoch's wall-clock seconds on the worker: the chunk's, divided
+    by the networks that trained side by side in it.
+    """
 
     history: dict[str, list[float]]
     evaluation: Evaluation
+    epoch_seconds: list[float]
 
 
 # ----------------------------------------------------------------------------- the cluster
@@ -224,6 +233,7 @@ def train_epoch(chunk: Chunk, epoch: int, state: list[np.ndarray] | InitialWeigh
 
 
 def _train_epoch(chunk: Chunk, epoch: int, state: list[np.ndarray] | InitialWeights, data: Mnist) -> EpochOutcome:
+    started = time.perf_counter()
     if isinstance(state, InitialWeights):
         group, models = _side_by_side(chunk, data.x_train.shape[1:], state)
     else:
@@ -242,9 +252,11 @@ def _train_epoch(chunk: Chunk, epoch: int, state: list[np.ndarray] | InitialWeig
     logs = {name: float(values[-1]) for name, values in fitted.history.items()}
     worker = get_worker().address
     if epoch + 1 < chunk.epochs:
-        return EpochOutcome(logs, worker, _state(group), None)
+        state_after = _state(group)
+        return EpochOutcome({**logs, SECONDS: time.perf_counter() - started}, worker, state_after, None)
     _BUILT.pop(chunk.name, None)
-    return EpochOutcome(logs, worker, None, [_evaluate(model, data) for model in models])
+    evaluations = [_evaluate(model, data) for model in models]
+    return EpochOutcome({**logs, SECONDS: time.perf_counter() - started}, worker, None, evaluations)
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
@@ -381,7 +393,8 @@ def train_chunks(
             continue
         penalties = [evaluation.penalty for evaluation in outcome.evaluations]
         histories = split_history(history, len(chunk.points), penalties)
-        yield position, [TrainedModel(h, e) for h, e in zip(histories, outcome.evaluations, strict=True)]
+        share = [seconds / len(chunk.points) for seconds in history.get(SECONDS, [])]
+        yield position, [TrainedModel(h, e, share) for h, e in zip(histories, outcome.evaluations, strict=True)]
         shutil.rmtree(checkpoints / chunk.name, ignore_errors=True)
         if waiting:
             start_next()

@@ -49,6 +49,8 @@ class Run:
     chapter: str = ""
     summary: str = ""
     from_cache: int = 0  # trainings read from the cache instead of trained (``note_from_cache``)
+    cached_seconds: float = 0.0  # what those trainings took when they trained (those that recorded it)
+    untimed: int = 0  # of them, the ones that recorded no training time
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -67,17 +69,29 @@ class Run:
         return time.perf_counter() - self.started
 
     def page(self) -> dict[str, Any]:
-        """What the site's index and the part's page header say about this run."""
-        return {"chapter": self.chapter, "summary": self.summary, "from_cache": self.from_cache}
+        """What the site's index and the part's page header say about this run: its chapter and summary, and
+        how many trainings came from the cache, with the seconds they took when they trained (``untimed``:
+        how many of them recorded none)."""
+        return {
+            "chapter": self.chapter,
+            "summary": self.summary,
+            "from_cache": self.from_cache,
+            "cached_training_seconds": round(self.cached_seconds, 1),
+            "untimed": self.untimed,
+        }
 
 
 _current: list[Run] = []
 
 
-def note_from_cache(count: int) -> None:
-    """Count ``count`` trainings read from the cache towards the current part's run (if one started)."""
+def note_from_cache(training_seconds: Sequence[float | None]) -> None:
+    """Count trainings read from the cache towards the current part's run (if one started): one per entry of
+    ``training_seconds``, what each took when it trained (None where its cache entry recorded no time)."""
     if _current:
-        _current[-1].from_cache += count
+        run = _current[-1]
+        run.from_cache += len(training_seconds)
+        run.cached_seconds += sum(seconds for seconds in training_seconds if seconds is not None)
+        run.untimed += sum(seconds is None for seconds in training_seconds)
 
 
 def start_run(part: str, namespace: Mapping[str, Any], *, chapter: str, summary: str) -> Run:

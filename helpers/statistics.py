@@ -303,25 +303,36 @@ def difference_variance(correct_first: np.ndarray, correct_second: np.ndarray) -
     where the first two terms already hold the training × digit noise once, and ``var_digits(d)`` is the
     variance across the C digits of the difference of the two networks' per-digit mean outcomes, less
     the training × digit noise it also holds, so that nothing is counted twice. What both networks find
-    hard cancels in ``d``. Fractions squared; at least 2 trainings of each network.
+    hard cancels in ``d``. Fractions squared; at least 2 trainings of the first network. The second may
+    be one network taken as it is (one row: a saved network, not its architecture): its own training is
+    then no sample, and its training × digit noise is part of what its digits' differences vary by.
     """
     a, b = np.asarray(correct_first, dtype=float), np.asarray(correct_second, dtype=float)
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"both networks must be scored on the same test digits: {a.shape} against {b.shape}")
     (n1, digits), n2 = a.shape, len(b)
-    if min(n1, n2) < 2:
-        raise ValueError(f"the variance needs at least 2 trainings of each network, got {n1} and {n2}")
-    accuracy_1, accuracy_2 = a.mean(axis=1), b.mean(axis=1)
-    trainings_1, trainings_2 = accuracy_1.var(ddof=1) / n1, accuracy_2.var(ddof=1) / n2
-    # each network's training × digit variance: the spread across trainings at one digit, less the trainings' own
-    noise_1 = (a.var(axis=0, ddof=1).mean() - accuracy_1.var(ddof=1)) * digits / (digits - 1)
-    noise_2 = (b.var(axis=0, ddof=1).mean() - accuracy_2.var(ddof=1)) * digits / (digits - 1)
+    if n1 < 2 or n2 < 1:
+        raise ValueError(
+            f"the variance needs at least 2 trainings of the first network and 1 of the second, got {n1} and {n2}"
+        )
+
+    def trainings_and_noise(outcomes: np.ndarray) -> tuple[float, float]:
+        """The variance of the mean over its trainings, and its training × digit variance: the spread across
+        trainings at one digit, less the trainings' own (both 0 for one network taken as it is)."""
+        count = len(outcomes)
+        if count == 1:
+            return 0.0, 0.0
+        accuracy = outcomes.mean(axis=1)
+        noise = (outcomes.var(axis=0, ddof=1).mean() - accuracy.var(ddof=1)) * digits / (digits - 1)
+        return float(accuracy.var(ddof=1) / count), float(noise)
+
+    (trainings_1, noise_1), (trainings_2, noise_2) = trainings_and_noise(a), trainings_and_noise(b)
     per_digit = a.mean(axis=0) - b.mean(axis=0)
     digits_part = max(per_digit.var(ddof=1) - noise_1 / n1 - noise_2 / n2, 0.0) / digits
     variance = trainings_1 + trainings_2 + digits_part
     if variance == 0:
         return 0.0, math.inf
-    parts = trainings_1**2 / (n1 - 1) + trainings_2**2 / (n2 - 1) + digits_part**2 / (digits - 1)
+    parts = trainings_1**2 / (n1 - 1) + (trainings_2**2 / (n2 - 1) if n2 > 1 else 0.0) + digits_part**2 / (digits - 1)
     return float(variance), float(variance**2 / parts)
 
 

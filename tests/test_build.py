@@ -328,7 +328,7 @@ def test_the_results_at_a_glance_give_the_build_time_readably_and_the_reruns():
     assert [_duration(s) for s in (48.4, 425, 5515)] == ["48 s", "7 min 05 s", "1 h 31 min"]
     record = {
         "wall_seconds": 425,
-        "page": {"chapter": "c", "summary": "s", "from_cache": 4},
+        "page": {"chapter": "c", "summary": "s", "from_cache": 4, "cached_training_seconds": 3175.0, "untimed": 0},
         "environment": {"hardware": "x86_64, 2 CPU cores"},
         "models": {"LeNet": {"params": 81194, "epochs": 60, "test_accuracy": 0.9915, "regularization": "none"}},
         "reruns": {"test_accuracy": [0.990, 0.992, 0.994]},
@@ -336,6 +336,9 @@ def test_the_results_at_a_glance_give_the_build_time_readably_and_the_reruns():
     glance = _results_at_a_glance(record)
     assert glance["from_cache"] == 4
     assert glance["wall"] == "7 min 05 s"
+    assert (glance["cached_training"], glance["from_scratch"]) == ("52 min 55 s", "about 1 h 00 min")
+    partly = {**record, "page": {**record["page"], "untimed": 1}}
+    assert _results_at_a_glance(partly)["from_scratch"] == "at least 1 h 00 min"
     assert glance["reruns"].startswith("3 more trainings from other initial weights: test accuracy 99.20 ± 0.20 %")
     assert _results_at_a_glance({**record, "reruns": None})["reruns"] is None
 
@@ -353,6 +356,14 @@ def test_the_run_counts_the_networks_read_from_the_grid_cache(small_mnist, tmp_p
     run_grid(_grid_job.build, points, small_mnist, description="widths", **settings)  # 2 cached, 1 trained
     run_grid(_grid_job.build, points, small_mnist, description="reruns", **settings)  # 3 cached
     assert run.page()["from_cache"] == 5
+    # each cached training brings what it took when it trained: the first two twice, the third once
+    took = {
+        json.loads(entry.read_text())["point"]["units"]: json.loads(entry.read_text())["training_seconds"]
+        for entry in tmp_path.glob("*.json")
+    }
+    assert all(seconds > 0 for seconds in took.values())
+    expected = 2 * (took[8] + took[16]) + took[24]
+    assert run.page()["cached_training_seconds"] == pytest.approx(expected, abs=0.2) and run.page()["untimed"] == 0
 
 
 @pytest.mark.parametrize("content", ['{"part": "01_a", "bu', "[1, 2]"])

@@ -708,3 +708,48 @@ def test_a_single_training_is_kept_and_read_back_with_its_optimizer_state_and_it
     assert len(list(tmp_path.glob("fit-*.npz"))) == 2
     grid.cached_fit(_compiled(5), small_mnist, **{**settings, "epochs": 3})  # more epochs: another training
     assert len(list(tmp_path.glob("fit-*.npz"))) == 3
+
+
+def test_a_whole_training_is_extrapolated_from_its_first_epochs():
+    assert grid.extrapolated_seconds([5.0, 2.0], epochs=10) == 5.0 + 9 * 2.0  # the first epoch also builds
+    assert grid.extrapolated_seconds([3.0], epochs=1) == 3.0
+
+
+@pytest.mark.slow
+def test_trainings_record_their_time_and_untimed_cache_entries_get_an_estimate(small_mnist, tmp_path, monkeypatch):
+    points = [{"units": 8}, {"units": 16}]
+    first = _small_grid(small_mnist, tmp_path, points=points, epochs=3)
+    entries = sorted(tmp_path.glob("*.json"))
+    assert all(r.training_seconds > 0 for r in first)
+    recorded = {
+        json.loads(e.read_text())["point"]["units"]: json.loads(e.read_text())["training_seconds"] for e in entries
+    }
+    assert recorded == {r.point["units"]: round(r.training_seconds, 1) for r in first}
+    for entry in entries:  # as an entry written before the cache kept training times
+        record = json.loads(entry.read_text())
+        del record["training_seconds"]
+        entry.write_text(json.dumps(record))
+    assert all(r.training_seconds is None for r in _small_grid(small_mnist, tmp_path, points=points, epochs=3))
+    monkeypatch.setenv(grid.TIME_VARIABLE, "1")
+    timed = _small_grid(small_mnist, tmp_path, points=points, epochs=3)
+    assert all(r.from_cache and r.training_seconds > 0 for r in timed)
+    assert [r.test_accuracy for r in timed] == [r.test_accuracy for r in first]  # the results are the cached ones
+    for entry in entries:
+        record = json.loads(entry.read_text())
+        assert record["training_seconds"] > 0 and "first 2 epochs" in record["training_seconds_from"]
+    assert not (tmp_path / "timing").exists()
+
+
+def test_an_untimed_single_training_gets_an_estimate_and_keeps_its_result(small_mnist, tmp_path, monkeypatch):
+    settings = {"epochs": 3, "seed": 5, "profile": "quick", "cache_dir": tmp_path}
+    history = grid.cached_fit(_compiled(5), small_mnist, **settings)
+    (entry,) = tmp_path.glob("fit-*.json")
+    record = json.loads(entry.read_text())
+    assert record["training_seconds"] > 0
+    del record["training_seconds"]
+    entry.write_text(json.dumps(record))
+    monkeypatch.setenv(grid.TIME_VARIABLE, "1")
+    again = _compiled(5)
+    assert grid.cached_fit(again, small_mnist, **settings) == history
+    assert json.loads(entry.read_text())["training_seconds"] > 0
+    assert again.optimizer.iterations.numpy() > 0  # the cached state was read back, not the timing copy's

@@ -61,9 +61,10 @@ def test_a_part_without_profile_or_output_dir_is_refused():
 
 def test_the_cache_count_goes_to_the_current_run(tmp_path):
     run = start_run("01_x", output_dir=str(tmp_path), **GOOD)
-    params.note_from_cache(3)
-    params.note_from_cache(0)
-    assert run.from_cache == 3 and run.page()["from_cache"] == 3
+    params.note_from_cache([10.0, None, 2.5])
+    params.note_from_cache([])
+    page = run.page()
+    assert (page["from_cache"], page["cached_training_seconds"], page["untimed"]) == (3, 12.5, 1)
 
 
 def test_a_run_by_hand_writes_to_the_scratch_folder_and_says_so(capsys):

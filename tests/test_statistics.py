@@ -121,6 +121,21 @@ def test_the_difference_variance_counts_each_part_of_the_noise_once():
     assert np.mean(estimates) == pytest.approx(truth, rel=0.05)
 
 
+def test_against_one_saved_network_its_training_is_no_sample():
+    # The second network taken as it is (one training): the variance of the difference over new trainings of
+    # the first and new digits is σ_t²/n + 2σ_d²/C + σ_e²/(n·C) + σ_e²/C, its training × digit noise now a
+    # property of each new digit.
+    rng = np.random.default_rng(11)
+    n, digits = 10, 2000
+    settings = dict(training_sd=0.002, digit_sd=0.08, shared_sd=1.0, noise_sd=0.3)
+    truth = 0.002**2 / n + 2 * 0.08**2 / digits + 0.3**2 / (n * digits) + 0.3**2 / digits
+    estimates = []
+    for _ in range(200):
+        first, second = _crossed(rng, n, digits, **settings)
+        estimates.append(statistics.difference_variance(first, second[:1])[0])
+    assert np.mean(estimates) == pytest.approx(truth, rel=0.05)
+
+
 def test_the_interval_is_t_times_the_root_of_that_variance():
     rng = np.random.default_rng(1)
     first, second = (rng.random((3, 500)) < p for p in (0.9, 0.8))

@@ -163,9 +163,14 @@ def _results_at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
     """What the box under a part's header shows, from the part's results record."""
     selected = record.get("selected")
     reruns = record.get("reruns")
+    # the trainings read from the cache, at what they took when they trained; from scratch, the build adds them
+    cached, untimed = record["page"]["cached_training_seconds"], record["page"]["untimed"]
     return {
         "wall": _duration(record["wall_seconds"]),
         "from_cache": record["page"]["from_cache"],
+        "cached_training": _duration(cached),
+        "from_scratch": ("at least " if untimed else "about ") + _duration(record["wall_seconds"] + cached),
+        "untimed": untimed,
         "reruns": (
             f"{len(reruns['test_accuracy'])} more trainings from other initial weights: test accuracy "
             f"{100 * np.mean(reruns['test_accuracy']):.2f} ± {100 * np.std(reruns['test_accuracy'], ddof=1):.2f} % "
