@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -364,6 +364,27 @@ def equivalence_p(runs: Sequence[float], reference: float, margin: float = REPRO
     above = stats.t.sf((gap + margin) / scale, count - 1)  # H0: gap ≤ −margin
     below = stats.t.cdf((gap - margin) / scale, count - 1)  # H0: gap ≥ +margin
     return float(max(above, below))
+
+
+def bootstrap_interval(
+    samples: Sequence[Sequence[float]],
+    statistic: Callable[..., float],
+    *,
+    level: float = LEVEL,
+    resamples: int = 10_000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """The percentile bootstrap interval of ``statistic(*samples)``: each sample (e.g. one network's
+    accuracies over its trainings) redrawn with replacement, independently of the others, ``resamples``
+    times. For a statistic no formula covers, such as a ratio of error rates; with five values a sample
+    it is rough, and slightly too narrow."""
+    rng = np.random.default_rng(seed)
+    arrays = [np.asarray(sample, dtype=float) for sample in samples]
+    drawn = [
+        statistic(*(array[rng.integers(0, len(array), len(array))] for array in arrays)) for _ in range(resamples)
+    ]
+    low, high = np.quantile(drawn, [0.5 - level / 2, 0.5 + level / 2])
+    return float(low), float(high)
 
 
 def prediction_interval(runs: Sequence[float]) -> tuple[float, float]:

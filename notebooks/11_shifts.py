@@ -123,9 +123,18 @@ fig = rplots.shift_heatmaps(
     title="Accuracy of shifted digits",
 )
 
-# %% [markdown]
-# Compare the size of the bright centre in the two maps: it is the set of positions where a network
-# still reads most digits. A shift-invariant network would give a map of one uniform colour.
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+positions = {name: int((correct.mean(axis=2) >= 0.9).sum()) for name, correct in grid.items()}
+Markdown(
+    "The bright centre of each map is the set of shifts at which the network still reads most digits; a "
+    "shift-invariant network would give a map of one colour. "
+    + claims.state(
+        "lenet_reads_well_at_more_positions",
+        positions["LeNet"] > positions["dense"],
+        f"LeNet's centre is the larger: it reads at least 90 % of the digits at {positions['LeNet']} of the "
+        f"{len(shifts) ** 2} shifts, the dense network at {positions['dense']}.",
+    )
+)
 
 # %% tags=["nbval-ignore-output"] caption="Accuracy against horizontal and vertical shifts, 95 % bands."
 centre = shifts.index(0)
@@ -173,9 +182,30 @@ fig = rplots.distorted_examples(
     title="Shifted right",
 )
 
-# %% [markdown]
-# Compare the column where each network's guess first turns red, and the confidence it gives its
-# wrong answers: a network does not know that it has never seen a digit in this place.
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+SUBJECT = {"dense": "the dense network", "LeNet": "LeNet"}
+farthest = max(right)
+far_moved = rb.shift(x_test, farthest, 0)
+confidence = {}
+for net in (dense, lenet):
+    probabilities = net.probabilities(far_moved)
+    wrong = probabilities.argmax(axis=1) != y_test
+    confidence[net.name] = (wrong.mean(), float(np.median(probabilities.max(axis=1)[wrong])))
+Markdown(
+    f"These three digits are examples. Over all {len(y_test):,} test digits moved {farthest} pixels right, "
+    + claims.state(
+        "wrong_answers_given_confidently",
+        all(median > 0.5 for _, median in confidence.values()),
+        "both networks give most of their wrong answers with more than half of the probability: "
+        + ", ".join(
+            f"{SUBJECT[name]} misreads {100 * share:.0f} % of them, with a median confidence of "
+            f"{100 * median:.0f} % in the wrong digit"
+            for name, (share, median) in confidence.items()
+        )
+        + ". A network's confidence does not tell it that it has never seen a digit in this place.",
+        "at least one network gives most of its wrong answers with half of the probability or less.",
+    )
+)
 
 # %% [markdown]
 # ## Where LeNet follows a shift, and where it stops

@@ -31,7 +31,8 @@
 # on all the test digits says how far the pictures can be trusted.
 #
 # **Run time.** On the site, under this header (the build's own, from this part's results file);
-# printed at the end of the page when you run it. Most of it goes into three UMAP maps; they are kept
+# printed at the end of the page when you run it. Most of it goes into three UMAP maps (2-D pictures of
+# the digits, explained where they appear); they are kept
 # in `.cache/embeddings/` under a digest of everything that determines them (the features, UMAP's
 # settings and seed, umap-learn's version), so a rerun with the same networks draws them from there in
 # a moment.
@@ -51,6 +52,7 @@ knn_neighbors = 5  # k of the k-NN classifiers, and the neighbourhood size of th
 # %%
 # Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import itertools
+import sys
 
 import numpy as np
 import pandas as pd
@@ -478,7 +480,7 @@ Markdown(
 # black circles mark the digits the network misclassifies; in the raw-pixel map, the digits either
 # network misclassifies.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 x_train_padded = pad_to_32(data.x_train)
 representations = {
     "raw pixels": (data.x_train.reshape(len(data.x_train), -1), x_test.reshape(len(x_test), -1)),
@@ -500,10 +502,9 @@ for name, (train_features, test_features) in representations.items():
         "trustworthiness": trustworthiness(test_features, embeddings[name], n_neighbors=knn_neighbors),
     }
 table = pd.DataFrame(scores).T.astype({"dimensions": int})
-table.round({"k-NN accuracy (%)": 2, "trustworthiness": 2})
-
-# %% tags=["nbval-ignore-output"]
-print(f"UMAP maps from the cache in .cache/embeddings/: {from_cache}")
+print(f"UMAP maps from the cache in .cache/embeddings/: {from_cache}", file=sys.stderr)
+shown_k = {name: f"{name}, k = {knn_neighbors}" for name in ("k-NN accuracy (%)", "trustworthiness")}
+table.round({"k-NN accuracy (%)": 2, "trustworthiness": 2}).rename(columns=shown_k)
 
 # %% tags=["nbval-ignore-output"] caption="UMAP maps of the test digits in three representations; circles: mistakes."
 wrong = {"dense network, dense_0": dense_pred != y_test, "LeNet, dense_1": lenet_pred != y_test}
@@ -623,10 +624,9 @@ titles = [f"{y}: D {d}, L {le}" for y, d, le in zip(y_test, dense_pred, lenet_pr
 fig = iplots.grouped_examples(x_test, groups, titles, title="The test digits the networks get wrong")
 
 # %% [markdown]
-# Look at the top row first: several of the digits both networks get wrong are odd shapes that a
-# reader hesitates over too, but not all of them. Then the middle row: many of the digits only the
-# dense network misses are ones a reader names at once, drawn slanted, heavy or a little off the usual
-# shape.
+# The rows are the three groups above, a few digits of each: the top row, digits both networks get
+# wrong; the middle row, digits only the dense network misses; the bottom row, digits only LeNet misses.
+# Whether a digit is one a person would hesitate over is a judgement this page does not measure.
 #
 # Which confusions differ most between the two networks (true digit read as predicted digit)?
 

@@ -253,3 +253,17 @@ def test_mean_interval_is_students_t():
     interval = statistics.mean_interval([1.0, 2.0, 3.0])
     assert interval.value == 2.0
     assert (interval.low, interval.high) == pytest.approx((2 - 2.4841, 2 + 2.4841), abs=1e-4)
+
+
+def test_the_bootstrap_interval_of_a_mean_is_close_to_the_t_interval():
+    values = np.random.default_rng(3).normal(10.0, 2.0, 200)
+    low, high = statistics.bootstrap_interval([values], np.mean, resamples=4000)
+    t_interval = statistics.mean_interval(values)
+    assert low == pytest.approx(t_interval.low, abs=0.05) and high == pytest.approx(t_interval.high, abs=0.05)
+
+
+def test_the_bootstrap_redraws_each_sample_on_its_own():
+    # Two constant samples: every redraw gives the same statistic, the interval is a point.
+    assert statistics.bootstrap_interval([[1.0, 1.0], [3.0, 3.0]], lambda a, b: b.mean() - a.mean()) == (2.0, 2.0)
+    low, high = statistics.bootstrap_interval([[0.0, 1.0], [5.0, 5.0]], lambda a, b: b.mean() - a.mean())
+    assert (low, high) == (4.0, 5.0)
