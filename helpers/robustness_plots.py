@@ -110,7 +110,9 @@ def shift_curves(
         ax.get_legend().remove()
     axes[1].set_ylabel("")
     handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside lower center", ncol=len(names), fontsize=10, frameon=False)
+    fig.legend(
+        handles, names, loc="outside lower center", ncol=len(names), fontsize=10, frameon=False, handlelength=3.5
+    )  # long enough handles to tell a dashed line from a solid one
     fig.suptitle(title)
     return fig
 
@@ -173,7 +175,8 @@ def shift_error_curves(
     """Two panels on one scale, one line per stage against the shift (pixels): the equivariance error of the
     stages with maps (top; 0: the maps follow the shift exactly) and the invariance error of every stage
     (bottom; 0: the output ignores the shift). A stage keeps its colour and marker in both panels."""
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 8.4), sharex=True, sharey=True, layout="constrained")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 8.6), sharex=True, sharey=True, layout="constrained")
+    fig.get_layout_engine().set(h_pad=0.12, hspace=0.06)  # room between a panel's ticks and the next one's title
     markers = ["o", "s", "^", "D", "v", "P", "X"]
     for index, stage in enumerate(invariance):
         style = {"marker": markers[index % len(markers)], "color": f"C{index}", "lw": 2, "label": stage}

@@ -194,7 +194,10 @@ shown = np.concatenate(list(examples.values()))
 row_labels = [f"#{i}: a {y_test[i]}\ndense {dense_pred[i]}\nLeNet {lenet_pred[i]}" for i in shown]
 lenet_maps = inspection.layer_outputs(lenet, ["conv_0", "pool_0", "conv_1", "pool_1", "dense_1"], x_test_padded[shown])
 dense_hidden_shown = inspection.layer_outputs(dense, ["dense_0"], x_test[shown])["dense_0"]
-print({group: indices.tolist() for group, indices in examples.items()})
+pd.DataFrame(
+    {"test digits (their index)": [", ".join(f"#{i}" for i in indices) for indices in examples.values()]},
+    index=pd.Index(list(examples), name=None),
+)
 
 # %% tags=["nbval-ignore-output"] caption="LeNet's conv_0 maps (30x30) and pool_0 maps (15x15); black is zero."
 fig = iplots.feature_maps_figure(
@@ -609,7 +612,7 @@ groups = {
     "only dense wrong": groups["only first"],
     "only LeNet wrong": groups["only second"],
 }
-pd.Series({name: len(indices) for name, indices in groups.items()}, name="test digits")
+pd.DataFrame({"test digits": {name: len(indices) for name, indices in groups.items()}})
 
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 only_dense, only_lenet = len(groups["only dense wrong"]), len(groups["only LeNet wrong"])

@@ -61,7 +61,7 @@ def redrawn(option: dict[str, Any]) -> dict[str, Any]:
         series["smooth"] = False  # a smoothed curve passes values the network never had
         series["showSymbol"] = last <= 20
         if "markPoint" in series:  # the pins at the lowest and highest value
-            series["markPoint"].update({"symbolSize": 30, "precision": 3, "label": {"fontSize": 9}})
+            series["markPoint"].update({"precision": 3, "label": {"fontSize": 10}})
     for legend in option.get("legend", []):
         legend["data"] = [SERIES_NAMES.get(name, name) for name in legend.get("data", [])]
         legend.update({"top": 28, "left": 0})

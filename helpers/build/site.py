@@ -42,7 +42,7 @@ from helpers.build.vendor import ECHARTS, install
 from helpers.paths import EXECUTED, PROJECT_ROOT, SITE, results_path
 
 TEMPLATES = Path(__file__).parent / "site_template"
-TITLE = "Convolutional versus dense layers, part 1 (Keras 3 edition)"
+TITLE = "Convolutional versus dense layers: a notebook series"
 PURPOSE = (
     "A reproducible retelling of the tutorial 'Convolutional versus Dense layers in neural networks, Part 1': "
     "the TensorFlow tutorial's dense MNIST classifier against LeNet, regularized with dropout and L1-L2 penalties, "
@@ -180,7 +180,7 @@ def _results_at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
         ),
         "hardware": record["environment"]["hardware"],
         "models": [
-            [name, f"{model['params']:,}", model["epochs"], f"{model['test_accuracy']:.2%}", model["regularization"]]
+            [name, f"{model['test_accuracy']:.2%}", f"{model['params']:,}", model["epochs"], model["regularization"]]
             for name, model in record["models"].items()
         ],
         "selected": (
