@@ -523,12 +523,61 @@ Markdown("\n".join(f"* {line}" for line in findings))
 # %% [markdown]
 # ## Try it yourself
 #
-# * In the first figure, read how much each network's error falls from 600 to 1,200 digits, then from
-#   27,000 to 54,000: does each doubling of the data buy the same factor, as a straight line would say?
-# * The MAC count of `conv_1` is 13 x 13 x 3 x 3 x 6 x 16. Say what each factor is, then check the
-#   total against `multiply_accumulates(architectures.lenet())`.
-# * Change `epochs` to 3 and `training_sizes` to `[600, 5400, 54000]` and rerun by hand: does the
-#   halved LeNet still make fewer errors at 600 digits with a third of the steps?
+# 1. Under the first figure the page gives the factor by which the last doubling, from 27,000 to 54,000
+#    digits, divides each network's error. After the page has run, compute the first doubling's in a new
+#    cell, `mean_error.loc[600] / mean_error.loc[1200]`, and set both beside the factor the fitted line
+#    implies, 2 to the power of minus its slope (the slope is in the legend). Does every doubling of the
+#    data buy the same factor? Nothing is trained.
+#
+#    *Hint:* on log-log axes a line of slope s means an error proportional to digits^s, so each doubling
+#    multiplies the error by 2^s, the same at every size.
+#
+#    <details><summary>Answer</summary>
+#
+#    A straight line would divide the error by 2^(−s) at every doubling. In the published run both
+#    networks' first doubling divides their error by more than that and the last by less: the curves
+#    flatten towards 54,000 digits, and the fitted slope averages a steep start and a flat end. It
+#    summarises the sizes measured; it does not promise what the next doubling would buy.
+#
+#    </details>
+#
+# 2. The MAC count of `conv_1` is 13 x 13 x 3 x 3 x 6 x 16. Say what each factor is and check it with
+#    `multiply_accumulates(architectures.lenet())["conv_1"]`. Then count the halved LeNet's other layers
+#    by hand (check with `multiply_accumulates(NETWORKS["LeNet, halved"]())`): what share of its MACs do
+#    the two convolutions do, and what share of its coefficients do they hold? Nothing is trained.
+#
+#    *Hint:* a convolution does one MAC per weight per output position, a dense layer with n inputs and m
+#    units n x m; a 3x3 convolution without padding makes a map 2 pixels smaller, a 2x2 pooling halves it
+#    (rounding down).
+#
+#    <details><summary>Answer</summary>
+#
+#    13 x 13 is `conv_1`'s output map (`pool_0`'s 15x15 less 2), 3 x 3 its kernel, 6 the maps it reads
+#    (one per filter of `conv_0`) and 16 its filters: 146,016 MACs. In the halved LeNet `conv_0` does
+#    30 x 30 x 3 x 3 x 1 x 6 = 48,600 and the dense layers 576 x 60 = 34,560, 60 x 42 = 2,520 and
+#    42 x 10 = 420, 232,116 in all, the table's count. The convolutions do 194,616 of them, about 84 %,
+#    with 60 + 880 = 940 of the 38,552 coefficients, about 2.4 %: each of their weights is used at every
+#    position of its map.
+#
+#    </details>
+#
+# 3. Does the halved LeNet's lead at 600 digits survive shorter training? Set `epochs = 3`,
+#    `training_sizes = [600, 5400, 54000]`, `trainings = 2` and `size_trainings = 2`, and rerun the
+#    part. It retrains every network of the page, each for three tenths of the steps: about a tenth of
+#    the network-epochs of the full run, whose time the header gives.
+#
+#    *Hint:* read the 600-digit row of the table beside the figure's bands, which run from the lowest to
+#    the highest training.
+#
+#    <details><summary>Answer</summary>
+#
+#    No interval is computed for these points, so the bands are the evidence: if LeNet's whole band at
+#    600 digits lies below Dense 128's, the lead holds for these trainings; if they overlap, two
+#    trainings cannot tell. The sentence under the figure is checked again and says that the two
+#    networks' errors cross if LeNet's mean is not lower at every size. The Fashion-MNIST table then
+#    rests on two trainings of each network: leave it aside.
+#
+#    </details>
 
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}

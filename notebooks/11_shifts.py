@@ -302,11 +302,60 @@ Markdown(
 # %% [markdown]
 # ## Try it yourself
 #
-# * Set `max_shift = 10` and rerun: at which shift does each network fall to chance (10 %)?
-# * Why does the first convolution's equivariance error stay at zero for every shift, while the pooled
-#   maps' zig-zags?
-# * On the site's [Try it yourself](try.html) page, draw a digit and shift it with the sliders: at which
-#   shift does each network change its answer, and how do LeNet's feature maps move?
+# 1. Set `max_shift = 10`, the largest the parameter check allows, and rerun the part. Nothing is
+#    trained, but the shift grid grows from 13 x 13 to 21 x 21 positions, about 2.6 times the
+#    predictions. How far must a digit move before each network's accuracy in the one-direction curves
+#    comes down to about 10 %?
+#
+#    *Hint:* read the far ends of the curves beside the lines printed above the heatmaps, which say how
+#    much of the ink is still in the frame.
+#
+#    <details><summary>Answer</summary>
+#
+#    About 10 % is where a network has stopped reading the digit: answering the same class for nearly
+#    every such frame scores that class's share of the test digits, and each class is roughly a tenth of
+#    them; a curve clearly below it makes systematic mistakes. Where a curve reaches that floor only
+#    after most of the ink has left the frame, the digit is gone rather than misread: compare the two
+#    networks with each other there, with their bands. The equivariance figure now uses only the digits
+#    that stay whole under 10-pixel shifts, nearly all of them 1s (its title says how many): do not set it
+#    beside the page's.
+#
+#    </details>
+#
+# 2. Does LeNet treat a vertical shift as it treats a horizontal one? In the cell that computes
+#    `equivariance` and `invariance`, pass `0, dx` instead of `dx, 0` in both lines and pick the digits
+#    with `rb.stays_whole(x_test, 0, max_shift)`; rerun that cell and the one below it (seconds; nothing
+#    is trained). The figure's axis still says "horizontal".
+#
+#    *Hint:* read the number of digits in the figure's title first: MNIST scaled each digit's longer side,
+#    usually its height, to 20 of the frame's 28 pixels.
+#
+#    <details><summary>Answer</summary>
+#
+#    The equivariance curves must look as they do for horizontal shifts: `conv_0` at rounding level at
+#    every shift, since its filters slide down as they slide across, `pool_0` and `conv_1` exact at even
+#    shifts and `pool_1` at ±4 pixels, since the pooling cells are square. The invariance curves are the
+#    new measurement: set them beside the page's at 1 and 4 pixels, layer by layer. Read a difference
+#    with care: few digits stay whole under a 6-pixel vertical shift, mostly 0s, 2s and 5s, so the digits
+#    differ as well as the direction.
+#
+#    </details>
+#
+# 3. On the site's [Try it yourself](try.html) page, start from a test digit and move it with the shift
+#    sliders: at which shift does each network change its answer, and how do LeNet's feature maps move?
+#
+#    *Hint:* move one slider at a time; the page also prints what part 11 measured on all the test digits
+#    for the same shift.
+#
+#    <details><summary>Answer</summary>
+#
+#    When each network changes its answer depends on the digit: one digit is an example, the line from
+#    part 11 is the measurement. The first layer's behaviour does not: LeNet's six `conv_0` maps move
+#    with the digit pixel for pixel as long as its ink stays in the frame (the first convolution follows
+#    every shift exactly, as measured above), while the dense network's first layer has no maps to move:
+#    other units answer.
+#
+#    </details>
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 save_results(

@@ -675,11 +675,48 @@ Markdown(
 # %% [markdown]
 # ## Try it yourself
 #
-# * Set `ig_steps = 16` and compare the integrated-gradients maps with the 64-step ones: where do they
-#   differ?
-# * Set `knn_neighbors = 1`: how do the k-NN accuracies of the three representations change?
-# * On the site's [Try it yourself](try.html) page, point at the digits of these maps, the ringed
-#   mistakes among them: do the digits a network confuses look confusable to you?
+# 1. How much of the digit does one cell of LeNet's last pooled maps (`pool_1`, 6x6) see? Work back by
+#    hand from a `pool_1` cell through `conv_1`, `pool_0` and `conv_0` to the 32x32 input, and say how
+#    far apart the patches of neighbouring cells start. Nothing is run.
+#
+#    *Hint:* a 3x3 convolution widens the patch by 2 cells of the map it reads and a 2x2 pooling by 1,
+#    where a cell of the input and of `conv_0` is 1 pixel wide and one of `pool_0` and `conv_1` is 2 (the
+#    cell sizes of part 11).
+#
+#    <details><summary>Answer</summary>
+#
+#    A cell of `conv_0` sees 3x3 pixels, of `pool_0` 4x4, of `conv_1` 8x8 and of `pool_1` 10x10, and
+#    neighbouring `pool_1` cells start 4 pixels apart, so their patches overlap by 6. Cell k covers rows
+#    (and columns) 4k to 4k + 9 of the padded input: the six cells span rows 0 to 29, which hold the
+#    whole digit (rows 2 to 29). The 576 numbers thus say which pieces a digit has to within a few
+#    pixels, the "roughly where" above; a pixel in rows 4 to 25 is seen by two or three cells along each
+#    axis.
+#
+#    </details>
+#
+# 2. Set `ig_steps = 16` and rerun the part (nothing is trained; the UMAP maps come from the cache if
+#    the part has run before). Read the completeness check printed after the saliency cell for both
+#    networks, then set the integrated-gradients columns of the figure beside the 64-step ones.
+#
+#    *Hint:* the gradient is averaged at `ig_steps` + 1 points along the path (the trapezoidal rule), and
+#    the check says how far the attributions' sum misses the score gain it should equal.
+#
+#    <details><summary>Answer</summary>
+#
+#    The printed gap is the quadrature's error: the further the sum misses the score gain, the less the
+#    map is the exact sharing-out of the score the page describes. A small gap is needed but not enough,
+#    since the errors of single pixels can cancel in the sum: the figure shows whether the maps also look
+#    alike. Any error comes from the stretches of the path where the gradient changes between two sample
+#    points, in these ReLU networks where units switch on or off as the ink fades in. The sanity table's
+#    integrated-gradients row is computed with the new steps too.
+#
+#    </details>
+#
+# 3. On the site's [Try it yourself](try.html) page, point at the digits of these maps, the ringed
+#    mistakes among them: do the digits a network confuses look confusable to you?
+#
+#    *Hint:* pointing at a digit shows it with its label and both networks' answers; try ringed digits
+#    where two classes' islands meet, then some inside another class's island.
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {}
