@@ -534,10 +534,10 @@ Markdown("\n".join(f"* {line}" for line in findings))
 #
 #    <details><summary>Answer</summary>
 #
-#    A straight line would divide the error by 2^(−s) at every doubling. In the published run both
-#    networks' first doubling divides their error by more than that and the last by less: the curves
-#    flatten towards 54,000 digits, and the fitted slope averages a steep start and a flat end. It
-#    summarises the sizes measured; it does not promise what the next doubling would buy.
+#    A straight line would divide the error by 2^(−s) at every doubling. Where the first doubling's
+#    factor is above that and the last one's below, the curve flattens towards 54,000 digits and the
+#    fitted slope averages a steep start and a flat end. Either way the line summarises the sizes
+#    measured; it does not promise what the next doubling would buy.
 #
 #    </details>
 #
