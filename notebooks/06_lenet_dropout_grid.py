@@ -27,12 +27,12 @@
 # and a grid is read against the noise of retraining: a difference in colour smaller than that noise
 # is not a finding.
 #
-# **Run time.** On the site, under this header (the build's own, from this part's results file);
-# printed at the end of the page when you run it.
+# **Run time.** In the box under this header: from scratch, on the machine that built the site. A run
+# by hand prints its own at the end.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
@@ -42,8 +42,8 @@ first_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_0 (grid row
 second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid columns)
 # How the grid trains. Another layout can move a network's accuracy in its last digits (float sums in
 # another order); the grid cache keeps whichever layout trained a network first.
-workers = None  # Dask worker processes (None: picked for the hardware)
-models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
+workers = None  # training processes side by side (None: picked for this computer)
+models_per_graph = None  # networks trained together in one Keras model (None: picked for this computer)
 
 # %%
 # Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).

@@ -30,7 +30,7 @@
 
 # %% tags=["parameters"]
 profile = "full"  # which profile's results to read
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 
 # %%
 # Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).

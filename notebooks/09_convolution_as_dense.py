@@ -31,14 +31,14 @@
 # dense kernel, and sharing ties the rest to a few dozen values. Which of the two buys accuracy, and
 # which buys tolerance to shifts, is measured here, not assumed.
 #
-# **Run time.** On the site, under this header (the build's own, from this part's results file);
-# printed at the end of the page when you run it. The full profile trains five networks of each
-# first-layer kind for 10 epochs and ten networks on shuffled pixels (cached and resumable, about an
-# hour on 2 CPU cores); the quick profile two of each, for a few epochs on a subset.
+# **Run time.** In the box under this header: from scratch, on the machine that built the site. A run
+# by hand prints its own at the end. The full profile trains five networks of each
+# first-layer kind for 10 epochs and ten networks on shuffled pixels (cached, and resumable if
+# interrupted); the quick profile two of each, for a few epochs on a subset.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the complete experiment; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 seed = 42  # batch order, and the shuffle of the pixels
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
@@ -46,8 +46,8 @@ epochs = 10  # epochs of each first-layer variant (the same for all three)
 trainings = 5  # trainings of each network, from different initial weights
 # How the trainings run. Another layout can move a network's accuracy in its last digits (float sums in
 # another order); the training cache keeps whichever layout trained a network first.
-workers = None  # Dask worker processes (None: picked for the hardware)
-models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
+workers = None  # training processes side by side (None: picked for this computer)
+models_per_graph = None  # networks trained together in one Keras model (None: picked for this computer)
 
 # %%
 # Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).

@@ -31,14 +31,14 @@
 # output map (`conv_0`'s at 900), each weight of a dense layer once. What the convolution buys is
 # measured below, on little data and on harder images.
 #
-# **Run time.** On the site, under this header (the build's own, from this part's results file);
-# printed at the end of the page when you run it. The full profile trains each network several times
-# on each dataset and training-set size, all with the same number of steps (cached and resumable; about
-# 50 minutes on 2 CPU cores); the quick profile a few networks for 2 epochs on a subset.
+# **Run time.** In the box under this header: from scratch, on the machine that built the site. A run
+# by hand prints its own at the end. The full profile trains each network several times
+# on each dataset and training-set size, all with the same number of steps (cached, and resumable if
+# interrupted); the quick profile a few networks for 2 epochs on a subset.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the complete experiment; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 seed = 42  # batch order
 train_size = None  # None: all 60,000 training images (of which the last 10 % validate)
 test_size = None  # None: all 10,000 test images
@@ -49,8 +49,8 @@ size_trainings = 3  # trainings of each network at each training-set size
 latency_repeats = 50  # timed forward passes per network and batch size (the median is reported)
 # How the trainings run. Another layout can move a network's accuracy in its last digits (float sums in
 # another order); the training cache keeps whichever layout trained a network first.
-workers = None  # Dask worker processes (None: picked for the hardware)
-models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
+workers = None  # training processes side by side (None: picked for this computer)
+models_per_graph = None  # networks trained together in one Keras model (None: picked for this computer)
 
 # %%
 # Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).

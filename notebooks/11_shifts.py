@@ -28,13 +28,13 @@
 # How far a network tolerates a shift has to be measured, with intervals; a convolution follows a
 # shift, but a network built from convolutions is not, for that reason, shift-invariant.
 #
-# **Run time.** On the site, under this header (the build's own, from this part's results file);
-# printed at the end of the page when you run it. The full profile measures every shift on all 10,000
+# **Run time.** In the box under this header: from scratch, on the machine that built the site. A run
+# by hand prints its own at the end. The full profile measures every shift on all 10,000
 # test digits; the quick profile on a few hundred.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the complete measurement; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 test_size = None  # None: all 10,000 test images, for every measurement
 max_shift = 6  # shifts of -max_shift..+max_shift pixels, horizontally and vertically
 equivariance_images = 1000  # digits used to measure the equivariance of LeNet's stages

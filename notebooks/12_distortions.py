@@ -27,13 +27,13 @@
 # **The idea to take away.** Robustness is not one property: it has to be measured distortion by
 # distortion, and a network that tolerates one change may break under another.
 #
-# **Run time.** On the site, under this header (the build's own, from this part's results file);
-# printed at the end of the page when you run it. The full profile measures every distortion on all
+# **Run time.** In the box under this header: from scratch, on the machine that built the site. A run
+# by hand prints its own at the end. The full profile measures every distortion on all
 # 10,000 test digits; the quick profile on a few hundred, at fewer strengths.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the complete measurement; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 seed = 42  # draws the noise pattern and where each black square falls
 test_size = None  # None: all 10,000 test images, for every measurement
 angles = [-45, -40, -35, -30, -25, -20, -15, -10, -5, 0, 5, 10, 15, 20, 25, 30, 35, 40, 45]  # degrees

@@ -28,13 +28,13 @@
 # **The idea to take away.** Augmentation teaches a network the variations it is shown, within the
 # range it is shown; what it does to other distortions has to be measured too.
 #
-# **Run time.** On the site, under this header (the build's own, from this part's results file);
-# printed at the end of the page when you run it. The six trainings are cached, so a rebuild reads them
+# **Run time.** In the box under this header: from scratch, on the machine that built the site. A run
+# by hand prints its own at the end. The six trainings are cached, so a rebuild reads them
 # back; trained from nothing, each takes about as long as parts 3 and 7's single trainings.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the complete measurement; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images, for every measurement

@@ -30,16 +30,13 @@
 # simple rules separate them. Looking inside shows what each architecture attends to, and measuring
 # on all the test digits says how far the pictures can be trusted.
 #
-# **Run time.** On the site, under this header (the build's own, from this part's results file);
-# printed at the end of the page when you run it. Most of it goes into three UMAP maps (2-D pictures of
-# the digits, explained where they appear); they are kept
-# in `.cache/embeddings/` under a digest of everything that determines them (the features, UMAP's
-# settings and seed, umap-learn's version), so a rerun with the same networks draws them from there in
-# a moment.
+# **Run time.** In the box under this header: from scratch, on the machine that built the site. A run
+# by hand prints its own at the end. Most of it goes into three UMAP maps (2-D pictures of
+# the digits, explained where they appear), which a rerun with the same networks reads back from a cache.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": all test digits; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 seed = 42  # UMAP's seed
 train_size = None  # training digits the k-nearest-neighbour classifiers vote among (None: all 60,000)
 test_size = None  # test digits studied (None: all 10,000)
