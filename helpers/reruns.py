@@ -70,11 +70,18 @@ class Reruns:
     def summary(self, accuracy: float, single: str = "The run above") -> str:
         """A Markdown sentence on the reruns, and where a single run (``single``, its ``accuracy`` a fraction)
         sits among them."""
+        runs, below = len(self.init_seeds), self.beaten_by(accuracy)
+        above = int((self.test_accuracy > accuracy).sum())
+        if below == runs:
+            rank = f"higher than all {runs}"
+        elif above == runs:
+            rank = f"lower than all {runs}"
+        else:
+            rank = f"higher than {below} of the {runs}"
         return (
-            f"The {len(self.init_seeds)} reruns score **{self.mean:.2f} ± {self.sd:.2f} %** (mean ± standard "
+            f"The {runs} reruns score **{self.mean:.2f} ± {self.sd:.2f} %** (mean ± standard "
             f"deviation), from {self.low:.2f} to {self.high:.2f} %. {single} scored {100 * accuracy:.2f} %, "
-            f"higher than {self.beaten_by(accuracy)} of them ({self.standing(accuracy):+.1f} standard deviations "
-            "from their mean)."
+            f"{rank} ({self.standing(accuracy):+.1f} standard deviations from their mean)."
         )
 
     def record(self) -> dict[str, Any]:

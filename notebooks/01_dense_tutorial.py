@@ -45,6 +45,7 @@ reruns = 10  # further trainings from other initial weights, to measure run-to-r
 # %%
 # Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import keras
+import numpy as np
 from IPython.display import Markdown
 from keras import layers
 
@@ -52,7 +53,7 @@ from helpers import claims, plots
 from helpers.data import load_mnist
 from helpers.grid import cached_fit
 from helpers.live import LiveMetricsPlot
-from helpers.params import start_run
+from helpers.params import start_run, training_share
 from helpers.results import model_record, save_results
 from helpers.retraining import train_reruns
 from helpers.training import (
@@ -233,10 +234,11 @@ Markdown(
         at_end >= at_best,
         "The validation accuracy does not fall with it: the network gets no fewer of the held-out digits "
         "right, while the probability it gives their correct class, which is what the loss measures, "
-        "drops on some of them. Part 2 looks at what the network has become too sure of.",
+        "drops on some of them.",
     )
 )
-#
+
+# %% [markdown]
 # ## Test accuracy
 #
 # The test images took no part in training or in any choice made so far.
@@ -245,29 +247,66 @@ Markdown(
 test_loss, test_accuracy = evaluate(model, data)
 print(f"Dense tutorial model: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f}")
 
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+Markdown(
+    "This is the number every later network is measured against. "
+    + claims.state(
+        "test_close_to_validation",
+        abs(test_accuracy - at_end) < 0.005,
+        f"It lands within {100 * abs(test_accuracy - at_end):.2f} points of the final validation accuracy "
+        f"({test_accuracy:.2%} against {at_end:.2%}):",
+        f"It lies {100 * abs(test_accuracy - at_end):.2f} points from the final validation accuracy "
+        f"({test_accuracy:.2%} against {at_end:.2%}), although",
+    )
+    + " neither the validation nor the test images were trained on, and both estimate how the network does "
+    "on digits it has never seen."
+)
+
 # %% [markdown]
-# This is the number every later network is measured against. It should land close to the final
-# validation accuracy above: neither the validation nor the test images were trained on, so both
-# estimate how the network does on digits it has never seen.
-#
 # ## Where the weights went
 #
 # Histograms of the coefficients of both dense layers, with the counts on a logarithmic scale so
-# that the rare large weights stay visible. Keras drew each layer's initial weights uniformly from a
-# narrow band around zero whose width shrinks as the layer grows (Glorot initialisation): about
-# ±0.07 for the 784x512 kernel of `dense_0`. The question is how far training moved them.
+# that the rare large weights stay visible. A dense layer's weights form its *kernel*, a matrix with
+# one row per input and one column per neuron (the biases are kept apart). Keras drew each layer's
+# initial weights uniformly from a narrow band around zero whose width shrinks as the layer grows
+# (Glorot initialisation): ±√(6 / (inputs + neurons)), about ±0.07 for the 784x512 kernel of
+# `dense_0`. The question is how far training moved them.
 
 # %% tags=["nbval-ignore-output"] caption="Coefficients of dense_0 (left) and dense_1 (right), counts on a log scale."
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial model: coefficients per layer")
-# %% [markdown]
-# Look at the tails first: training has pushed many weights far outside the band they started in.
-# Then at the peak: in `dense_0` the tallest bars sit right at zero, inside that band. A histogram
-# cannot tell a weight that never moved from one that moved and came back, but the data gives a
-# reason to expect many of the first kind. A pixel that is black in every training image contributes
-# nothing to the gradient of its 512 weights, so Adam never moves them: they keep their random
-# initial values exactly. The digits at the top of the page show how wide that black margin is.
-# Weights that the data cannot train are capacity the network does not use: a first hint that it is
-# larger than it needs to be, which part 3 follows up.
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+kernel = model.get_layer("dense_0").get_weights()[0]
+band = (6 / sum(kernel.shape)) ** 0.5  # Glorot's uniform limit
+trained_on = data.x_train[: training_share(train_size)]  # fit's validation_split holds out the rest
+black = (trained_on.max(axis=0) == 0).ravel()  # pixels that are 0 in every training image
+unmoved = kernel[black]
+counts, edges = np.histogram(kernel, bins=40)  # the histogram's bars
+tallest = counts.argmax()
+in_tallest = ((unmoved >= edges[tallest]) & (unmoved <= edges[tallest + 1])).sum() / counts[tallest]
+Markdown(
+    f"Training has pushed {(abs(kernel) > band).mean():.0%} of `dense_0`'s weights outside the band of "
+    f"±{band:.3f} they started in, the largest to {abs(kernel).max():.2f}. "
+    + claims.state(
+        "tallest_bar_holds_zero",
+        bool(-band <= edges[tallest] <= 0 <= edges[tallest + 1] <= band),
+        "The tallest bar of `dense_0` holds zero, inside that band.",
+        f"The tallest bar of `dense_0` spans {edges[tallest]:+.3f} to {edges[tallest + 1]:+.3f}.",
+    )
+    + " A histogram cannot tell a weight that never moved from one that moved and came "
+    f"back. Some never moved: {black.sum()} of the 784 pixels are black in all {len(trained_on):,} training "
+    f"images, and such a pixel contributes nothing to the gradient of its {kernel.shape[1]} weights, which "
+    "Adam then never moves. "
+    + claims.state(
+        "black_pixel_weights_keep_their_initial_spread",
+        bool(abs(unmoved).max() <= band and abs(unmoved.std() / (band / 3**0.5) - 1) < 0.05),
+        f"These {unmoved.size:,} weights, {unmoved.size / kernel.size:.1%} of `dense_0`'s, keep their random "
+        f"initial values: all lie within ±{band:.3f}, spread as evenly as the uniform draw that made them "
+        f"(standard deviation {unmoved.std():.4f}, against {band / 3**0.5:.4f} for the draw), not piled at zero.",
+        f"These {unmoved.size:,} weights are {unmoved.size / kernel.size:.1%} of `dense_0`'s.",
+    )
+    + f" They make up {in_tallest:.0%} of the tallest bar. Weights that the data cannot train are capacity "
+    "the network does not use."
+)
 
 # %% [markdown]
 # ## How much does one training tell?
@@ -275,8 +314,10 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial 
 # The test accuracy above comes from one training: one draw of the initial weights and of the dropout
 # masks. To see how far luck alone moves it, the network is trained a few more times (`reruns`: ten
 # in the full profile) from other initial weights (and so other dropout masks), everything else
-# unchanged: data, epochs and optimiser. The reruns share one batch order among themselves. They train
-# several to a Keras graph and are cached, like a grid's networks (`helpers/retraining.py`).
+# unchanged: data, epochs and optimiser. The reruns share one batch order among themselves, drawn by
+# the grid runner from the part's seed; the run above was shuffled by `fit` itself, in an order they do
+# not share. They train several to a Keras graph and are cached, like a grid's networks
+# (`helpers/retraining.py`).
 
 # %% tags=["nbval-ignore-output"] caption="Reruns' test accuracy (dots), the run above (star), their spread (band)."
 retrained = train_reruns(
@@ -294,12 +335,23 @@ fig = plots.rerun_spread(
     title=f"{reruns} more trainings from other initial weights",
 )
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
-Markdown(retrained.summary(test_accuracy))
+standing = retrained.standing(test_accuracy)
+Markdown(
+    retrained.summary(test_accuracy)
+    + " "
+    + claims.state(
+        "first_run_above_every_rerun",
+        retrained.beaten_by(test_accuracy) == len(retrained.init_seeds) and standing > 2,
+        "More than two standard deviations out, it is also the only one of these trainings shuffled by `fit` "
+        "itself; ten reruns cannot tell whether that batch order or luck sets it apart.",
+        "It is the only one of these trainings shuffled by `fit` itself.",
+    )
+)
 
 # %% [markdown]
-# The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
-# ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
-# Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+# The shaded band is ±1 standard deviation of the reruns. The black bar is ±1 standard error of a
+# score measured on this many test digits. Part 8 compares networks by their reruns' mean and spread,
+# not by the single runs shown above it.
 
 # %% [markdown]
 # ## Try it yourself
@@ -319,5 +371,10 @@ record = model_record(
     regularization="dropout 0.2 after the hidden layer",
     best_val_loss_epoch=best_epoch,
     history=history,
+    dense_0_kernel={  # parts 2 and 3 compare their histograms with these
+        "outside initial band": float((abs(kernel) > band).mean()),
+        "largest magnitude": float(abs(kernel).max()),
+        "standard deviation": float(kernel.std()),
+    },
 )
 save_results(run, models={"Dense tutorial": record}, reruns=retrained.record(), claims=claims.recorded())

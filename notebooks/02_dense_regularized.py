@@ -47,12 +47,14 @@ import matplotlib.pyplot as plt
 from IPython.display import Markdown
 from keras import layers
 
-from helpers import plots
+from helpers import claims, plots
 from helpers.grid import cached_fit
 from helpers.live import LiveMetricsPlot
-from helpers.params import start_run
+from helpers.params import start_run, training_share
+from helpers.reruns import Reruns
 from helpers.results import load_results, model_record, save_results
 from helpers.retraining import train_reruns
+from helpers.statistics import format_p, permutation_p
 from helpers.training import compile_classifier, dense_kernels, evaluate, prepare_mnist, seed_everything
 
 PART = "02_dense_regularized"
@@ -66,7 +68,8 @@ run = start_run(
         " hidden units."
     ),
 )
-part1 = load_results(run, "01_dense_tutorial")["models"]["Dense tutorial"]
+part1_results = load_results(run, "01_dense_tutorial")
+part1 = part1_results["models"]["Dense tutorial"]
 seed_everything(seed)
 data = prepare_mnist(train_size, test_size)
 print(data.describe())
@@ -115,10 +118,26 @@ history = cached_fit(
 #
 # ## Against part 1
 #
-# The validation curves of both models on shared axes. Part 1's validation loss turned upwards after
-# a few epochs while its training loss went on falling and its validation accuracy held: it grew more
-# certain of its answers, the wrong ones included. The question is whether stronger dropout holds that
-# back.
+# The validation curves of both models on shared axes.
+
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+before, after = part1["history"]["val_loss"], history["val_loss"]
+lowest_before, lowest_after = before.index(min(before)) + 1, after.index(min(after)) + 1
+rise_before, rise_after = before[-1] / min(before), after[-1] / min(after)
+accuracy_before = part1["history"]["val_accuracy"]
+Markdown(
+    claims.state(
+        "part1_validation_loss_rose_while_accuracy_held",
+        rise_before > 1.5
+        and accuracy_before[-1] >= accuracy_before[lowest_before - 1]
+        and part1["history"]["loss"][-1] < part1["history"]["loss"][lowest_before - 1],
+        f"Part 1's validation loss bottomed out at epoch {lowest_before} and ended {rise_before:.1f} times as high, "
+        f"while its training loss went on falling and its validation accuracy went from "
+        f"{accuracy_before[lowest_before - 1]:.2%} to {accuracy_before[-1]:.2%}.",
+        f"Part 1's validation loss was lowest at epoch {lowest_before} and ended {rise_before:.1f} times as high.",
+    )
+    + " The question is whether stronger dropout holds that rise back."
+)
 
 # %% tags=["nbval-ignore-output"] caption="Validation loss and accuracy per epoch; blue: part 1, orange: part 2."
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
@@ -132,40 +151,64 @@ for ax, metric in zip(axes, ["loss", "accuracy"], strict=True):
     ax.legend()
 fig.tight_layout()
 
-# %% [markdown]
-# The loss panel answers the question. Part 1's validation loss climbs steadily after its early
-# minimum; part 2's stays low much longer and rises far more slowly. The accuracy panel shows much
-# less: both curves level off close together. Loss is the more sensitive gauge of overfitting. A
-# network that grows more and more certain of its wrong answers pays for it in loss long before it
-# gets more images wrong. The numbers:
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+accuracy_after = history["val_accuracy"]
+Markdown(
+    claims.state(
+        "stronger_dropout_holds_back_the_rise",
+        lowest_after > lowest_before and rise_after < rise_before,
+        f"It does: part 2's validation loss is lowest later, at epoch {lowest_after} against {lowest_before}, and "
+        f"ends **{rise_after:.2f}** times its minimum against part 1's **{rise_before:.2f}**.",
+        f"Part 2's validation loss is lowest at epoch {lowest_after} and ends {rise_after:.2f} times its minimum; "
+        f"part 1's, at epoch {lowest_before} and {rise_before:.2f} times.",
+    )
+    + " "
+    + claims.state(
+        "validation_accuracies_end_close",
+        abs(accuracy_after[-1] - accuracy_before[-1]) < 0.002,
+        f"The accuracy panel separates the two far less: the validation accuracies end within "
+        f"{100 * abs(accuracy_after[-1] - accuracy_before[-1]):.2f} points of each other "
+        f"({accuracy_after[-1]:.2%} against {accuracy_before[-1]:.2%}).",
+        f"The validation accuracies end at {accuracy_after[-1]:.2%} and {accuracy_before[-1]:.2%}.",
+    )
+    + " The test accuracies:"
+)
 
 # %% tags=["nbval-ignore-output"]
 test_loss, test_accuracy = evaluate(model, data)
 print(f"two dropouts: test accuracy {100 * test_accuracy:.2f} % (part 1: {100 * part1['test_accuracy']:.2f} %)")
 
-# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
-before, after = part1["history"]["val_loss"], history["val_loss"]
-Markdown(
-    f"The validation loss ends at **{before[-1] / min(before):.2f}** times its minimum in part 1 "
-    f"(lowest at epoch {before.index(min(before)) + 1}), at **{after[-1] / min(after):.2f}** times in part 2 "
-    f"(lowest at epoch {after.index(min(after)) + 1})."
-)
-
 # %% [markdown]
 # Dropout papers report better than 99 % with much wider dense networks (two layers of thousands of
-# units); the point here is what stronger dropout does to overfitting, which the validation loss
-# shows far more clearly than one test accuracy can. A change of a few tenths of a point between two
-# single trainings may be luck: the end of this page measures how much, for this network.
+# units); the point here is what stronger dropout does to overfitting. Two single trainings cannot
+# settle a gap of a few tenths of a point: the end of this page sets ten trainings of each network
+# against each other.
 
 # %% tags=["nbval-ignore-output"] caption="Coefficients of dense_0 (left) and dense_1 (right), counts on a log scale."
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense, two dropouts: coefficients per layer")
-# %% [markdown]
-# Set these beside part 1's histograms: the shapes are much the same, down to the narrow peak at
-# zero in `dense_0`. Dropout adds no term for a weight's size to the loss, as the penalties of part 5
-# will (on average it acts much like a penalty on the weights scaled by the data: Wager et al. 2013;
-# Srivastava et al. 2014, section 9.1); and dropping input pixels cannot give a gradient to a pixel
-# that is black in every image. So the peak at zero is still there, and with it the question of part
-# 3: how small can the hidden layer be?
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+kernel = model.get_layer("dense_0").get_weights()[0]
+band = (6 / sum(kernel.shape)) ** 0.5  # Glorot's uniform limit, as in part 1
+black = (data.x_train[: training_share(train_size)].max(axis=0) == 0).ravel()  # black in every training image
+unmoved = kernel[black]
+earlier = part1["dense_0_kernel"]
+Markdown(
+    f"Training has pushed {(abs(kernel) > band).mean():.0%} of `dense_0`'s weights outside their initial band "
+    f"of ±{band:.3f} (part 1: {earlier['outside initial band']:.0%}), the largest to {abs(kernel).max():.2f} "
+    f"(part 1: {earlier['largest magnitude']:.2f}). Dropout adds no term for a weight's size to the loss, as "
+    "the penalties of part 5 will (on average it acts much like a penalty on the weights scaled by the data: "
+    "Wager et al. 2013; Srivastava et al. 2014, section 9.1). A pixel that is black in every training image "
+    "still gives its weights no gradient, dropped or not: "
+    + claims.state(
+        "black_pixel_weights_stay_in_initial_band",
+        bool(abs(unmoved).max() <= band),
+        f"the {black.sum()} such pixels' {unmoved.size:,} weights, {unmoved.size / kernel.size:.1%} of "
+        f"`dense_0`'s, keep their initial values, all within ±{band:.3f}.",
+        f"the {black.sum()} such pixels hold {unmoved.size:,} weights, {unmoved.size / kernel.size:.1%} of "
+        "`dense_0`'s.",
+    )
+    + " Part 3 asks how small the hidden layer can be."
+)
 
 # %% [markdown]
 # ## How much does one training tell?
@@ -190,12 +233,41 @@ fig = plots.rerun_spread(
     title=f"{reruns} more trainings from other initial weights",
 )
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
-Markdown(retrained.summary(test_accuracy))
+Markdown(
+    retrained.summary(test_accuracy)
+    + " "
+    + claims.state(
+        "first_run_ordinary_draw",
+        abs(retrained.standing(test_accuracy)) < 2,
+        "It lies within two standard deviations of their mean: an ordinary draw among them.",
+        "It lies more than two standard deviations from their mean.",
+    )
+)
 
 # %% [markdown]
-# The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
-# ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
-# Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+# The shaded band is ±1 standard deviation of the reruns. The black bar is ±1 standard error of a
+# score measured on this many test digits. Part 8 compares networks by their reruns' mean and spread,
+# not by the single runs shown above it. Against part 1's reruns:
+
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+part1_reruns = Reruns.from_record(part1_results["reruns"])
+gap = retrained.mean - part1_reruns.mean
+p_gap = permutation_p(retrained.test_accuracy, part1_reruns.test_accuracy)
+ours, theirs = len(retrained.init_seeds), len(part1_reruns.init_seeds)
+trainings = f"{ours} trainings each" if ours == theirs else f"{ours} trainings (part 1: {theirs})"
+Markdown(
+    f"Over {trainings}, the two-dropout network "
+    f"scores **{retrained.mean:.2f} ± {retrained.sd:.2f} %** and part 1's network "
+    f"**{part1_reruns.mean:.2f} ± {part1_reruns.sd:.2f} %**: {gap:+.2f} points. "
+    + claims.state(
+        "two_dropouts_beat_part1_over_reruns",
+        gap > 0 and p_gap < 0.05,
+        f"A gap this large between equally good networks would be rare (permutation p {format_p(p_gap)}: part 8 "
+        "explains the test and counts it among its findings): part 2's two dropouts raise the test accuracy too.",
+        f"Equally good networks give a gap this large often enough (permutation p {format_p(p_gap)}) that these "
+        "trainings do not tell the two apart.",
+    )
+)
 
 # %% [markdown]
 # ## Try it yourself
@@ -213,5 +285,10 @@ record = model_record(
     epochs=epochs,
     regularization="dropout 0.2 on the input, 0.5 after the hidden layer",
     history=history,
+    dense_0_kernel={  # part 3 compares its histogram with these
+        "outside initial band": float((abs(kernel) > band).mean()),
+        "largest magnitude": float(abs(kernel).max()),
+        "standard deviation": float(kernel.std()),
+    },
 )
-save_results(run, models={"Dense, two dropouts": record}, reruns=retrained.record())
+save_results(run, models={"Dense, two dropouts": record}, reruns=retrained.record(), claims=claims.recorded())

@@ -49,7 +49,7 @@ import numpy as np
 from IPython.display import Markdown
 from keras import layers
 
-from helpers import plots
+from helpers import claims, plots
 from helpers.grid import cached_fit
 from helpers.live import LiveMetricsPlot
 from helpers.params import start_run
@@ -106,10 +106,12 @@ assert data.equals(prepare_mnist(train_size, test_size, pad=True)), "prepare_mni
 # ## The network
 #
 # * **Convolution 1:** 6 filters of 3x3 pixels slide over the 32x32 image, giving six 30x30 feature
-#   maps. Each filter has only 9 weights and a bias, shared by every position of the image: this
-#   weight sharing is what makes convolutional layers so much smaller than dense ones. Part 9 writes
-#   this layer out as the dense layer it is, with most of its weights zero and the rest shared.
-# * **Average pooling:** halves each map to 15x15.
+#   maps. Each output value reads only the 9 pixels under the filter (locality), and each filter's 9
+#   weights and bias are shared by every position of the image (weight sharing): together they make
+#   convolutional layers far smaller than dense ones. Part 9 writes this layer out as the dense layer
+#   it is, with most of its weights zero and the rest shared, and counts what each of the two saves.
+# * **Average pooling:** replaces each 2x2 block of a map by the average of its four values, halving
+#   each map to 15x15.
 # * **Convolution 2:** 16 filters of 3x3x6 give sixteen 13x13 maps; pooling halves them to 6x6.
 # * **Dense layers:** the 6x6x16 = 576 values are flattened and classified by dense layers of 120, 84
 #   and 10 neurons. They hold most of the coefficients.
@@ -149,9 +151,9 @@ fig = plots.network_diagram(model, title="LeNet: 32x32 pixels in, 10 probabiliti
 # %% [markdown]
 # Training is part 1's, argument for argument: Adam with its default learning rate, the sparse
 # cross-entropy of the integer labels, batches of 128 and the last 10 % of the training images held
-# out for validation. Only the model (convolutions, and no dropout) and the number of epochs (60
-# against 100) change, so any difference from the dense network comes from those, not from the
-# training settings. The other parts call these two steps through
+# out for validation. Only the model (convolutions, and no dropout), its input (the digits padded to
+# 32x32) and the number of epochs (60 against 100) change, so any difference from the dense network
+# comes from those, not from the training settings. The other parts call these two steps through
 # `compile_classifier` and `fit` in `helpers/training.py`, which hold exactly these settings.
 
 # %%
@@ -185,23 +187,41 @@ def train(model: keras.Model) -> dict[str, list[float]]:
 history = cached_fit(model, data, epochs=epochs, seed=seed, profile=profile, callbacks=[live], train=train)
 
 # %% [markdown]
-# Compare how fast these curves climb with the dense networks' of parts 1-3. Without any
-# regularization, LeNet is also free to overfit: watch whether the training loss keeps heading to
-# zero while the validation loss stops improving. The numbers at the end of training:
+# Without any regularization, LeNet is also free to overfit. The numbers at the end of training:
 
 # %% tags=["nbval-ignore-output"]
 test_loss, test_accuracy = evaluate(model, data)
 print(f"LeNet: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f}")
 print(f"final training accuracy {history['accuracy'][-1]:.2%}, training loss {history['loss'][-1]:.4f}")
 
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+val_loss, val_accuracy = history["val_loss"], history["val_accuracy"]
+lowest = val_loss.index(min(val_loss)) + 1
+Markdown(
+    claims.state(
+        "lenet_learns_training_images_by_heart",
+        history["accuracy"][-1] >= 0.999,
+        f"The training accuracy reaches {history['accuracy'][-1]:.2%}, with a training loss of "
+        f"{history['loss'][-1]:.1e}: LeNet has learnt its training images by heart.",
+        f"The training accuracy reaches {history['accuracy'][-1]:.2%}, with a training loss of "
+        f"{history['loss'][-1]:.1e}.",
+    )
+    + " "
+    + claims.state(
+        "lenet_validation_loss_rises_while_accuracy_holds",
+        val_loss[-1] > 1.5 * min(val_loss) and val_accuracy[-1] >= val_accuracy[lowest - 1],
+        f"Its validation loss bottoms out at {min(val_loss):.4f} at epoch {lowest} of {epochs} and ends "
+        f"{val_loss[-1] / min(val_loss):.1f} times as high, while the validation accuracy goes from "
+        f"{val_accuracy[lowest - 1]:.2%} to {val_accuracy[-1]:.2%}: the network gets no fewer of the held-out "
+        "digits right, while the probability it gives their correct class drops on some of them.",
+        f"Its validation loss is lowest at epoch {lowest} of {epochs} ({min(val_loss):.4f}) and ends at "
+        f"{val_loss[-1]:.4f}; the validation accuracy goes from {val_accuracy[lowest - 1]:.2%} to "
+        f"{val_accuracy[-1]:.2%}.",
+    )
+    + " Parts 5 and 6 try two ways of holding this back."
+)
+
 # %% [markdown]
-# Read the two lines with the curves. A training accuracy at or near 100 % with a training loss
-# near zero means that LeNet has learnt its training images by heart. Check in the curves whether
-# its validation loss bottomed out early and crept upwards after it while the validation accuracy
-# held steady: a validation loss that rises while the accuracy holds is the mark of overconfidence.
-# The network's answers barely change, but it grows ever more certain of the wrong ones. Parts 5 and 6
-# try two ways of holding this back.
-#
 # ## What the first convolution learned
 #
 # The six 3x3 filters of the first layer, each cell a weight (red positive, blue negative). Several
@@ -215,7 +235,7 @@ fig = plots.conv_kernel_heatmaps(model.get_layer("conv_0").get_weights()[0], tit
 # red cells and unlike its blue ones. A red side facing a blue side makes an edge detector: it
 # responds where ink covers the red side and not the blue one. A filter of one sign throughout weighs
 # the amount of ink under it. Which filter takes which role depends on the random weights training
-# started from; the filters of parts 5-7 show which kinds of detector come back.
+# started from.
 #
 # Next, the coefficients of the three dense layers, counts on a logarithmic scale.
 
@@ -244,16 +264,24 @@ fig = plots.rerun_spread(
     title=f"LeNet trained {reruns} more times from other initial weights",
 )
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
-Markdown(retrained.summary(test_accuracy))
+Markdown(
+    retrained.summary(test_accuracy)
+    + " "
+    + claims.state(
+        "first_run_ordinary_draw",
+        abs(retrained.standing(test_accuracy)) < 2,
+        "It lies within two standard deviations of their mean: an ordinary draw among them. Had the series "
+        "started from another seed, part 4's number could have been any of the dots.",
+        "It lies more than two standard deviations from their mean.",
+    )
+)
 
 # %% [markdown]
 # The figure sets two kinds of noise on one axis. The shaded band is ±1 standard deviation of the
-# reruns; the black bar is ±1 standard error of a score measured on this many test digits. If the
-# star lies within about two standard deviations of the reruns' mean, part 4's run is an ordinary
-# draw; had the series started from another seed, part 4's number could have been any of the dots.
-# Every dot is scored on the same test digits, so their scatter is the training's own. Each headline
-# network of the series gets the same treatment, and part 8 compares networks by their reruns, not by
-# single runs.
+# reruns; the black bar is ±1 standard error of a score measured on this many test digits. Every dot
+# is scored on the same test digits, so their scatter is the training's own. Each headline network of
+# the series gets the same treatment, and part 8 compares networks by their reruns, not by single
+# runs.
 
 # %% [markdown]
 # ## Try it yourself
@@ -272,4 +300,4 @@ record = model_record(
     regularization="none",
     history=history,
 )
-save_results(run, models={"LeNet": record}, reruns=retrained.record())
+save_results(run, models={"LeNet": record}, reruns=retrained.record(), claims=claims.recorded())

@@ -209,7 +209,8 @@ Markdown(
 # - **p (permutation)** asks how often a split of the two networks' trainings into two groups of the
 #   same sizes, drawn as if the two networks' trainings were interchangeable (the same distribution of
 #   accuracy), gives a gap at least as large as the real one in either direction. It lists every split
-#   and assumes no bell curve. Welch's t-test p sits beside it.
+#   and assumes no bell curve. Welch's t-test p sits beside it: the classic test of a difference of
+#   two means, for groups whose spreads may differ, which assumes roughly bell-shaped accuracies.
 # - **p (Holm)** is the permutation p adjusted for the family by Holm's method, which keeps the chance
 #   of even one false verdict among all eight at 5 % at most. The verdict reads it: below 0.05, the
 #   verdict names the direction; otherwise "within noise": a gap this large arises between two equally
@@ -335,13 +336,16 @@ Markdown(
 )
 
 # %% [markdown]
-# Three findings compare more than one change. LeNet against the dense network also differs in dropout
-# (none against 0.2) and epochs (60 against 100); the sized networks differ in kind, size and epochs
-# (80 against 100). The halved network of part 7 trained for 80 epochs (the original's schedule)
-# against part 6's 60, so its finding measures halving and the longer training together. The sizing
-# finding compares part 3 with part 2, not part 1, because part 3 differs from part 1 in dropout as well
-# as width. "Best against best" pairs the networks each kind's story ends on before sizing: the dense
-# network with two dropout layers and the dropout LeNet.
+# Four findings compare more than one change. Every LeNet reads the digits padded to 32x32 and every
+# dense network reads them at 28x28, so the three findings that set a LeNet against a dense network
+# measure the padding too. LeNet against the dense network also differs in dropout (none against 0.2)
+# and epochs (60 against 100); the sized networks differ in kind, size, dropout and epochs (80
+# against 100). "Best against best" pairs the networks each kind's story ends on before sizing, the
+# dropout LeNet and the dense network with two dropout layers: they differ in kind, in where their
+# dropout acts and how strongly, and in epochs (60 against 100). The halved network of part 7 trained
+# for 80 epochs (the original's schedule) against part 6's 60, so its finding measures halving and the
+# longer training together. The sizing finding compares part 3 with part 2, not part 1, because part 3
+# differs from part 1 in dropout as well as width.
 #
 # Two caveats apply to every comparison above. The reruns of a network share its batch order and
 # differ in their initial weights and dropout masks, so they may understate the full run-to-run noise,
@@ -362,8 +366,10 @@ Markdown(
 #
 # * Pick one finding and compute its difference of means from the two rows of the table yourself;
 #   check it against the findings table.
-# * Why does the page use a permutation test rather than Welch's t-test for its verdicts? Look at how
-#   many trainings each network has.
+# * The verdicts read the permutation p rather than Welch's: Welch's test assumes roughly bell-shaped
+#   accuracies, which ten trainings per network are too few to check, while the permutation test
+#   assumes nothing about their shape. Adjust the Welch column with `holm` from `helpers/statistics.py`
+#   yourself: would any verdict change?
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 index_table = {

@@ -42,7 +42,8 @@ def test_reruns_summary_and_standing():
     assert reruns.gap_band("val") == 0.0
     sentence = reruns.summary(0.995)
     assert "**99.30 ± 0.26 %**" in sentence and "from 99.00 to 99.60 %" in sentence
-    assert "scored 99.50 %, higher than 3 of them (+0.8 standard deviations" in sentence
+    assert "scored 99.50 %, higher than 3 of the 4 (+0.8 standard deviations" in sentence
+    assert "higher than all 4 (" in reruns.summary(0.999) and "lower than all 4 (" in reruns.summary(0.989)
     again = Reruns.from_record(reruns.record())
     assert again.init_seeds == reruns.init_seeds and again.mean == pytest.approx(reruns.mean)
     np.testing.assert_array_equal(again.test_correct, correct)
