@@ -347,9 +347,10 @@ Markdown(
 # longer training together. The sizing finding compares part 3 with part 2, not part 1, because part 3
 # differs from part 1 in dropout as well as width.
 #
-# Two caveats apply to every comparison above. The reruns of a network share its batch order and
-# differ in their initial weights and dropout masks, so they may understate the full run-to-run noise,
-# by an amount not measured here. And the grids chose their winners on validation accuracy; the reruns
+# Two caveats apply to every comparison above. The reruns of a network share one batch order (the
+# grid runner's, drawn from the part's seed; not the page's own run's) and differ in their initial
+# weights and dropout masks, so they may understate the full run-to-run noise, by an amount not
+# measured here. And the grids chose their winners on validation accuracy; the reruns
 # of a grid's pick are fresh trainings, so the selection does not flatter their mean, but the pick
 # itself is one good cell among several (parts 5 and 6 show how many lie within noise of it).
 #
