@@ -313,6 +313,49 @@ Markdown(
     "of those hold beyond this test set.\n\n" + "\n".join(map(finding_sentence, findings))
 )
 
+# %% [markdown]
+# ### In plain words
+#
+# The same findings without the statistics (the site also shows them at the top of this page and on the
+# front page):
+
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+PLAIN_NAMES = dict(
+    zip(
+        table["network"],
+        [
+            "the tutorial's dense network",
+            "the dense network with two dropout layers",
+            "the dense network cut to 128 neurons",
+            "LeNet",
+            "LeNet with the L1-L2 grid's pick",
+            "LeNet with dropout",
+            "LeNet with dropout and halved dense layers",
+        ],
+        strict=True,
+    )
+)
+
+
+def in_plain_words(name: str) -> str:
+    """One finding as a sentence without statistics: who makes how many fewer errors, or that they tie."""
+    c = findings[name]
+    first, second = PLAIN_NAMES[c.first], PLAIN_NAMES[c.second]
+    if not c.significant:
+        return (
+            f"{first[0].upper() + first[1:]} and {second} cannot be told apart: with {len(runs[c.first])} "
+            "trainings each, the gap between them is within what training luck alone produces."
+        )
+    more_or_fewer = "fewer" if c.fewer_errors > 0 else "more"
+    return (
+        f"{first[0].upper() + first[1:]} makes {abs(c.fewer_errors):.0f} % {more_or_fewer} errors than {second} "
+        f"({c.error_first:.2f} % of the test digits against {c.error_second:.2f} %)."
+    )
+
+
+plain = [in_plain_words(name) for name in findings]
+Markdown("\n".join(f"- {sentence}" for sentence in plain))
+
 # %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 pick = records["05_lenet_l1l2_grid"]["selected"]["point"]
 alike = findings["dropout or no regularization"], findings["dropout or the L1-L2 grid's pick"]
@@ -413,5 +456,6 @@ save_results(
     models={},
     comparison=table.to_dict(orient="records"),
     findings=verdicts.to_dict(orient="records"),
+    in_plain_words=plain,
     index_table=index_table,
 )

@@ -179,6 +179,7 @@ def _results_at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
             else None
         ),
         "hardware": record["environment"]["hardware"],
+        "plain": record.get("in_plain_words", []),
         "models": [
             [name, f"{model['test_accuracy']:.2%}", f"{model['params']:,}", model["epochs"], model["regularization"]]
             for name, model in record["models"].items()
