@@ -93,6 +93,8 @@ ROWS = [
 records = {part: load_results(run, part) for part, *_ in ROWS}
 reruns = {label: Reruns.from_record(records[part]["reruns"]) for part, _, label, *_ in ROWS}
 runs = {label: 100 * r.test_accuracy for label, r in reruns.items()}
+
+# %% tags=["remove-input"] jupyter={"source_hidden": true}
 table = pd.DataFrame(
     [
         {
@@ -232,7 +234,7 @@ Markdown(
 # - **fewer errors** turns the gap into what a user feels: how many of the second network's errors
 #   the first one avoids (a point estimate, shown where the verdict names a direction).
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 dense, dense_two_dropouts, dense_128, lenet, l1l2, dropout, halved = table["network"]
 PAIRS = {
     "convolutions against dense layers": (lenet, dense),
