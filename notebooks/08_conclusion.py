@@ -234,7 +234,7 @@ Markdown(
 # - **fewer errors** turns the gap into what a user feels: how many of the second network's errors
 #   the first one avoids (a point estimate, shown where the verdict names a direction).
 
-# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+# %% tags=["nbval-ignore-output"]
 dense, dense_two_dropouts, dense_128, lenet, l1l2, dropout, halved = table["network"]
 PAIRS = {
     "convolutions against dense layers": (lenet, dense),
@@ -254,6 +254,8 @@ beyond = {
 }
 holds = {name: (low > 0) if findings[name].difference > 0 else (high < 0) for name, (low, high) in beyond.items()}
 at_the_edge = {name: (c.low > 0 or c.high < 0) != c.significant for name, c in findings.items()}
+
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 verdicts = pd.DataFrame(
     [
         {
