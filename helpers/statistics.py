@@ -380,9 +380,7 @@ def bootstrap_interval(
     it is rough, and slightly too narrow."""
     rng = np.random.default_rng(seed)
     arrays = [np.asarray(sample, dtype=float) for sample in samples]
-    drawn = [
-        statistic(*(array[rng.integers(0, len(array), len(array))] for array in arrays)) for _ in range(resamples)
-    ]
+    drawn = [statistic(*(array[rng.integers(0, len(array), len(array))] for array in arrays)) for _ in range(resamples)]
     low, high = np.quantile(drawn, [0.5 - level / 2, 0.5 + level / 2])
     return float(low), float(high)
 

@@ -148,7 +148,7 @@ plots.styled_table(
 # %% [markdown]
 # The coefficient counts do not depend on training, so they must match the original's exactly:
 
-# %%
+# %% tags=["remove-input"] jupyter={"source_hidden": true}
 matches = table["coefficients"] == table["original's coefficients"]
 print(f"coefficient counts identical to the original's: {int(matches.sum())} of {len(matches)}")
 
@@ -165,8 +165,8 @@ print(f"coefficient counts identical to the original's: {int(matches.sum())} of 
 # %% tags=["nbval-ignore-output"] caption="Our mean accuracy (whisker: 95 % prediction interval); diamond: original."
 intervals = {label: prediction_interval(accuracies) for label, accuracies in runs.items()}
 fig = plots.against_reference(
-    dict(zip(table["network"], table["mean (%)"], strict=True)),
-    dict(zip(table["network"], table["original (%)"], strict=True)),
+    {label: accuracies.mean() for label, accuracies in runs.items()},
+    {label: original for _, _, label, _, original in ROWS},
     tolerance=REPRODUCTION_MARGIN,
     noise={label: (high - low) / 2 for label, (low, high) in intervals.items()},
     noise_label="95 % prediction interval for one more training",
@@ -235,7 +235,7 @@ Markdown(
 #   the first one avoids (a point estimate, shown where the verdict names a direction).
 
 # %% tags=["nbval-ignore-output"]
-dense, dense_two_dropouts, dense_128, lenet, l1l2, dropout, halved = table["network"]
+dense, dense_two_dropouts, dense_128, lenet, l1l2, dropout, halved = runs
 PAIRS = {
     "convolutions against dense layers": (lenet, dense),
     "stronger dropout in the dense network": (dense_two_dropouts, dense),

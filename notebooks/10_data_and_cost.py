@@ -205,12 +205,12 @@ Markdown(
     f"With {smallest:,} training digits, "
     + claims.state(
         "small_sets_fitted_far_better_than_test",
-        all(train - test > 5 for train, test in fitted.values()),
+        all(seen - unseen > 5 for seen, unseen in fitted.values()),
         "both networks fit their set far better than they read new digits: "
         + ", ".join(
-            f"{name} ends with a training accuracy of {train:.1f} % (as Keras logs it, dropout active) against "
-            f"{test:.1f} % on the test digits"
-            for name, (train, test) in fitted.items()
+            f"{name} ends with a training accuracy of {seen:.1f} % (as Keras logs it, dropout active) against "
+            f"{unseen:.1f} % on the test digits"
+            for name, (seen, unseen) in fitted.items()
         )
         + ".",
         "the networks' training and test accuracies stay within 5 points of each other.",

@@ -275,7 +275,7 @@ fig = rplots.shift_curves(
     title=f"Shifted digits, with and without ±{augment_shift} px augmentation",
 )
 
-# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+# %%
 three = [(-3, 0), (3, 0), (0, -3), (0, 3)]  # (dx, dy): left, right, up, down
 at_three = {
     net.name: np.stack(
@@ -283,6 +283,8 @@ at_three = {
     )
     for net in networks
 }
+
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 gain = {name: versus(at_three, name, name) for name in augmented}
 closed = versus(at_three, "dense", "LeNet")
 Markdown(
@@ -310,12 +312,14 @@ Markdown(
 # Augmentation was meant to help with shifts. The same networks on undistorted digits, rotated by ±20°
 # and with noise of σ = 0.3 (part 12's distortions, with its seed):
 
-# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
+# %%
 rotation, noise = rb.DISTORTIONS["rotation"].at(seed), rb.DISTORTIONS["noise"].at(seed)
 turned = {
     name: np.stack(list(rows), axis=1) for name, rows in rb.sweep(networks, x_test, y_test, rotation, [-20, 20]).items()
 }
 noisy = {name: rows[0] for name, rows in rb.sweep(networks, x_test, y_test, noise, [0.3]).items()}
+
+# %% tags=["remove-input", "nbval-ignore-output"] jupyter={"source_hidden": true}
 cost = {name: versus(clean, name, name) for name in augmented}
 noise_change = {name: versus(noisy, name, name) for name in augmented}
 turn_change = {name: versus(turned, name, name) for name in augmented}

@@ -46,7 +46,13 @@ def test_start_run_records_every_parameter_and_the_folder(tmp_path):
     run = start_run("03_x", output_dir=str(tmp_path), **GOOD, widths=[32, 64], chosen_width=32)
     assert run.output_dir == tmp_path.resolve() and run.profile == "quick"
     assert run.parameters == {**GOOD, "widths": [32, 64], "chosen_width": 32}  # not output_dir, not `np`
-    assert run.page() == {"chapter": "A chapter", "summary": "A part.", "from_cache": 0}
+    assert run.page() == {
+        "chapter": "A chapter",
+        "summary": "A part.",
+        "from_cache": 0,
+        "cached_training_seconds": 0.0,
+        "untimed": 0,
+    }
 
 
 def test_start_run_checks_the_rules_between_parameters(tmp_path):
