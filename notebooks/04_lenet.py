@@ -286,10 +286,56 @@ Markdown(
 # %% [markdown]
 # ## Try it yourself
 #
-# * Compute by hand the output shapes of the diagram's boxes from the input size, the 3x3 kernels and
-#   the 2x2 pooling, then count `conv_1`'s coefficients (16 filters of 3x3x6, plus biases).
-# * Replace `AveragePooling2D` with `MaxPooling2D` in `build_lenet` and rerun with `epochs = 5`: does
-#   the accuracy move by more than the reruns' spread?
+# 1. Compute by hand the output shape of every box of the diagram from the 32x32 input, the 3x3 kernels
+#    and the 2x2 pooling, then count each layer's coefficients and check them against the summary. Nothing
+#    is trained.
+#
+#    *Hint:* a 3x3 convolution without padding makes a map 2 pixels smaller and has 3 × 3 × (maps read)
+#    weights per filter plus one bias; a 2x2 pooling halves a map, rounding down, and has no coefficients.
+#
+#    <details><summary>Answer</summary>
+#
+#    32 → 30 (`conv_0`, 6 maps) → 15 → 13 (`conv_1`, 16 maps) → 6, so the flatten layer passes on
+#    6 × 6 × 16 = 576 values. `conv_0` has 6 × (9 + 1) = 60 coefficients, `conv_1` 16 × (3 × 3 × 6 + 1) =
+#    880, `dense_0` (576 + 1) × 120 = 69,240, `dense_1` (120 + 1) × 84 = 10,164 and `dense_2`
+#    (84 + 1) × 10 = 850: 81,194 in all. `dense_0` holds about 85 % of them, the two convolutions just over
+#    1 %.
+#
+#    </details>
+#
+# 2. LeCun's LeNet-5 has 5x5 filters. In a new cell, copy `build_lenet` with `kernel_size=5` in both
+#    convolutions and call `.summary()` on the network it builds, without training it: how many
+#    coefficients does it have, and why fewer than the 3x3 network although each filter is larger?
+#
+#    *Hint:* follow the map sizes: a 5x5 convolution makes a map 4 pixels smaller.
+#
+#    <details><summary>Answer</summary>
+#
+#    32 → 28 → 14 → 10 → 5, so `dense_0` reads 5 × 5 × 16 = 400 values instead of 576. The convolutions
+#    grow, to 6 × 26 = 156 and 16 × (5 × 5 × 6 + 1) = 2,416 coefficients, but `dense_0` shrinks to
+#    (400 + 1) × 120 = 48,120; with `dense_1` and `dense_2` unchanged the network has 61,706. The size of
+#    the maps where they are flattened sets the size of the largest layer.
+#
+#    </details>
+#
+# 3. Does max pooling do better than average pooling? Run the part with `epochs = 5` and `reruns = 4`,
+#    and keep its reruns in a new cell, `average = retrained.test_accuracy`; then replace both
+#    `AveragePooling2D` with `MaxPooling2D` in `build_lenet` and run the cells from there down again, in the
+#    same session (ten LeNet trainings of 5 epochs in all, a few minutes). Do the reruns move by more
+#    than their spread?
+#
+#    *Hint:* with four trainings of each there are 70 ways to split the eight into two groups of four, and
+#    the observed split and its mirror image both count, so a permutation p cannot go below 2 / 70 ≈ 0.029.
+#
+#    <details><summary>Answer</summary>
+#
+#    Compare the two sets with `permutation_p(retrained.test_accuracy, average)` from `helpers.statistics`:
+#    below 0.05, the pooling changes the accuracy; above, four trainings of each cannot tell the two
+#    apart, which does not make them equal. The reruns restart from their own seeds, so both sets share
+#    initial weights and batch order and differ only in the pooling. The answer holds for 5 epochs; the
+#    network keeps its 81,194 coefficients, since neither pooling has any.
+#
+#    </details>
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 record = model_record(

@@ -435,11 +435,60 @@ Markdown(retrained.summary(best.test_accuracy))
 # %% [markdown]
 # ## Try it yourself
 #
-# * Run the part with `l1_values = [0.0]`, `l2_values = [0.0]`, `fixed_penalty = 0.0` and
-#   `reruns = 2`: the one cell left is part 4's LeNet. How far does its test accuracy land from part
-#   4's?
-# * Put the same L1-L2 penalty as the compared cell's on `conv_0` and `conv_1` too, and train that
-#   one network with `epochs = 10`: how large do the filter weights grow now?
+# 1. Do the penalties help when the digits are few? Set `train_size = 6000`, `epochs = 20`,
+#    `l1_values = [0.0, 1e-4]`, `l2_values = [0.0, 1e-4]` and `reruns = 2`, and rerun: six LeNet trainings
+#    of 20 epochs on 5,400 digits, a few minutes.
+#
+#    *Hint:* 600 digits are now held out for validation, so one digit moves a cell by 1/6 of a point, and
+#    the noise band comes from two reruns.
+#
+#    <details><summary>Answer</summary>
+#
+#    Read the red frame: if it falls on a penalised cell whose lead over the top-left cell (no penalty on
+#    `dense_0`) exceeds the noise band printed above the heatmaps, a penalty helps with this much data; if
+#    the top-left cell carries a white dot, the grid cannot tell them apart. A band from two reruns rests on
+#    one degree of freedom and is itself very rough, so treat a dot or its absence as a hint. The test
+#    heatmap scores each cell on 10,000 digits, far more finely than the 600 validation digits do.
+#
+#    </details>
+#
+# 2. How much does the penalty weigh in the loss? After the page has run, compute in a new cell the
+#    compared cell's penalty, `from helpers.side_by_side import penalty` then `penalty(compared_model)`,
+#    and its `dense_0` part by hand: `w = compared_model.get_layer("dense_0").get_weights()[0]`, then
+#    `compared.point["l1"] * np.abs(w).sum() + compared.point["l2"] * np.square(w).sum()`. Nothing is
+#    trained.
+#
+#    *Hint:* Keras adds λ1 Σ|w| + λ2 Σw² of each penalised kernel to the loss; the biases are not penalised.
+#
+#    <details><summary>Answer</summary>
+#
+#    The two differ by `dense_1`'s part, the same sum with `fixed_penalty` over its 120 × 84 = 10,080
+#    weights. Set the total beside `compared.history["val_loss"][-1]`: the grid records each network's
+#    cross-entropy per epoch and adds its final penalty to every epoch (`split_history` in
+#    `helpers/side_by_side.py`), so the validation cross-entropy alone is that loss less the penalty. The
+#    penalty's share of the loss says how much fit the optimiser could trade for smaller weights.
+#
+#    </details>
+#
+# 3. Put the compared cell's penalty on the convolutions too: copy `build_lenet_l1l2` with
+#    `kernel_regularizer=regularizers.l1_l2(l1, l2)` in both `Conv2D` lines, and train the copy and
+#    `build_lenet_l1l2` with the compared cell's strengths for 10 epochs each, from the same start: for each
+#    builder `build`, `seed_everything(seed)`, `model = compile_classifier(build(**compared.point))`,
+#    `fit(model, data, 10)` (import the three from `helpers.training`; two trainings of 10 epochs, a minute
+#    or two). How large do the filter weights grow now?
+#
+#    *Hint:* `conv_0` has 54 kernel weights and `conv_1` 864, and the penalty pulls on each of them as on a
+#    weight of `dense_0`.
+#
+#    <details><summary>Answer</summary>
+#
+#    Compare `np.abs(model.get_layer(name).get_weights()[0])`, its mean and its largest value, for `conv_0`
+#    and `conv_1` in the two networks: they started from the same weights, so a clear difference is the
+#    penalty's doing. Their penalty sums over only 918 weights, but what holds a weight back is its own
+#    pull, λ1 + 2 λ2 |w| in size, against the data's gradient for that same weight. Both are short
+#    trainings; the page compared filters after 60 epochs.
+#
+#    </details>
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 models = {

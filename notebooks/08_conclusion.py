@@ -412,12 +412,59 @@ Markdown(
 # %% [markdown]
 # ## Try it yourself
 #
-# * Pick one finding and compute its difference of means from the two rows of the table yourself;
-#   check it against the findings table.
-# * The verdicts read the permutation p rather than Welch's: Welch's test assumes roughly bell-shaped
-#   accuracies, which ten trainings per network are too few to check, while the permutation test
-#   assumes nothing about their shape. Adjust the Welch column with `holm` from `helpers/statistics.py`
-#   yourself: would any verdict change?
+# 1. Run the part by hand (seconds; it reads `executed/interactive/results/` before the published results,
+#    so move any by-hand runs of parts 1-7 aside first). Pick one finding, say "convolutions against dense
+#    layers", and compute its difference of means and its "fewer errors" from the two rows of the comparison
+#    table; check both against the findings table.
+#
+#    *Hint:* a row's error rate is 100 − its mean, and "fewer errors" is the share of the second network's
+#    errors that the first one avoids.
+#
+#    <details><summary>Answer</summary>
+#
+#    The difference is the first network's mean minus the second's (LeNet (ReLU) minus Dense, TensorFlow
+#    tutorial here); `compare_family` computes it from the same trainings, so the two agree up to the
+#    tables' rounding. "Fewer errors" is 100 × (errors of the second − errors of the first) / errors of the
+#    second, which is why a small gap in accuracy can be a large share of the errors.
+#
+#    </details>
+#
+# 2. The verdicts read the permutation p rather than Welch's: Welch's test assumes roughly bell-shaped
+#    accuracies, which ten trainings per network are too few to check, while the permutation test assumes
+#    nothing about their shape. Adjust the Welch column yourself with `holm` from `helpers.statistics`,
+#    `holm([c.p_welch for c in findings.values()])`: would any verdict change?
+#
+#    *Hint:* ten trainings against ten split into two groups in C(20, 10) = 184,756 ways, and the observed
+#    split and its mirror image always count, so the permutation p cannot go below 2 / 184,756 ≈ 1.1 × 10⁻⁵.
+#
+#    <details><summary>Answer</summary>
+#
+#    Holm multiplies the smallest of the eight p by 8, the next by 7 and so on, never letting an adjusted p
+#    fall below the one before it. A verdict would change only for a finding whose adjusted Welch p and
+#    adjusted permutation p lie on different sides of 0.05, so look at the findings near that bar. Far from
+#    it, Welch's p can be much smaller than the permutation p, which sits at its floor: that is the
+#    resolution of ten trainings against ten, not a weaker result.
+#
+#    </details>
+#
+# 3. Why can a row read "not shown" although its mean lies close to the original's? Work out the largest
+#    standard deviation with which ten trainings could show equivalence within ±0.3 points even if our mean
+#    equalled the original's exactly, and set it beside the s.d. column. Check it on made-up runs:
+#    `z = (np.arange(10) - 4.5) / np.arange(10).std(ddof=1)` holds ten values of mean 0 and standard
+#    deviation 1, and `equivalence_p(99.1 + s * z, 99.1)` tests them for a few values of `s`. Nothing is
+#    trained.
+#
+#    *Hint:* the test counts the original's number as one more training, spread s·√(1 + 1/n), and needs
+#    both one-sided bounds of the gap inside the margin (Student's t with 9 degrees of freedom: 1.833).
+#
+#    <details><summary>Answer</summary>
+#
+#    With a gap of 0, p < 0.05 needs 0.3 > 1.833 × s × √1.1, that is s below about 0.156 points. A network
+#    whose ten trainings spread more than that cannot be shown to reproduce one reported number within
+#    ±0.3 points, however close the means: the reported number is a single training, as uncertain as one
+#    of ours. "Not shown" then describes the noise, not a difference.
+#
+#    </details>
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
 index_table = {

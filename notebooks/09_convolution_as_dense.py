@@ -511,11 +511,58 @@ Markdown(
 # %% [markdown]
 # ## Try it yourself
 #
-# * Unroll `conv_1` the same way (its input is the pooled 15x15x6 maps) and check, as for `conv_0`,
-#   that a `Dense` layer with that kernel gives the convolution's outputs.
-# * Train the three first-layer variants as long as part 4 trained LeNet (`epochs = 60`, with
-#   `trainings = 2` to keep it short): does locality alone stay within noise of the dense first layer,
-#   and does sharing still buy accuracy?
+# 1. Unroll `conv_1` the same way and check, as for `conv_0`, that a `Dense` layer with that kernel gives
+#    the convolution's outputs. `keras.Model(saved.inputs, saved.get_layer("pool_0").output)` gives its
+#    input, the pooled 15x15x6 maps, and the same with `"conv_1"` its output; the dense version is
+#    `Input((15, 15, 6))`, `Flatten()`, `Dense(13 * 13 * 16, activation="relu")` and `Reshape((13, 13, 16))`,
+#    its weights `unrolled_kernel(conv_1_kernel, (15, 15, 6))` and `unrolled_bias(b, (13, 13, 16))`, with `b`
+#    the bias of `conv_1`. Nothing is trained.
+#
+#    *Hint:* feed the dense layer the pooled maps and the convolution model the padded digits they come
+#    from, then compare as the page does.
+#
+#    <details><summary>Answer</summary>
+#
+#    The two agree to float rounding, as `conv_0`'s pair does, provided both read the same pooled maps in
+#    Keras's flattening order (row, column, map). Each of the 2,704 columns holds 3 × 3 × 6 = 54 weights:
+#    146,016 non-zero entries of 1,350 × 2,704 = 3,650,400, the table's counts, so 54 of every 1,350
+#    inputs, 4 %, against 9 of 1,024 for `conv_0`. Those entries are the 16 filters' 864 weights, each
+#    repeated at the 13 × 13 = 169 positions.
+#
+#    </details>
+#
+# 2. Count the coefficients of the three first-layer variants by hand and check them against the table:
+#    why does the locally connected network have only about 1.7 times the convolution's coefficients, when
+#    its first layer has 900 times as many? Nothing is trained.
+#
+#    *Hint:* the locally connected layer has its own nine weights and its own bias for each of the 30 × 30
+#    positions and 6 filters, and the rest of each network is part 4's LeNet after `conv_0`.
+#
+#    <details><summary>Answer</summary>
+#
+#    Dense first layer: 1,024 × 5,400 + 5,400 = 5,535,000; locally connected: 900 × 9 × 6 + 900 × 6 =
+#    54,000; convolution: 6 × 9 + 6 = 60. The rest holds 81,194 − 60 = 81,134, so the networks have
+#    5,616,134, 135,134 and 81,194 coefficients. In the last two the rest outweighs the first layer, hence
+#    135,134 / 81,194 ≈ 1.66, while the dense first layer alone is 98.6 % of its network.
+#
+#    </details>
+#
+# 3. Does locality alone buy accuracy when the digits are few? Set `train_size = 6000` and rerun: the
+#    fifteen first-layer networks train for 10 epochs on 5,400 digits, and the shuffled section's ten
+#    networks train on them too: some minutes in all, much of it in the dense first layers.
+#
+#    *Hint:* 10 epochs of 5,400 digits are 430 weight updates of 128 digits against the published run's
+#    4,220, so fewer digits and less training come together.
+#
+#    <details><summary>Answer</summary>
+#
+#    Read the locality line under the table: an interval wholly above zero says that locality alone buys
+#    accuracy here, one that straddles zero that five trainings of each cannot tell. If the verdict differs
+#    from the published page's, fewer digits or fewer updates made the difference, and this run cannot say
+#    which (`epochs = 100` would bring back about as many updates). Leave the shuffled section and the
+#    comparison with part 4 aside: they set trainings on 5,400 digits against parts 3 and 4's on 54,000.
+#
+#    </details>
 
 
 # %% tags=["plumbing"] jupyter={"source_hidden": true}
