@@ -192,8 +192,8 @@ _KINDS = {
 }
 
 
-def check_grid(name: str, values: Sequence[float], *, kind: str) -> None:
-    """A grid axis: a non-empty list, no repeats, and each value valid for its ``kind``.
+def check_grid(name: str, values: Sequence[float], *, kind: str, minimum: int = 1) -> None:
+    """A grid axis: a list of at least ``minimum`` values, no repeats, and each value valid for its ``kind``.
 
     ``kind`` is ``"rate"`` (dropout, in [0, 1)), ``"penalty"`` (L1/L2 coefficient, >= 0) or
     ``"width"`` (number of neurons, positive integer).
@@ -201,8 +201,11 @@ def check_grid(name: str, values: Sequence[float], *, kind: str) -> None:
     is_valid, wanted = _KINDS[kind]
     if not isinstance(values, list | tuple):
         raise ParameterError(f"{name} must be a list of {wanted}, e.g. [{values!r}], got {values!r}")
-    if len(values) == 0:
-        raise ParameterError(f"{name} is empty: give at least one value")
+    if len(values) < minimum:
+        raise ParameterError(
+            f"{name} holds {len(values)} value(s): the page compares the grid's rows and columns, give at least "
+            f"{minimum}, e.g. [0.0, 0.0001]"
+        )
     bad = [v for v in values if not is_valid(v)]
     if bad:
         raise ParameterError(f"{name} must hold {wanted}; these are not: {bad}")
@@ -244,8 +247,8 @@ PARAMETERS: dict[str, Callable[[str, Any], None]] = {
     "models_per_graph": check_optional_count,
     "widths": functools.partial(check_grid, kind="width"),
     "chosen_width": functools.partial(check_value, kind="width"),
-    "l1_values": functools.partial(check_grid, kind="penalty"),
-    "l2_values": functools.partial(check_grid, kind="penalty"),
+    "l1_values": functools.partial(check_grid, kind="penalty", minimum=2),
+    "l2_values": functools.partial(check_grid, kind="penalty", minimum=2),
     "fixed_penalty": functools.partial(check_value, kind="penalty"),
     "first_rates": functools.partial(check_grid, kind="rate"),
     "second_rates": functools.partial(check_grid, kind="rate"),

@@ -93,7 +93,7 @@ def test_only_the_build_may_write_a_published_profile(profile, monkeypatch):
 @pytest.mark.parametrize(
     ("values", "kind", "message"),
     [
-        ([], "rate", "is empty"),
+        ([], "rate", r"holds 0 value\(s\): the page compares the grid's rows and columns, give at least 1"),
         ([0.1, 0.1], "rate", "repeats"),
         ([0.0, 1.0], "rate", r"in \[0, 1\)"),
         ([-0.1], "rate", r"in \[0, 1\)"),
@@ -107,6 +107,12 @@ def test_only_the_build_may_write_a_published_profile(profile, monkeypatch):
 def test_check_grid_rejects(values, kind, message):
     with pytest.raises(ParameterError, match=message):
         check_grid("l1", values, kind=kind)
+
+
+def test_a_penalty_grid_axis_needs_two_values_the_page_can_compare(tmp_path):
+    with pytest.raises(ParameterError, match=r"l1_values holds 1 value\(s\).*give at least 2"):
+        params.PARAMETERS["l1_values"]("l1_values", [0.0])
+    params.PARAMETERS["l2_values"]("l2_values", [0.0, 1e-4])
 
 
 def test_check_grid_accepts_the_tutorial_grids():
