@@ -26,9 +26,8 @@
 # images held out for validation, pixels scaled to [0, 1]), written out here as Keras calls; later
 # parts call the same settings from `helpers/training.py`.
 #
-# **The idea to take away.** A network is judged on images it has not trained on. The validation
-# curves, not the training ones, show when it stops learning the digits and starts memorising the
-# training images.
+# **The idea to take away.** A network is judged on images it has not trained on: the validation
+# curves, not the training ones, say how well it reads new digits, and how sure it is of its answers.
 #
 # **Run time.** In the box under this header: from scratch, on the machine that built the site. A run
 # by hand prints its own at the end.

@@ -225,7 +225,7 @@ def read_pages(executed: Path) -> list[Page]:
                 chapter=record["page"]["chapter"],
                 short=title.split("·")[0].strip(),
                 sections=sections,
-                results=_results_at_a_glance(record) if record["models"] else None,
+                results=_results_at_a_glance(record),
                 charts=[f"charts/{c.name}" for c in sorted((executed / "charts").glob(f"{path.stem}*.html"))],
             )
         )

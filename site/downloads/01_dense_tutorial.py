@@ -26,16 +26,15 @@
 # images held out for validation, pixels scaled to [0, 1]), written out here as Keras calls; later
 # parts call the same settings from `helpers/training.py`.
 #
-# **The idea to take away.** A network is judged on images it has not trained on. The validation
-# curves, not the training ones, show when it stops learning the digits and starts memorising the
-# training images.
+# **The idea to take away.** A network is judged on images it has not trained on: the validation
+# curves, not the training ones, say how well it reads new digits, and how sure it is of its answers.
 #
-# **Run time.** On the site, under this header (the build's own, from this part's results file);
-# printed at the end of the page when you run it.
+# **Run time.** In the box under this header: from scratch, on the machine that built the site. A run
+# by hand prints its own at the end.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
@@ -45,6 +44,7 @@ reruns = 10  # further trainings from other initial weights, to measure run-to-r
 # %%
 # Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import keras
+import numpy as np
 from IPython.display import Markdown
 from keras import layers
 
@@ -52,7 +52,7 @@ from helpers import claims, plots
 from helpers.data import load_mnist
 from helpers.grid import cached_fit
 from helpers.live import LiveMetricsPlot
-from helpers.params import start_run
+from helpers.params import start_run, training_share
 from helpers.results import model_record, save_results
 from helpers.retraining import train_reruns
 from helpers.training import (
@@ -234,10 +234,11 @@ Markdown(
         at_end >= at_best,
         "The validation accuracy does not fall with it: the network gets no fewer of the held-out digits "
         "right, while the probability it gives their correct class, which is what the loss measures, "
-        "drops on some of them. Part 2 looks at what the network has become too sure of.",
+        "drops on some of them.",
     )
 )
-#
+
+# %% [markdown]
 # ## Test accuracy
 #
 # The test images took no part in training or in any choice made so far.
@@ -246,30 +247,67 @@ Markdown(
 test_loss, test_accuracy = evaluate(model, data)
 print(f"Dense tutorial model: test accuracy {test_accuracy:.2%}, test loss {test_loss:.4f}")
 
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+Markdown(
+    "This is the number every later network is measured against. "
+    + claims.state(
+        "test_close_to_validation",
+        abs(test_accuracy - at_end) < 0.005,
+        f"It lands within {100 * abs(test_accuracy - at_end):.2f} points of the final validation accuracy "
+        f"({test_accuracy:.2%} against {at_end:.2%}):",
+        f"It lies {100 * abs(test_accuracy - at_end):.2f} points from the final validation accuracy "
+        f"({test_accuracy:.2%} against {at_end:.2%}), although",
+    )
+    + " neither the validation nor the test images were trained on, and both estimate how the network does "
+    "on digits it has never seen."
+)
+
 # %% [markdown]
-# This is the number every later network is measured against. It should land close to the final
-# validation accuracy above: neither the validation nor the test images were trained on, so both
-# estimate how the network does on digits it has never seen.
-#
 # ## Where the weights went
 #
 # Histograms of the coefficients of both dense layers, with the counts on a logarithmic scale so
-# that the rare large weights stay visible. Keras drew each layer's initial weights uniformly from a
-# narrow band around zero whose width shrinks as the layer grows (Glorot initialisation): about
-# ±0.07 for the 784x512 kernel of `dense_0`. The question is how far training moved them.
+# that the rare large weights stay visible. A dense layer's weights form its *kernel*, a matrix with
+# one row per input and one column per neuron (the biases are kept apart). Keras drew each layer's
+# initial weights uniformly from a narrow band around zero whose width shrinks as the layer grows
+# (Glorot initialisation): ±√(6 / (inputs + neurons)), about ±0.07 for the 784x512 kernel of
+# `dense_0`. The question is how far training moved them.
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial model: coefficients per layer")
 
-# %% [markdown]
-# Look at the tails first: training has pushed many weights far outside the band they started in.
-# Then at the peak: in `dense_0` the tallest bars sit right at zero, inside that band. A histogram
-# cannot tell a weight that never moved from one that moved and came back, but the data gives a
-# reason to expect many of the first kind. A pixel that is black in every training image contributes
-# nothing to the gradient of its 512 weights, so Adam never moves them: they keep their random
-# initial values exactly. The digits at the top of the page show how wide that black margin is.
-# Weights that the data cannot train are capacity the network does not use: a first hint that it is
-# larger than it needs to be, which part 3 follows up.
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+kernel = model.get_layer("dense_0").get_weights()[0]
+band = (6 / sum(kernel.shape)) ** 0.5  # Glorot's uniform limit
+trained_on = data.x_train[: training_share(train_size)]  # fit's validation_split holds out the rest
+black = (trained_on.max(axis=0) == 0).ravel()  # pixels that are 0 in every training image
+unmoved = kernel[black]
+counts, edges = np.histogram(kernel, bins=40)  # the histogram's bars
+tallest = counts.argmax()
+in_tallest = ((unmoved >= edges[tallest]) & (unmoved <= edges[tallest + 1])).sum() / counts[tallest]
+Markdown(
+    f"Training has pushed {(abs(kernel) > band).mean():.0%} of `dense_0`'s weights outside the band of "
+    f"±{band:.3f} they started in, the largest to {abs(kernel).max():.2f}. "
+    + claims.state(
+        "tallest_bar_holds_zero",
+        bool(-band <= edges[tallest] <= 0 <= edges[tallest + 1] <= band),
+        "The tallest bar of `dense_0` holds zero, inside that band.",
+        f"The tallest bar of `dense_0` spans {edges[tallest]:+.3f} to {edges[tallest + 1]:+.3f}.",
+    )
+    + " A histogram cannot tell a weight that never moved from one that moved and came "
+    f"back. Some never moved: {black.sum()} of the 784 pixels are black in all {len(trained_on):,} training "
+    f"images, and such a pixel contributes nothing to the gradient of its {kernel.shape[1]} weights, which "
+    "Adam then never moves. "
+    + claims.state(
+        "black_pixel_weights_keep_their_initial_spread",
+        bool(abs(unmoved).max() <= band and abs(unmoved.std() / (band / 3**0.5) - 1) < 0.05),
+        f"These {unmoved.size:,} weights, {unmoved.size / kernel.size:.1%} of `dense_0`'s, keep their random "
+        f"initial values: all lie within ±{band:.3f}, spread as evenly as the uniform draw that made them "
+        f"(standard deviation {unmoved.std():.4f}, against {band / 3**0.5:.4f} for the draw), not piled at zero.",
+        f"These {unmoved.size:,} weights are {unmoved.size / kernel.size:.1%} of `dense_0`'s.",
+    )
+    + f" They make up {in_tallest:.0%} of the tallest bar. Weights that the data cannot train are capacity "
+    "the network does not use."
+)
 
 # %% [markdown]
 # ## How much does one training tell?
@@ -277,8 +315,10 @@ fig = plots.dense_weight_histograms(dense_kernels(model), title="Dense tutorial 
 # The test accuracy above comes from one training: one draw of the initial weights and of the dropout
 # masks. To see how far luck alone moves it, the network is trained a few more times (`reruns`: ten
 # in the full profile) from other initial weights (and so other dropout masks), everything else
-# unchanged: data, epochs and optimiser. The reruns share one batch order among themselves. They train
-# several to a Keras graph and are cached, like a grid's networks (`helpers/retraining.py`).
+# unchanged: data, epochs and optimiser. The reruns share one batch order among themselves, drawn by
+# the grid runner from the part's seed; the run above was shuffled by `fit` itself, in an order they do
+# not share. They train several to a Keras graph and are cached, like a grid's networks
+# (`helpers/retraining.py`).
 
 # %% tags=["nbval-ignore-output"]
 retrained = train_reruns(
@@ -297,21 +337,79 @@ fig = plots.rerun_spread(
 )
 
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
-Markdown(retrained.summary(test_accuracy))
+standing = retrained.standing(test_accuracy)
+Markdown(
+    retrained.summary(test_accuracy)
+    + " "
+    + claims.state(
+        "first_run_above_every_rerun",
+        retrained.beaten_by(test_accuracy) == len(retrained.init_seeds) and standing > 2,
+        "More than two standard deviations out, it is also the only one of these trainings shuffled by `fit` "
+        "itself; ten reruns cannot tell whether that batch order or luck sets it apart.",
+        "It is the only one of these trainings shuffled by `fit` itself.",
+    )
+)
 
 # %% [markdown]
-# The shaded band is ±1 standard deviation of the reruns; a star within about two of them is an
-# ordinary draw. The black bar is ±1 standard error of a score measured on this many test digits.
-# Part 8 compares networks by their reruns' mean and spread, not by the single runs shown above it.
+# The shaded band is ±1 standard deviation of the reruns. The black bar is ±1 standard error of a
+# score measured on this many test digits. Part 8 compares networks by their reruns' mean and spread,
+# not by the single runs shown above it.
 
 # %% [markdown]
 # ## Try it yourself
 #
-# * Set `epochs = 10` in the parameters cell and run the part again: where does the validation loss
-#   reach its minimum now, and how far is the test accuracy from the 100-epoch run's?
-# * Change the dropout rate in `build_dense_tutorial` from 0.2 to 0 and rerun: what happens to the gap
-#   between the training and validation curves?
-# * Count the coefficients of `dense_0` by hand from the layer sizes and check the summary's number.
+# 1. Set `epochs = 10` in the parameters cell and run the part again: eleven trainings of 10 epochs
+#    instead of 100, a tenth of the published run's training. Where does the validation loss reach its
+#    minimum now, and how far is the test accuracy from the 100-epoch run's? (Parts 2, 3 and 8 run by
+#    hand read this run's results in `executed/interactive/results/` before the published ones: delete
+#    that file when you are done.)
+#
+#    *Hint:* the lines under the curves give the epoch of the lowest validation loss; read them on the
+#    published page too.
+#
+#    <details><summary>Answer</summary>
+#
+#    Stopping at 10 epochs is early stopping by hand; if the minimum now falls on the last epoch, the
+#    validation loss was still falling when the training stopped. Two single runs also differ by training
+#    luck, so compare the reruns: `permutation_p(retrained.test_accuracy, published)` from
+#    `helpers.statistics`, with `published` the `reruns` → `test_accuracy` list of
+#    `executed/full/results/01_dense_tutorial.json`; below 0.05, the gap is more than luck. The published
+#    validation accuracy did not fall after its minimum (the page says so), so look for a gain from
+#    stopping early in the test loss printed beside the accuracy as well.
+#
+#    </details>
+#
+# 2. Change the dropout rate in `build_dense_tutorial` from 0.2 to 0 and rerun with `reruns = 2` (three
+#    trainings of 100 epochs instead of eleven): what happens to the gap between the training and
+#    validation curves?
+#
+#    *Hint:* Keras measures the training curves during each epoch, with dropout at work and the weights
+#    still changing, and the validation curves after it, with the whole network.
+#
+#    <details><summary>Answer</summary>
+#
+#    With a rate of 0 both curves measure the same network, so the gap between them is all overfitting;
+#    with 0.2, part of it is dropout's handicap on the training side. The lines under the curves give the
+#    epoch of the lowest validation loss and its last value: set both beside the published page's, where
+#    an earlier minimum or a steeper climb after it says that the network without dropout overfits
+#    sooner. Each number comes from one training, and the page measures no run-to-run spread of the
+#    loss, so only a clear difference counts.
+#
+#    </details>
+#
+# 3. Count the coefficients of `dense_0` and `dense_1` by hand from the layer sizes, check them against
+#    the summary, and work out the share that sits in `dense_0`. Nothing is trained.
+#
+#    *Hint:* a dense layer with n inputs and m units has an n x m kernel plus m biases; flatten and dropout
+#    layers have none.
+#
+#    <details><summary>Answer</summary>
+#
+#    `dense_0` has 784 × 512 + 512 = 401,920 coefficients and `dense_1` 512 × 10 + 10 = 5,130: 407,050 in
+#    all, the summary's total. `dense_0` holds 401,920 / 407,050 ≈ 98.7 % of them, because each of its 512
+#    units has a weight for every one of the 784 pixels, including those that are black in every image.
+#
+#    </details>
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 record = model_record(
@@ -322,5 +420,10 @@ record = model_record(
     regularization="dropout 0.2 after the hidden layer",
     best_val_loss_epoch=best_epoch,
     history=history,
+    dense_0_kernel={  # parts 2 and 3 compare their histograms with these
+        "outside initial band": float((abs(kernel) > band).mean()),
+        "largest magnitude": float(abs(kernel).max()),
+        "standard deviation": float(kernel.std()),
+    },
 )
 save_results(run, models={"Dense tutorial": record}, reruns=retrained.record(), claims=claims.recorded())

@@ -27,12 +27,12 @@
 # and a grid is read against the noise of retraining: a difference in colour smaller than that noise
 # is not a finding.
 #
-# **Run time.** On the site, under this header (the build's own, from this part's results file);
-# printed at the end of the page when you run it.
+# **Run time.** In the box under this header: from scratch, on the machine that built the site. A run
+# by hand prints its own at the end.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the tutorial's experiment; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 seed = 42
 train_size = None  # None: all 60,000 training images
 test_size = None  # None: all 10,000 test images
@@ -42,8 +42,8 @@ first_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_0 (grid row
 second_rates = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]  # dropout before dense_1 (grid columns)
 # How the grid trains. Another layout can move a network's accuracy in its last digits (float sums in
 # another order); the grid cache keeps whichever layout trained a network first.
-workers = None  # Dask worker processes (None: picked for the hardware)
-models_per_graph = None  # networks per Keras graph (None: picked for the hardware)
+workers = None  # training processes side by side (None: picked for this computer)
+models_per_graph = None  # networks trained together in one Keras model (None: picked for this computer)
 
 # %%
 # Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
@@ -52,10 +52,10 @@ import numpy as np
 from IPython.display import Markdown
 from keras import layers
 
-from helpers import plots
+from helpers import claims, plots
 from helpers.grid import agreement_summary, run_grid, select, selection_record, selection_summary
 from helpers.params import start_run
-from helpers.results import model_record, save_results
+from helpers.results import load_results, model_record, save_results
 from helpers.retraining import train_reruns
 from helpers.training import dense_kernels, prepare_mnist
 
@@ -75,10 +75,10 @@ print(data.describe())
 #
 # Dropout switches off a random share of a layer's inputs at every training step (and none at test
 # time). A unit downstream cannot count on any particular input being there, so it cannot learn to
-# correct the quirks of one specific upstream unit; the network ends up with redundant, more robust
-# features. Here a dropout goes before `dense_0` (acting on the 576 flattened convolution outputs)
-# and another before `dense_1` (acting on the 120 outputs of `dense_0`). Dropout has no coefficients:
-# the network keeps part 4's 81,194.
+# correct the quirks of one specific upstream unit; the network then ends up with redundant, more
+# robust features, as the dropout paper argues (Srivastava et al. 2014). Here a dropout goes before
+# `dense_0` (acting on the 576 flattened convolution outputs) and another before `dense_1` (acting on
+# the 120 outputs of `dense_0`). Dropout has no coefficients: the network keeps part 4's 81,194.
 
 # %%
 def build_lenet_dropout(rate_0: float, rate_1: float) -> keras.Model:
@@ -188,10 +188,20 @@ fig = plots.accuracy_grid(
     **grid_axes,
 )
 
-# %% [markdown]
-# Read the dots before the colours. The colour scale spans at least twice the retraining noise, so
-# purple against yellow is a gap larger than luck alone usually makes; but every dotted cell is as
-# good as the best within that noise, and the grid cannot rank them.
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+validation = 100 * np.reshape([r.val_accuracy for r in trained], shape)
+floor, top, marked = plots.grid_scale(validation, retrained.gap_band("val"))
+Markdown(
+    f"The colour scale runs from {floor:.2f} to {top:.2f} %, at least twice the retraining noise; the cells span "
+    f"{validation.min():.2f} to {validation.max():.2f} %. "
+    + claims.state(
+        "no_cell_at_the_bottom_of_the_scale",
+        validation.min() > floor,
+        "No cell reaches the bottom of the scale: the whole grid is narrower than twice the retraining noise. ",
+        "",
+    )
+    + "Every dotted cell is as good as the best within that noise, and the grid cannot rank them."
+)
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.accuracy_grid(
@@ -223,19 +233,40 @@ fig = plots.validation_against_test(
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 Markdown(agreement_summary(trained, retrained.gap_band("val"), reruns))
 
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+test_percent = 100 * np.reshape([r.test_accuracy for r in trained], shape)
+dotted_val, dotted_test = set(marked), set(plots.grid_scale(test_percent, retrained.gap_band("test"))[2])
+corner = (
+    f"{validation[0, 0]:.2f} % on validation against the best {validation.max():.2f} %, {test_percent[0, 0]:.2f} % on "
+    f"test against the best {test_percent.max():.2f} %"
+)
+Markdown(
+    claims.state(
+        "no_dropout_cell_has_no_dot",
+        first_rates[0] == second_rates[0] == 0 and (0, 0) not in dotted_val | dotted_test,
+        f"The top-left cell, the network without any dropout, carries no dot in either grid: {corner}. ",
+        f"The top-left cell carries a dot in at least one grid: {corner}. ",
+    )
+    + "Part 8's \"dropout or no regularization\" finding sets the selected pair's reruns against part 4's. "
+    + f"On test, {len(dotted_test)} of the {test_percent.size} cells carry a dot; {len(dotted_val & dotted_test)} "
+    "carry one in both grids"
+    + claims.state(
+        "selected_pair_one_of_several",
+        test_pick != chosen and len(dotted_val & dotted_test) > 1,
+        ", and the two frames fall on different cells: the selected pair is one good choice among several, not the "
+        "one best pair.",
+        ".",
+    )
+)
+
 # %% [markdown]
-# Compare the two grids cell by cell. Start at the top-left corner, the network without any dropout:
-# if it carries no dot in either grid, that hints that some dropout before the dense layers helps;
-# part 8's "dropout or no regularization" finding tests it on reruns.
-# Elsewhere, where the dots cover much of the grid and the two frames fall on different cells, the
-# ranking is noise: the selected pair is one good choice among several, not the one best pair. When
-# two cells tie on validation accuracy, the selection keeps the first in grid order (the smaller
+# When two cells tie on validation accuracy, the selection keeps the first in grid order (the smaller
 # rate before dense_0, then before dense_1), and the sentence under the heatmaps says so.
 #
 # ## The selected network
 #
 # The network trained with the selected pair of rates: its training curves, its first-layer filters
-# and the coefficients of its dense layers, each to be set beside part 4's unregularized LeNet.
+# and the coefficients of its dense layers.
 
 # %% tags=["nbval-ignore-output"]
 best_model = best.model(build_lenet_dropout)
@@ -243,13 +274,38 @@ fig = plots.history_curves(
     best.history, title=f"Selected dropout LeNet ({best.point['rate_0']:g}, {best.point['rate_1']:g})"
 )
 
-# %% [markdown]
-# Set these curves beside part 4's. How much dropout changes them depends on the rates selected:
-# look at whether the validation loss still climbs back up after its early minimum, as part 4's did,
-# or stays flat, and at how far the training curves pull away from the validation ones. The training
-# curves are measured with units switched off, so strong rates can keep the training accuracy below
-# the validation accuracy; with mild rates the training curves still pull ahead late in training, a
-# sign that the network fits its training images more closely than new ones.
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+def curve_facts(history: dict[str, list[float]]) -> tuple[int, float, float, int]:
+    """The epoch (from 1) and value of the lowest validation loss, the last one over it, and the epoch from
+    which the training accuracy stays above the validation accuracy (one past the last epoch: never)."""
+    loss = np.asarray(history["val_loss"])
+    behind = np.nonzero(np.asarray(history["accuracy"]) <= np.asarray(history["val_accuracy"]))[0]
+    ahead = int(behind.max()) + 2 if len(behind) else 1
+    return int(loss.argmin()) + 1, float(loss.min()), float(loss[-1] / loss.min()), ahead
+
+
+bottom, lowest_loss, rise, ahead_from = curve_facts(best.history)
+bottom_4, _, rise_4, ahead_from_4 = curve_facts(load_results(run, "04_lenet")["models"]["LeNet"]["history"])
+Markdown(
+    f"The selected network's validation loss bottoms out at epoch {bottom} ({lowest_loss:.4f}) and ends "
+    f"{rise:.2f} times as high after epoch {epochs}; part 4's LeNet bottomed out at epoch {bottom_4} and ended "
+    f"{rise_4:.2f} times as high. "
+    + claims.state(
+        "validation_loss_rises_less_than_part_4s",
+        rise < rise_4,
+        "The selected network's validation loss climbs back up less than part 4's. ",
+        "The selected network's validation loss climbs back up at least as much as part 4's. ",
+    )
+    + "The training curves are measured with dropout at work, the validation curves without it. "
+    + claims.state(
+        "training_accuracy_pulls_ahead_late",
+        epochs // 4 < ahead_from <= epochs,
+        f"The training accuracy stays above the validation accuracy only from epoch {ahead_from} on (part 4's "
+        f"did from epoch {ahead_from_4}), and "
+        f"ends at {best.history['accuracy'][-1]:.2%} against {best.val_accuracy:.2%}.",
+    )
+)
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.conv_kernel_heatmaps(
@@ -257,11 +313,9 @@ fig = plots.conv_kernel_heatmaps(
 )
 
 # %% [markdown]
-# Set these filters beside part 4's. The grid's networks start from the same seed as part 4's
-# LeNet, but part 4 drew its batches through its own `fit`, so a filter that differs owes it to
-# dropout and to the batch order together: dropout changes every gradient that flows back into the
-# convolutions, and over the epochs a filter can settle on another pattern. Look at the
-# kinds of pattern rather than the places: edges and bars in a few orientations, patches of one sign.
+# Dropout acts on the inputs of the dense layers; it reaches the convolutions through the gradients
+# that flow back into them. Part 7 sets these filters against those of the halved network, trained
+# from the same seed.
 
 # %% tags=["nbval-ignore-output"]
 fig = plots.dense_weight_histograms(
@@ -272,7 +326,22 @@ fig = plots.dense_weight_histograms(
 # Unlike part 5's penalty, dropout adds no term for the size of a weight to the loss: it makes each unit
 # work with a random subset of its inputs (on average this acts much like a penalty on the weights
 # scaled by the data: Wager et al. 2013; Srivastava et al. 2014, section 9.1). The histograms are the
-# selected network's two dense layers, to set beside part 4's.
+# selected network's three dense layers.
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+dense_0 = np.abs(best_model.get_layer("dense_0").get_weights()[0])
+dense_0_sizes = {
+    "mean size": float(dense_0.mean()),
+    "largest size": float(dense_0.max()),
+    "share below 0.001": float((dense_0 < 1e-3).mean()),
+}
+Markdown(
+    f"The `dense_0` coefficients average {dense_0_sizes['mean size']:.4f} in size and reach "
+    f"{dense_0_sizes['largest size']:.2f}; {dense_0_sizes['share below 0.001']:.1%} of them are below 0.001 in size"
+    + claims.state(
+        "dropout_leaves_no_spike_at_zero", dense_0_sizes["share below 0.001"] < 0.05, ": no spike at zero.", "."
+    )
+)
 
 # %% [markdown]
 # ## How much does one training tell?
@@ -302,9 +371,58 @@ Markdown(retrained.summary(best.test_accuracy))
 # %% [markdown]
 # ## Try it yourself
 #
-# * Train the cell written out by hand for 5 epochs instead of 1: how close does it come to the grid's
-#   value for that cell?
-# * Which cells carry a white dot in both heatmaps? What does that say about ranking them?
+# 1. Train the cell written out by hand for 5 epochs instead of 1 (`epochs=5` in its `fit` call: under a
+#    minute). In a new cell after the grid, compare its last validation accuracy with the grid's for the
+#    same cell after the same 5 epochs, `trained[-1].history["val_accuracy"][4]` (the cell with the largest
+#    rates comes last in the grid).
+#
+#    *Hint:* both trainings start from the part's seed, but `fit` and the grid runner draw their batch
+#    orders differently.
+#
+#    <details><summary>Answer</summary>
+#
+#    Same network, data and settings: the gap between the two is training noise, from the batch order and
+#    the dropout masks. The validation band printed above the heatmaps, measured on the selected cell after
+#    all its epochs, is a rough yardstick for it; a gap well inside it says that the hand-written training
+#    and the grid runner's are the same experiment. With 6,000 validation digits, one digit is 1/60 of a
+#    point.
+#
+#    </details>
+#
+# 2. Put a third dropout, at `best.point["rate_1"]`, in front of `dense_2`: copy `build_lenet_dropout` as
+#    `build` with `layers.Dropout(rate_1, name="dropout_2")` before the last layer, and train it for 20
+#    epochs: `seed_everything(seed)`, `model = compile_classifier(build(**best.point))`,
+#    `third = fit(model, data, 20)` (import the three from `helpers.training`; a minute or two). Does its
+#    validation accuracy differ from the selected cell's after 20 epochs,
+#    `best.history["val_accuracy"][19]`, by more than the retraining noise printed above?
+#
+#    *Hint:* the printed band was measured on the reruns after all the grid's epochs, so at 20 epochs it is
+#    a rough yardstick.
+#
+#    <details><summary>Answer</summary>
+#
+#    The number to read is `100 * (third["val_accuracy"][-1] - best.history["val_accuracy"][19])`, in
+#    points beside the validation band. Inside it, one training of each cannot tell whether the third
+#    dropout helps; beyond it, it is a hint worth reruns rather than a finding, since the two trainings
+#    also differ in batch order (`fit` against the grid runner). The third dropout adds no coefficients.
+#
+#    </details>
+#
+# 3. By how many validation digits does the selected cell lead? In a new cell,
+#    `np.sort(validation.ravel())[::-1][:3]` gives the three best validation accuracies in %; turn their
+#    gaps, and the validation noise band, into digits. Nothing is trained.
+#
+#    *Hint:* the validation set holds 6,000 digits, so one digit is 1/60 of a point, and a tie is a gap of
+#    zero digits.
+#
+#    <details><summary>Answer</summary>
+#
+#    A gap of a few digits out of 6,000 is a handful of images read one way or the other; the band is
+#    60 × its points in digits. Where the best cell's lead is smaller than that, the white dots already
+#    said so: the grid cannot rank those cells, and which one the selection keeps comes down to a few
+#    digits and, on a tie, to the order of the grid.
+#
+#    </details>
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 models = {
@@ -318,4 +436,12 @@ models = {
     )
 }
 selected = selection_record(trained)
-save_results(run, models=models, selected=selected, reruns=retrained.record())
+selected_weights = {"conv_0": best_model.get_layer("conv_0").get_weights()[0].tolist(), "dense_0": dense_0_sizes}
+save_results(
+    run,
+    models=models,
+    selected=selected,
+    reruns=retrained.record(),
+    selected_weights=selected_weights,
+    claims=claims.recorded(),
+)

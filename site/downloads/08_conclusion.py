@@ -30,7 +30,7 @@
 
 # %% tags=["parameters"]
 profile = "full"  # which profile's results to read
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 
 # %%
 # Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
@@ -93,6 +93,8 @@ ROWS = [
 records = {part: load_results(run, part) for part, *_ in ROWS}
 reruns = {label: Reruns.from_record(records[part]["reruns"]) for part, _, label, *_ in ROWS}
 runs = {label: 100 * r.test_accuracy for label, r in reruns.items()}
+
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 table = pd.DataFrame(
     [
         {
@@ -146,7 +148,7 @@ plots.styled_table(
 # %% [markdown]
 # The coefficient counts do not depend on training, so they must match the original's exactly:
 
-# %%
+# %% jupyter={"source_hidden": true} tags=["remove-input"]
 matches = table["coefficients"] == table["original's coefficients"]
 print(f"coefficient counts identical to the original's: {int(matches.sum())} of {len(matches)}")
 
@@ -163,8 +165,8 @@ print(f"coefficient counts identical to the original's: {int(matches.sum())} of 
 # %% tags=["nbval-ignore-output"]
 intervals = {label: prediction_interval(accuracies) for label, accuracies in runs.items()}
 fig = plots.against_reference(
-    dict(zip(table["network"], table["mean (%)"], strict=True)),
-    dict(zip(table["network"], table["original (%)"], strict=True)),
+    {label: accuracies.mean() for label, accuracies in runs.items()},
+    {label: original for _, _, label, _, original in ROWS},
     tolerance=REPRODUCTION_MARGIN,
     noise={label: (high - low) / 2 for label, (low, high) in intervals.items()},
     noise_label="95 % prediction interval for one more training",
@@ -209,7 +211,8 @@ Markdown(
 # - **p (permutation)** asks how often a split of the two networks' trainings into two groups of the
 #   same sizes, drawn as if the two networks' trainings were interchangeable (the same distribution of
 #   accuracy), gives a gap at least as large as the real one in either direction. It lists every split
-#   and assumes no bell curve. Welch's t-test p sits beside it.
+#   and assumes no bell curve. Welch's t-test p sits beside it: the classic test of a difference of
+#   two means, for groups whose spreads may differ, which assumes roughly bell-shaped accuracies.
 # - **p (Holm)** is the permutation p adjusted for the family by Holm's method, which keeps the chance
 #   of even one false verdict among all eight at 5 % at most. The verdict reads it: below 0.05, the
 #   verdict names the direction; otherwise "within noise": a gap this large arises between two equally
@@ -232,7 +235,7 @@ Markdown(
 #   the first one avoids (a point estimate, shown where the verdict names a direction).
 
 # %% tags=["nbval-ignore-output"]
-dense, dense_two_dropouts, dense_128, lenet, l1l2, dropout, halved = table["network"]
+dense, dense_two_dropouts, dense_128, lenet, l1l2, dropout, halved = runs
 PAIRS = {
     "convolutions against dense layers": (lenet, dense),
     "stronger dropout in the dense network": (dense_two_dropouts, dense),
@@ -251,6 +254,8 @@ beyond = {
 }
 holds = {name: (low > 0) if findings[name].difference > 0 else (high < 0) for name, (low, high) in beyond.items()}
 at_the_edge = {name: (c.low > 0 or c.high < 0) != c.significant for name, c in findings.items()}
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 verdicts = pd.DataFrame(
     [
         {
@@ -312,6 +317,49 @@ Markdown(
     "of those hold beyond this test set.\n\n" + "\n".join(map(finding_sentence, findings))
 )
 
+# %% [markdown]
+# ### In plain words
+#
+# The same findings without the statistics (the site also shows them at the top of this page and on the
+# front page):
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+PLAIN_NAMES = dict(
+    zip(
+        table["network"],
+        [
+            "the tutorial's dense network",
+            "the dense network with two dropout layers",
+            "the dense network cut to 128 neurons",
+            "LeNet",
+            "LeNet with the L1-L2 grid's pick",
+            "LeNet with dropout",
+            "LeNet with dropout and halved dense layers",
+        ],
+        strict=True,
+    )
+)
+
+
+def in_plain_words(name: str) -> str:
+    """One finding as a sentence without statistics: who makes how many fewer errors, or that they tie."""
+    c = findings[name]
+    first, second = PLAIN_NAMES[c.first], PLAIN_NAMES[c.second]
+    if not c.significant:
+        return (
+            f"{first[0].upper() + first[1:]} and {second} cannot be told apart: with {len(runs[c.first])} "
+            "trainings each, the gap between them is within what training luck alone produces."
+        )
+    more_or_fewer = "fewer" if c.fewer_errors > 0 else "more"
+    return (
+        f"{first[0].upper() + first[1:]} makes {abs(c.fewer_errors):.0f} % {more_or_fewer} errors than {second} "
+        f"({c.error_first:.2f} % of the test digits against {c.error_second:.2f} %)."
+    )
+
+
+plain = [in_plain_words(name) for name in findings]
+Markdown("\n".join(f"- {sentence}" for sentence in plain))
+
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 pick = records["05_lenet_l1l2_grid"]["selected"]["point"]
 alike = findings["dropout or no regularization"], findings["dropout or the L1-L2 grid's pick"]
@@ -335,17 +383,21 @@ Markdown(
 )
 
 # %% [markdown]
-# Three findings compare more than one change. LeNet against the dense network also differs in dropout
-# (none against 0.2) and epochs (60 against 100); the sized networks differ in kind, size and epochs
-# (80 against 100). The halved network of part 7 trained for 80 epochs (the original's schedule)
-# against part 6's 60, so its finding measures halving and the longer training together. The sizing
-# finding compares part 3 with part 2, not part 1, because part 3 differs from part 1 in dropout as well
-# as width. "Best against best" pairs the networks each kind's story ends on before sizing: the dense
-# network with two dropout layers and the dropout LeNet.
+# Four findings compare more than one change. Every LeNet reads the digits padded to 32x32 and every
+# dense network reads them at 28x28, so the three findings that set a LeNet against a dense network
+# measure the padding too. LeNet against the dense network also differs in dropout (none against 0.2)
+# and epochs (60 against 100); the sized networks differ in kind, size, dropout and epochs (80
+# against 100). "Best against best" pairs the networks each kind's story ends on before sizing, the
+# dropout LeNet and the dense network with two dropout layers: they differ in kind, in where their
+# dropout acts and how strongly, and in epochs (60 against 100). The halved network of part 7 trained
+# for 80 epochs (the original's schedule) against part 6's 60, so its finding measures halving and the
+# longer training together. The sizing finding compares part 3 with part 2, not part 1, because part 3
+# differs from part 1 in dropout as well as width.
 #
-# Two caveats apply to every comparison above. The reruns of a network share its batch order and
-# differ in their initial weights and dropout masks, so they may understate the full run-to-run noise,
-# by an amount not measured here. And the grids chose their winners on validation accuracy; the reruns
+# Two caveats apply to every comparison above. The reruns of a network share one batch order (the
+# grid runner's, drawn from the part's seed; not the page's own run's) and differ in their initial
+# weights and dropout masks, so they may understate the full run-to-run noise, by an amount not
+# measured here. And the grids chose their winners on validation accuracy; the reruns
 # of a grid's pick are fresh trainings, so the selection does not flatter their mean, but the pick
 # itself is one good cell among several (parts 5 and 6 show how many lie within noise of it).
 #
@@ -360,10 +412,59 @@ Markdown(
 # %% [markdown]
 # ## Try it yourself
 #
-# * Pick one finding and compute its difference of means from the two rows of the table yourself;
-#   check it against the findings table.
-# * Why does the page use a permutation test rather than Welch's t-test for its verdicts? Look at how
-#   many trainings each network has.
+# 1. Run the part by hand (seconds; it reads `executed/interactive/results/` before the published results,
+#    so move any by-hand runs of parts 1-7 aside first). Pick one finding, say "convolutions against dense
+#    layers", and compute its difference of means and its "fewer errors" from the two rows of the comparison
+#    table; check both against the findings table.
+#
+#    *Hint:* a row's error rate is 100 − its mean, and "fewer errors" is the share of the second network's
+#    errors that the first one avoids.
+#
+#    <details><summary>Answer</summary>
+#
+#    The difference is the first network's mean minus the second's (LeNet (ReLU) minus Dense, TensorFlow
+#    tutorial here); `compare_family` computes it from the same trainings, so the two agree up to the
+#    tables' rounding. "Fewer errors" is 100 × (errors of the second − errors of the first) / errors of the
+#    second, which is why a small gap in accuracy can be a large share of the errors.
+#
+#    </details>
+#
+# 2. The verdicts read the permutation p rather than Welch's: Welch's test assumes roughly bell-shaped
+#    accuracies, which ten trainings per network are too few to check, while the permutation test assumes
+#    nothing about their shape. Adjust the Welch column yourself with `holm` from `helpers.statistics`,
+#    `holm([c.p_welch for c in findings.values()])`: would any verdict change?
+#
+#    *Hint:* ten trainings against ten split into two groups in C(20, 10) = 184,756 ways, and the observed
+#    split and its mirror image always count, so the permutation p cannot go below 2 / 184,756 ≈ 1.1 × 10⁻⁵.
+#
+#    <details><summary>Answer</summary>
+#
+#    Holm multiplies the smallest of the eight p by 8, the next by 7 and so on, never letting an adjusted p
+#    fall below the one before it. A verdict would change only for a finding whose adjusted Welch p and
+#    adjusted permutation p lie on different sides of 0.05, so look at the findings near that bar. Far from
+#    it, Welch's p can be much smaller than the permutation p, which sits at its floor: that is the
+#    resolution of ten trainings against ten, not a weaker result.
+#
+#    </details>
+#
+# 3. Why can a row read "not shown" although its mean lies close to the original's? Work out the largest
+#    standard deviation with which ten trainings could show equivalence within ±0.3 points even if our mean
+#    equalled the original's exactly, and set it beside the s.d. column. Check it on made-up runs:
+#    `z = (np.arange(10) - 4.5) / np.arange(10).std(ddof=1)` holds ten values of mean 0 and standard
+#    deviation 1, and `equivalence_p(99.1 + s * z, 99.1)` tests them for a few values of `s`. Nothing is
+#    trained.
+#
+#    *Hint:* the test counts the original's number as one more training, spread s·√(1 + 1/n), and needs
+#    both one-sided bounds of the gap inside the margin (Student's t with 9 degrees of freedom: 1.833).
+#
+#    <details><summary>Answer</summary>
+#
+#    With a gap of 0, p < 0.05 needs 0.3 > 1.833 × s × √1.1, that is s below about 0.156 points. A network
+#    whose ten trainings spread more than that cannot be shown to reproduce one reported number within
+#    ±0.3 points, however close the means: the reported number is a single training, as uncertain as one
+#    of ours. "Not shown" then describes the noise, not a difference.
+#
+#    </details>
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 index_table = {
@@ -406,5 +507,6 @@ save_results(
     models={},
     comparison=table.to_dict(orient="records"),
     findings=verdicts.to_dict(orient="records"),
+    in_plain_words=plain,
     index_table=index_table,
 )

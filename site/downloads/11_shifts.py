@@ -28,13 +28,13 @@
 # How far a network tolerates a shift has to be measured, with intervals; a convolution follows a
 # shift, but a network built from convolutions is not, for that reason, shift-invariant.
 #
-# **Run time.** On the site, under this header (the build's own, from this part's results file);
-# printed at the end of the page when you run it. The full profile measures every shift on all 10,000
+# **Run time.** In the box under this header: from scratch, on the machine that built the site. A run
+# by hand prints its own at the end. The full profile measures every shift on all 10,000
 # test digits; the quick profile on a few hundred.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the complete measurement; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 test_size = None  # None: all 10,000 test images, for every measurement
 max_shift = 6  # shifts of -max_shift..+max_shift pixels, horizontally and vertically
 equivariance_images = 1000  # digits used to measure the equivariance of LeNet's stages
@@ -123,9 +123,18 @@ fig = rplots.shift_heatmaps(
     title="Accuracy of shifted digits",
 )
 
-# %% [markdown]
-# Compare the size of the bright centre in the two maps: it is the set of positions where a network
-# still reads most digits. A shift-invariant network would give a map of one uniform colour.
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+positions = {name: int((correct.mean(axis=2) >= 0.9).sum()) for name, correct in grid.items()}
+Markdown(
+    "The bright centre of each map is the set of shifts at which the network still reads most digits; a "
+    "shift-invariant network would give a map of one colour. "
+    + claims.state(
+        "lenet_reads_well_at_more_positions",
+        positions["LeNet"] > positions["dense"],
+        f"LeNet's centre is the larger: it reads at least 90 % of the digits at {positions['LeNet']} of the "
+        f"{len(shifts) ** 2} shifts, the dense network at {positions['dense']}.",
+    )
+)
 
 # %% tags=["nbval-ignore-output"]
 centre = shifts.index(0)
@@ -173,9 +182,30 @@ fig = rplots.distorted_examples(
     title="Shifted right",
 )
 
-# %% [markdown]
-# Compare the column where each network's guess first turns red, and the confidence it gives its
-# wrong answers: a network does not know that it has never seen a digit in this place.
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+SUBJECT = {"dense": "the dense network", "LeNet": "LeNet"}
+farthest = max(right)
+far_moved = rb.shift(x_test, farthest, 0)
+confidence = {}
+for net in (dense, lenet):
+    probabilities = net.probabilities(far_moved)
+    wrong = probabilities.argmax(axis=1) != y_test
+    confidence[net.name] = (wrong.mean(), float(np.median(probabilities.max(axis=1)[wrong])))
+Markdown(
+    f"These three digits are examples. Over all {len(y_test):,} test digits moved {farthest} pixels right, "
+    + claims.state(
+        "wrong_answers_given_confidently",
+        all(median > 0.5 for _, median in confidence.values()),
+        "both networks give most of their wrong answers with more than half of the probability: "
+        + ", ".join(
+            f"{SUBJECT[name]} misreads {100 * share:.0f} % of them, with a median confidence of "
+            f"{100 * median:.0f} % in the wrong digit"
+            for name, (share, median) in confidence.items()
+        )
+        + ". A network's confidence does not tell it that it has never seen a digit in this place.",
+        "at least one network gives most of its wrong answers with half of the probability or less.",
+    )
+)
 
 # %% [markdown]
 # ## Where LeNet follows a shift, and where it stops
@@ -261,9 +291,21 @@ Markdown(
 
 # %% [markdown]
 # ## What this part found
-#
-# * Both networks lose digits as the shift grows; the heatmaps, the curves and the tolerance above say
-#   how fast, network by network.
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+Markdown(
+    "* Both networks lose digits as the shift grows, "
+    + claims.state(
+        "lenet_tolerates_larger_shifts",
+        reach["LeNet"] > reach["dense"] and gap_3.verdict == "higher",
+        f"LeNet more slowly: moved 3 pixels, the dense network reads {accuracy_interval(at_three['dense'])} of the "
+        f"digits and LeNet {accuracy_interval(at_three['LeNet'])}; keeping 90 % of its clean accuracy, the dense "
+        f"network tolerates horizontal shifts of up to {reach['dense']:g} px, LeNet up to {reach['LeNet']:g} px.",
+        "and LeNet does not tolerate larger shifts than the dense network in this run.",
+    )
+)
+
+# %% [markdown]
 # * LeNet's convolutions follow a shift exactly and its poolings follow whole cells; each pooling and
 #   dense layer changes less than the layer before it for a small shift, but a shift of a whole cell still
 #   changes the dense layers' output. Part 13 asks whether training on shifted digits can teach the
@@ -272,11 +314,60 @@ Markdown(
 # %% [markdown]
 # ## Try it yourself
 #
-# * Set `max_shift = 10` and rerun: at which shift does each network fall to chance (10 %)?
-# * Why does the first convolution's equivariance error stay at zero for every shift, while the pooled
-#   maps' zig-zags?
-# * On the site's [Try it yourself](try.html) page, draw a digit and shift it with the sliders: at which
-#   shift does each network change its answer, and how do LeNet's feature maps move?
+# 1. Set `max_shift = 10`, the largest the parameter check allows, and rerun the part. Nothing is
+#    trained, but the shift grid grows from 13 x 13 to 21 x 21 positions, about 2.6 times the
+#    predictions. How far must a digit move before each network's accuracy in the one-direction curves
+#    comes down to about 10 %?
+#
+#    *Hint:* read the far ends of the curves beside the lines printed above the heatmaps, which say how
+#    much of the ink is still in the frame.
+#
+#    <details><summary>Answer</summary>
+#
+#    About 10 % is where a network has stopped reading the digit: answering the same class for nearly
+#    every such frame scores that class's share of the test digits, and each class is roughly a tenth of
+#    them; a curve clearly below it makes systematic mistakes. Where a curve reaches that floor only
+#    after most of the ink has left the frame, the digit is gone rather than misread: compare the two
+#    networks with each other there, with their bands. The equivariance figure now uses only the digits
+#    that stay whole under 10-pixel shifts, nearly all of them 1s (its title says how many): do not set it
+#    beside the page's.
+#
+#    </details>
+#
+# 2. Does LeNet treat a vertical shift as it treats a horizontal one? In the cell that computes
+#    `equivariance` and `invariance`, pass `0, dx` instead of `dx, 0` in both lines and pick the digits
+#    with `rb.stays_whole(x_test, 0, max_shift)`; rerun that cell and the one below it (seconds; nothing
+#    is trained). The figure's axis still says "horizontal".
+#
+#    *Hint:* read the number of digits in the figure's title first: MNIST scaled each digit's longer side,
+#    usually its height, to 20 of the frame's 28 pixels.
+#
+#    <details><summary>Answer</summary>
+#
+#    The equivariance curves must look as they do for horizontal shifts: `conv_0` at rounding level at
+#    every shift, since its filters slide down as they slide across, `pool_0` and `conv_1` exact at even
+#    shifts and `pool_1` at ±4 pixels, since the pooling cells are square. The invariance curves are the
+#    new measurement: set them beside the page's at 1 and 4 pixels, layer by layer. Read a difference
+#    with care: few digits stay whole under a 6-pixel vertical shift, mostly 0s, 2s and 5s, so the digits
+#    differ as well as the direction.
+#
+#    </details>
+#
+# 3. On the site's [Try it yourself](try.html) page, start from a test digit and move it with the shift
+#    sliders: at which shift does each network change its answer, and how do LeNet's feature maps move?
+#
+#    *Hint:* move one slider at a time; the page also prints what part 11 measured on all the test digits
+#    for the same shift.
+#
+#    <details><summary>Answer</summary>
+#
+#    When each network changes its answer depends on the digit: one digit is an example, the line from
+#    part 11 is the measurement. The first layer's behaviour does not: LeNet's six `conv_0` maps move
+#    with the digit pixel for pixel as long as its ink stays in the frame (the first convolution follows
+#    every shift exactly, as measured above), while the dense network's first layer has no maps to move:
+#    other units answer.
+#
+#    </details>
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 save_results(

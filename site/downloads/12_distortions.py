@@ -27,13 +27,13 @@
 # **The idea to take away.** Robustness is not one property: it has to be measured distortion by
 # distortion, and a network that tolerates one change may break under another.
 #
-# **Run time.** On the site, under this header (the build's own, from this part's results file);
-# printed at the end of the page when you run it. The full profile measures every distortion on all
+# **Run time.** In the box under this header: from scratch, on the machine that built the site. A run
+# by hand prints its own at the end. The full profile measures every distortion on all
 # 10,000 test digits; the quick profile on a few hundred, at fewer strengths.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": the complete measurement; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 seed = 42  # draws the noise pattern and where each black square falls
 test_size = None  # None: all 10,000 test images, for every measurement
 angles = [-45, -40, -35, -30, -25, -20, -15, -10, -5, 0, 5, 10, 15, 20, 25, 30, 35, 40, 45]  # degrees
@@ -350,12 +350,46 @@ Markdown(
 # %% [markdown]
 # ## Try it yourself
 #
-# * Add 0.05 steps up to 1.0 to `noise_levels` and rerun: does LeNet's advantage under noise grow or
-#   shrink at high noise?
-# * Choose three other test digits for the example figures (the `examples` line) and see whether the
-#   same strengths turn them red.
-# * On the site's [Try it yourself](try.html) page, turn, scale and add noise to a digit you draw: which
-#   network changes its answer first, and at what setting?
+# 1. Carry the noise sweep on to σ = 1: set `noise_levels = [round(0.05 * i, 2) for i in range(21)]`
+#    and rerun the part (nothing is trained; about 1.4 times the predictions of the published run).
+#    Does LeNet's lead over the dense network grow or shrink at high noise?
+#
+#    *Hint:* keep the `round`: the page looks σ = 0.3 up exactly, and 0.05 * 6 in floating point is not
+#    0.3.
+#
+#    <details><summary>Answer</summary>
+#
+#    Read the gap between the two noise curves at each σ with their bands: where the bands do not touch,
+#    the gap is not luck of the test digits. For the paired interval at one σ, take
+#    `paired_difference(sweeps["noise"]["LeNet"][i], sweeps["noise"]["dense"][i])`, with `i` that σ's
+#    place in the list; the list at the end still compares at σ = 0.3 only. Where both curves come down
+#    towards 10 %, a gap that shrinks in points says that both have stopped reading the digits, not that
+#    the dense network caught up.
+#
+#    </details>
+#
+# 2. Set `seed = 7` (any other number will do) and rerun the part (nothing is trained): which curves
+#    move, and do they leave the bands of the published ones?
+#
+#    *Hint:* only two distortions draw from the seed: the noise pattern and where each black square
+#    falls.
+#
+#    <details><summary>Answer</summary>
+#
+#    Rotation, scaling and inversion do not use the seed, so their curves do not change. The noise and
+#    occlusion curves are measured on another random draw: compare each with the published one (on the
+#    page, or under `curves` in `executed/full/results/12_distortions.json`). The bands are 95 %
+#    intervals over the test digits for one draw; a new curve inside the old band at every strength says
+#    that the page's reading does not hang on the draw it happened to use, and one that leaves it says
+#    that this distortion needs several draws.
+#
+#    </details>
+#
+# 3. On the site's [Try it yourself](try.html) page, turn, scale and add noise to a digit you draw: which
+#    network changes its answer first, and at what setting?
+#
+#    *Hint:* move one slider at a time and reset between them, then try other digits: one digit is an
+#    example, and the curves above are the measurement to set it against.
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 def curve(correct: np.ndarray, values: list[float]) -> list[dict[str, float]]:

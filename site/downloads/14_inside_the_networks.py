@@ -30,15 +30,13 @@
 # simple rules separate them. Looking inside shows what each architecture attends to, and measuring
 # on all the test digits says how far the pictures can be trusted.
 #
-# **Run time.** On the site, under this header (the build's own, from this part's results file);
-# printed at the end of the page when you run it. Most of it goes into three UMAP maps; they are kept
-# in `.cache/embeddings/` under a digest of everything that determines them (the features, UMAP's
-# settings and seed, umap-learn's version), so a rerun with the same networks draws them from there in
-# a moment.
+# **Run time.** In the box under this header: from scratch, on the machine that built the site. A run
+# by hand prints its own at the end. Most of it goes into three UMAP maps (2-D pictures of
+# the digits, explained where they appear), which a rerun with the same networks reads back from a cache.
 
 # %% tags=["parameters"]
 profile = "full"  # "full": all test digits; "quick": a smoke run on a subset
-output_dir = None  # None: a scratch folder, executed/interactive/ (the build passes executed/<profile>/)
+output_dir = None  # where results go; None: a scratch folder, executed/interactive/
 seed = 42  # UMAP's seed
 train_size = None  # training digits the k-nearest-neighbour classifiers vote among (None: all 60,000)
 test_size = None  # test digits studied (None: all 10,000)
@@ -51,6 +49,7 @@ knn_neighbors = 5  # k of the k-NN classifiers, and the neighbourhood size of th
 # %%
 # Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
 import itertools
+import sys
 
 import numpy as np
 import pandas as pd
@@ -192,7 +191,10 @@ shown = np.concatenate(list(examples.values()))
 row_labels = [f"#{i}: a {y_test[i]}\ndense {dense_pred[i]}\nLeNet {lenet_pred[i]}" for i in shown]
 lenet_maps = inspection.layer_outputs(lenet, ["conv_0", "pool_0", "conv_1", "pool_1", "dense_1"], x_test_padded[shown])
 dense_hidden_shown = inspection.layer_outputs(dense, ["dense_0"], x_test[shown])["dense_0"]
-print({group: indices.tolist() for group, indices in examples.items()})
+pd.DataFrame(
+    {"test digits (their index)": [", ".join(f"#{i}" for i in indices) for indices in examples.values()]},
+    index=pd.Index(list(examples), name=None),
+)
 
 # %% tags=["nbval-ignore-output"]
 fig = iplots.feature_maps_figure(
@@ -478,7 +480,7 @@ Markdown(
 # black circles mark the digits the network misclassifies; in the raw-pixel map, the digits either
 # network misclassifies.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 x_train_padded = pad_to_32(data.x_train)
 representations = {
     "raw pixels": (data.x_train.reshape(len(data.x_train), -1), x_test.reshape(len(x_test), -1)),
@@ -500,10 +502,9 @@ for name, (train_features, test_features) in representations.items():
         "trustworthiness": trustworthiness(test_features, embeddings[name], n_neighbors=knn_neighbors),
     }
 table = pd.DataFrame(scores).T.astype({"dimensions": int})
-table.round({"k-NN accuracy (%)": 2, "trustworthiness": 2})
-
-# %% tags=["nbval-ignore-output"]
-print(f"UMAP maps from the cache in .cache/embeddings/: {from_cache}")
+print(f"UMAP maps from the cache in .cache/embeddings/: {from_cache}", file=sys.stderr)
+shown_k = {name: f"{name}, k = {knn_neighbors}" for name in ("k-NN accuracy (%)", "trustworthiness")}
+table.round({"k-NN accuracy (%)": 2, "trustworthiness": 2}).rename(columns=shown_k)
 
 # %% tags=["nbval-ignore-output"]
 wrong = {"dense network, dense_0": dense_pred != y_test, "LeNet, dense_1": lenet_pred != y_test}
@@ -608,7 +609,7 @@ groups = {
     "only dense wrong": groups["only first"],
     "only LeNet wrong": groups["only second"],
 }
-pd.Series({name: len(indices) for name, indices in groups.items()}, name="test digits")
+pd.DataFrame({"test digits": {name: len(indices) for name, indices in groups.items()}})
 
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
 only_dense, only_lenet = len(groups["only dense wrong"]), len(groups["only LeNet wrong"])
@@ -623,10 +624,9 @@ titles = [f"{y}: D {d}, L {le}" for y, d, le in zip(y_test, dense_pred, lenet_pr
 fig = iplots.grouped_examples(x_test, groups, titles, title="The test digits the networks get wrong")
 
 # %% [markdown]
-# Look at the top row first: several of the digits both networks get wrong are odd shapes that a
-# reader hesitates over too, but not all of them. Then the middle row: many of the digits only the
-# dense network misses are ones a reader names at once, drawn slanted, heavy or a little off the usual
-# shape.
+# The rows are the three groups above, a few digits of each: the top row, digits both networks get
+# wrong; the middle row, digits only the dense network misses; the bottom row, digits only LeNet misses.
+# Whether a digit is one a person would hesitate over is a judgement this page does not measure.
 #
 # Which confusions differ most between the two networks (true digit read as predicted digit)?
 
@@ -672,11 +672,48 @@ Markdown(
 # %% [markdown]
 # ## Try it yourself
 #
-# * Set `ig_steps = 16` and compare the integrated-gradients maps with the 64-step ones: where do they
-#   differ?
-# * Set `knn_neighbors = 1`: how do the k-NN accuracies of the three representations change?
-# * On the site's [Try it yourself](try.html) page, point at the digits of these maps, the ringed
-#   mistakes among them: do the digits a network confuses look confusable to you?
+# 1. How much of the digit does one cell of LeNet's last pooled maps (`pool_1`, 6x6) see? Work back by
+#    hand from a `pool_1` cell through `conv_1`, `pool_0` and `conv_0` to the 32x32 input, and say how
+#    far apart the patches of neighbouring cells start. Nothing is run.
+#
+#    *Hint:* a 3x3 convolution widens the patch by 2 cells of the map it reads and a 2x2 pooling by 1,
+#    where a cell of the input and of `conv_0` is 1 pixel wide and one of `pool_0` and `conv_1` is 2 (the
+#    cell sizes of part 11).
+#
+#    <details><summary>Answer</summary>
+#
+#    A cell of `conv_0` sees 3x3 pixels, of `pool_0` 4x4, of `conv_1` 8x8 and of `pool_1` 10x10, and
+#    neighbouring `pool_1` cells start 4 pixels apart, so their patches overlap by 6. Cell k covers rows
+#    (and columns) 4k to 4k + 9 of the padded input: the six cells span rows 0 to 29, which hold the
+#    whole digit (rows 2 to 29). The 576 numbers thus say which pieces a digit has to within a few
+#    pixels, the "roughly where" above; a pixel in rows 4 to 25 is seen by two or three cells along each
+#    axis.
+#
+#    </details>
+#
+# 2. Set `ig_steps = 16` and rerun the part (nothing is trained; the UMAP maps come from the cache if
+#    the part has run before). Read the completeness check printed after the saliency cell for both
+#    networks, then set the integrated-gradients columns of the figure beside the 64-step ones.
+#
+#    *Hint:* the gradient is averaged at `ig_steps` + 1 points along the path (the trapezoidal rule), and
+#    the check says how far the attributions' sum misses the score gain it should equal.
+#
+#    <details><summary>Answer</summary>
+#
+#    The printed gap is the quadrature's error: the further the sum misses the score gain, the less the
+#    map is the exact sharing-out of the score the page describes. A small gap is needed but not enough,
+#    since the errors of single pixels can cancel in the sum: the figure shows whether the maps also look
+#    alike. Any error comes from the stretches of the path where the gradient changes between two sample
+#    points, in these ReLU networks where units switch on or off as the ink fades in. The sanity table's
+#    integrated-gradients row is computed with the new steps too.
+#
+#    </details>
+#
+# 3. On the site's [Try it yourself](try.html) page, point at the digits of these maps, the ringed
+#    mistakes among them: do the digits a network confuses look confusable to you?
+#
+#    *Hint:* pointing at a digit shows it with its label and both networks' answers; try ringed digits
+#    where two classes' islands meet, then some inside another class's island.
 
 # %% jupyter={"source_hidden": true} tags=["plumbing"]
 models = {}
