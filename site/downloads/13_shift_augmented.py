@@ -17,7 +17,7 @@
 # # Part 13 · Learning from shifted digits
 #
 # **What this part shows.** Whether data can teach what architecture builds in: both saved networks'
-# architectures trained again, three times each, exactly as in parts 3 and 7 except that every training
+# architectures trained again, several times each, exactly as in parts 3 and 7 except that every training
 # digit is moved by a random few pixels, then measured on shifted, rotated and noisy digits beside the
 # saved networks.
 #
@@ -190,9 +190,9 @@ for net in networks[2:]:
 # ## How the comparisons count noise
 #
 # A saved network is one object: the page compares the retrained networks with *it*, not with its
-# architecture. Each retrained network was trained three times, and its numbers below are the mean of
-# the three. A difference between a retrained architecture and a saved network comes with a 95 %
-# interval that counts two kinds of noise: which three trainings we happened to get, and which test
+# architecture. Each retrained network was trained `trainings` times, and its numbers below are the
+# mean of those trainings. A difference between a retrained architecture and a saved network comes with
+# a 95 % interval that counts two kinds of noise: which trainings we happened to get, and which test
 # digits (`new_test_set_interval`, the interval part 8 uses, for a difference on a new test set of the
 # same size). The difference is **higher** or **lower** when the interval excludes 0, **within noise**
 # otherwise.
