@@ -358,6 +358,29 @@ def test_pages_follow_the_readers_dark_setting(browser, site_url, path):
         page.close()
 
 
+def test_pages_print_as_a_document_without_navigation_or_clipped_code(browser, site_url, pages):
+    hidden = [".site-bar", ".site-toc", ".site-pager", ".site-search", "details.plumbing"]
+    for path in pages:
+        page, errors = _open(browser, site_url + path)
+        page.emulate_media(media="print")
+        shown = page.evaluate(
+            "selectors => selectors.flatMap(s => [...document.querySelectorAll(s)])"
+            ".filter(e => getComputedStyle(e).display !== 'none').map(e => e.className)",
+            hidden,
+        )
+        assert shown == [], f"{path}: printed with its navigation: {shown}"
+        clipped = page.evaluate(
+            "() => [...document.querySelectorAll('pre')]"
+            ".filter(p => p.offsetParent && p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.slice(0, 60))"
+        )
+        assert clipped == [], f"{path}: code cut off in print: {clipped}"
+        assert page.evaluate("document.querySelectorAll('main .site-figure img').length") == page.evaluate(
+            "[...document.querySelectorAll('main .site-figure img')].filter(i => i.offsetParent).length"
+        ), f"{path}: a figure is left out of the print"
+        assert errors == [], errors
+        page.close()
+
+
 def test_search_finds_a_part_offline(browser, site_url):
     page, errors = _open(browser, site_url + "index.html")
     page.locator(".site-search input").fill("elastic net")
