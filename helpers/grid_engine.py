@@ -77,8 +77,8 @@ CONNECT_TIMEOUT = "30s"
 
 #: The cache's subfolder for damaged entries and checkpoints, set aside rather than deleted.
 CORRUPT = "corrupt"
-#: The key under which an epoch task logs its wall-clock seconds (building, training, evaluating) beside Keras's
-#: logs; a chunk's history keeps one value per epoch, checkpoints included, so a resumed training counts them all.
+#: The key under which a chunk's history keeps each epoch task's wall-clock seconds beside Keras's logs, one
+#: value per epoch, checkpoints included, so a resumed training counts them all.
 SECONDS = "seconds"
 
 
@@ -134,12 +134,14 @@ class Evaluation:
 
 @dataclass
 class EpochOutcome:
-    """What one epoch task sends back: the chunk's state (or, after the last epoch, its evaluations)."""
+    """What one epoch task sends back: Keras's logs, the chunk's state (or, after the last epoch, its
+    evaluations), and the task's wall-clock seconds (building, training, evaluating)."""
 
     logs: dict[str, float]
     worker: str
     state: list[np.ndarray] | None
     evaluations: list[Evaluation] | None
+    seconds: float
 
 
 @dataclass
@@ -253,10 +255,10 @@ def _train_epoch(chunk: Chunk, epoch: int, state: list[np.ndarray] | InitialWeig
     worker = get_worker().address
     if epoch + 1 < chunk.epochs:
         state_after = _state(group)
-        return EpochOutcome({**logs, SECONDS: time.perf_counter() - started}, worker, state_after, None)
+        return EpochOutcome(logs, worker, state_after, None, time.perf_counter() - started)
     _BUILT.pop(chunk.name, None)
     evaluations = [_evaluate(model, data) for model in models]
-    return EpochOutcome({**logs, SECONDS: time.perf_counter() - started}, worker, None, evaluations)
+    return EpochOutcome(logs, worker, None, evaluations, time.perf_counter() - started)
 
 
 def epoch_seed(seed: int, epoch: int) -> int:
@@ -386,6 +388,7 @@ def train_chunks(
         future.release()
         for name, value in outcome.logs.items():
             history.setdefault(name, []).append(value)
+        history.setdefault(SECONDS, []).append(outcome.seconds)
         bar.update(len(chunk.points))
         if outcome.evaluations is None:
             write_checkpoint(checkpoints / chunk.name, epoch + 1, outcome.state, history)
