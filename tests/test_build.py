@@ -473,15 +473,15 @@ def test_the_site_leaves_out_what_bookkeeping_cells_printed_and_progress_and_kee
     assert notebook.cells[0].outputs == [table] and notebook.cells[1].outputs == [printed]
 
 
-def test_the_front_page_lists_what_the_parts_found_in_plain_words_in_part_order(tmp_path):
+def test_the_front_page_lists_what_the_parts_found_in_plain_words_in_part_order():
     from helpers.build.site import Page, _plain_findings
 
-    (tmp_path / "results").mkdir()
-    pages = [Page(stem, f"Part {stem[:2]} · t", "s", "c", f"Part {stem[:2]}") for stem in ("01_a", "08_b", "09_c")]
-    for stem, sentences in (("01_a", None), ("08_b", ["LeNet makes 38 % fewer errors."]), ("09_c", ["Two."])):
-        record = {"part": stem} if sentences is None else {"part": stem, "in_plain_words": sentences}
-        (tmp_path / "results" / f"{stem}.json").write_text(json.dumps(record))
-    found = _plain_findings(pages, tmp_path)
+    said = {"01_a": [], "08_b": ["LeNet makes 38 % fewer errors."], "09_c": ["Two."]}
+    pages = [
+        Page(stem, f"Part {stem[:2]} · t", "s", "c", f"Part {stem[:2]}", results={"plain": sentences})
+        for stem, sentences in said.items()
+    ]
+    found = _plain_findings(pages)
     assert [(f["page"].stem, f["sentences"]) for f in found] == [
         ("08_b", ["LeNet makes 38 % fewer errors."]),
         ("09_c", ["Two."]),

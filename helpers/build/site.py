@@ -286,15 +286,10 @@ def _index_tables(executed: Path) -> list[dict[str, Any]]:
     return tables
 
 
-def _plain_findings(pages: list[Page], executed: Path) -> list[dict[str, Any]]:
+def _plain_findings(pages: list[Page]) -> list[dict[str, Any]]:
     """What the parts found, in plain words (``in_plain_words`` in their results: a few sentences each), in
     part order, each with the page it comes from."""
-    found = []
-    for page in pages:
-        record = json.loads((executed / "results" / f"{page.stem}.json").read_text())
-        if record.get("in_plain_words"):
-            found.append({"page": page, "sentences": record["in_plain_words"]})
-    return found
+    return [{"page": page, "sentences": page.results["plain"]} for page in pages if page.results["plain"]]
 
 
 def _site_facts(executed: Path, profile: str) -> dict[str, Any]:
@@ -446,7 +441,7 @@ def build_site(profile: str, out: Path = SITE) -> Path:
             site=site,
             chapters=chapters(pages),
             index_tables=_index_tables(executed),
-            plain_findings=_plain_findings(pages, executed),
+            plain_findings=_plain_findings(pages),
             has_try=has_try,
         )
         _make_world_readable(staging)

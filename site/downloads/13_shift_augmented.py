@@ -44,8 +44,6 @@ trainings = 3  # trainings of each shift-augmented network, each from its own in
 
 # %%
 # Setup: the libraries this part uses, then the run (its parameters checked, where its outputs go).
-from dataclasses import dataclass
-
 import keras
 import numpy as np
 import pandas as pd
@@ -61,7 +59,14 @@ from helpers.grid import run_grid
 from helpers.params import start_run
 from helpers.results import load_results, model_record, save_results
 from helpers.retraining import InitSeeded, rerun_seeds
-from helpers.statistics import Interval, accuracy_interval, intervals, mean_interval, new_test_set_interval
+from helpers.statistics import (
+    Interval,
+    PairedDifference,
+    accuracy_interval,
+    intervals,
+    mean_interval,
+    new_test_set_interval,
+)
 from helpers.training import prepare_mnist
 
 PART = "13_shift_augmented"
@@ -208,27 +213,16 @@ def trainings_of(scores: dict[str, np.ndarray], name: str) -> np.ndarray:
     return np.stack([per_digit(scores[net.name]) for net in augmented[name]])
 
 
-@dataclass(frozen=True)
-class Versus:
-    """A retrained architecture (mean of its trainings) against a saved network, in points, with the interval."""
-
-    difference: float
-    low: float
-    high: float
-
-    @property
-    def verdict(self) -> str:
-        return "higher" if self.low > 0 else "lower" if self.high < 0 else "within noise"
-
-    def __str__(self) -> str:
-        return f"{self.difference:+.1f} points, 95 % interval {self.low:+.1f} to {self.high:+.1f}"
-
-
-def versus(scores: dict[str, np.ndarray], retrained: str, saved: str) -> Versus:
+def versus(scores: dict[str, np.ndarray], retrained: str, saved: str) -> PairedDifference:
     """The retrained architecture ``retrained`` against the saved network ``saved`` on the same digits."""
     first, second = trainings_of(scores, retrained), per_digit(scores[saved])[None]
     low, high = new_test_set_interval(first, second)
-    return Versus(float(100 * (first.mean() - second.mean())), low, high)
+    return PairedDifference(float(first.mean() - second.mean()), low / 100, high / 100)
+
+
+def told(change: PairedDifference) -> str:
+    """``+12.1 points, 95 % interval +11.7 to +12.5``."""
+    return f"{change.points()}, 95 % interval {100 * change.low:+.1f} to {100 * change.high:+.1f}"
 
 
 def spread(scores: dict[str, np.ndarray], name: str) -> str:
@@ -294,15 +288,15 @@ Markdown(
     + claims.state(
         "augmentation_lifts_both_at_3px",
         all(g.verdict == "higher" for g in gain.values()),
-        f"Augmentation lifts both: the dense network by {gain['dense']}, LeNet by {gain['LeNet']}. ",
+        f"Augmentation lifts both: the dense network by {told(gain['dense'])}, LeNet by {told(gain['LeNet'])}. ",
     )
     + claims.state(
         "augmented_dense_beats_saved_lenet_at_3px",
         closed.verdict == "higher",
         f"Shown shifted digits, the dense network now reads more of them than the saved LeNet, which never saw "
-        f"one ({closed}).",
+        f"one ({told(closed)}).",
         f"Against the saved LeNet, which never saw a shifted digit, the augmented dense network is "
-        f"{closed.verdict} ({closed}).",
+        f"{closed.verdict} ({told(closed)}).",
     )
 )
 
@@ -327,39 +321,39 @@ Markdown(
     claims.state(
         "augmentation_costs_dense_clean_accuracy",
         cost["dense"].verdict == "lower",
-        f"On undistorted digits the augmented dense network is lower than the saved one ({cost['dense']}); ",
+        f"On undistorted digits the augmented dense network is lower than the saved one ({told(cost['dense'])}); ",
         f"On undistorted digits the augmented dense network is {cost['dense'].verdict} against the saved one "
-        f"({cost['dense']}); ",
+        f"({told(cost['dense'])}); ",
     )
     + claims.state(
         "augmentation_keeps_lenet_clean_accuracy",
         cost["LeNet"].verdict != "lower",
-        f"the augmented LeNet is not lower than the saved one ({cost['LeNet'].verdict}: {cost['LeNet']}). ",
-        f"the augmented LeNet is lower than the saved one ({cost['LeNet']}). ",
+        f"the augmented LeNet is not lower than the saved one ({cost['LeNet'].verdict}: {told(cost['LeNet'])}). ",
+        f"the augmented LeNet is lower than the saved one ({told(cost['LeNet'])}). ",
     )
     + claims.state(
         "augmentation_hurts_dense_under_noise",
         noise_change["dense"].verdict == "lower",
         f"With noise of σ = 0.3 the augmented dense network reads **{spread(noisy, 'dense')}** of the digits, "
-        f"against {accuracy_interval(noisy['dense'])} for the saved one: lower ({noise_change['dense']}). ",
+        f"against {accuracy_interval(noisy['dense'])} for the saved one: lower ({told(noise_change['dense'])}). ",
         f"With noise of σ = 0.3 the augmented dense network is {noise_change['dense'].verdict} against the saved "
-        f"one ({noise_change['dense']}). ",
+        f"one ({told(noise_change['dense'])}). ",
     )
     + claims.state(
         "augmentation_hurts_lenet_under_noise_too",
         noise_change["LeNet"].verdict == "lower",
         f"The augmented LeNet loses under noise too: it reads {spread(noisy, 'LeNet')}, against "
-        f"{accuracy_interval(noisy['LeNet'])} for the saved one ({noise_change['LeNet']}). ",
+        f"{accuracy_interval(noisy['LeNet'])} for the saved one ({told(noise_change['LeNet'])}). ",
         f"The augmented LeNet is {noise_change['LeNet'].verdict} under noise against the saved one "
-        f"({noise_change['LeNet']}). ",
+        f"({told(noise_change['LeNet'])}). ",
     )
     + claims.state(
         "rotation_moves_neither_by_a_point",
-        all(abs(change.difference) < 1 for change in turn_change.values()),
+        all(abs(change.difference) < 0.01 for change in turn_change.values()),  # within a point
         f"Rotated by ±20°, both augmented networks stay within a point of the saved ones (dense "
-        f"{turn_change['dense']}; LeNet {turn_change['LeNet']}).",
-        f"Rotated by ±20°, the augmented networks move by a point or more (dense {turn_change['dense']}; LeNet "
-        f"{turn_change['LeNet']}).",
+        f"{told(turn_change['dense'])}; LeNet {told(turn_change['LeNet'])}).",
+        f"Rotated by ±20°, the augmented networks move by a point or more (dense {told(turn_change['dense'])}; LeNet "
+        f"{told(turn_change['LeNet'])}).",
     )
 )
 
