@@ -153,12 +153,10 @@ def class_means_figure(means: Mapping[str, np.ndarray], *, title: str) -> Figure
 
     Units are ordered by the digit they respond to most, then by how strongly, so class-selective units
     line up in blocks along the diagonal; units that never fire on these digits are set apart on the right.
+    One network above the other, each at the figure's full width, so that its text stays legible.
     """
-    widths = [max(2.5, m.shape[1] / 18) for m in means.values()]
-    fig, axes = plt.subplots(
-        1, len(means), figsize=(sum(widths) + 2.8, 4.4), gridspec_kw={"width_ratios": widths}, squeeze=False
-    )
-    for ax, (name, mean) in zip(axes[0], means.items(), strict=True):
+    fig, axes = plt.subplots(len(means), 1, figsize=(8.8, 3.4 * len(means) + 0.5), squeeze=False)
+    for ax, (name, mean) in zip(axes[:, 0], means.items(), strict=True):
         dead = ~mean.any(axis=0)
         order = np.lexsort((-mean.max(axis=0), mean.argmax(axis=0), dead))  # units that never fire go last
         image = ax.imshow(mean[:, order], cmap=ACTIVATION, aspect="auto", vmin=0)
@@ -171,7 +169,7 @@ def class_means_figure(means: Mapping[str, np.ndarray], *, title: str) -> Figure
         silent = (
             f"; {dead.sum()} never fire{'s' if dead.sum() == 1 else ''}, right of the dashed line" if dead.any() else ""
         )
-        ax.set_title(f"{name}: {mean.shape[1]} units{silent}", fontsize=11)
+        ax.set_title(f"{name}: {mean.shape[1]} units{silent}", fontsize=12)
         fig.colorbar(image, ax=ax, pad=0.02, label="mean activation")
     fig.suptitle(title, fontsize=13)
     fig.tight_layout()
@@ -184,9 +182,10 @@ def attribution_figure(
     """Each digit, then one attribution map per column (``columns[name]``: ``(digits, 28, 28)``).
 
     Every map has its own symmetric colour scale (red: more ink here raises the score, blue: lowers it).
+    A column's name breaks onto a second line after its first ": " (``"dense: gradient"``).
     """
     n = len(digits)
-    fig, axes = plt.subplots(n, 1 + len(columns), figsize=(2.0 * (1 + len(columns)) + 1.2, 2.0 * n + 0.6))
+    fig, axes = plt.subplots(n, 1 + len(columns), figsize=(1.7 * (1 + len(columns)) + 1.2, 1.7 * n + 1.0))
     axes = np.atleast_2d(axes)
     for d in range(n):
         axes[d, 0].imshow(digits[d], cmap="gray_r")
@@ -198,7 +197,7 @@ def attribution_figure(
             _bare(ax)
     axes[0, 0].set_title("digit", fontsize=12)
     for c, name in enumerate(columns, start=1):
-        axes[0, c].set_title(name, fontsize=12)
+        axes[0, c].set_title(name.replace(": ", "\n", 1), fontsize=12)
     fig.suptitle(title, fontsize=14)
     fig.tight_layout(rect=(0, 0, 1, 0.985))
     return fig
@@ -210,7 +209,7 @@ def embedding_figure(panels: Sequence[tuple[str, np.ndarray, np.ndarray]], label
     ``panels`` holds ``(panel title, embedding (n, 2), marked (n,) booleans)``; each digit class is
     labelled at the median of its points.
     """
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 5.3), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 5.0), squeeze=False)
     size = 4 if len(labels) > 3000 else 9
     for ax, (name, embedding, marked) in zip(axes[0], panels, strict=True):
         ax.scatter(
@@ -239,11 +238,11 @@ def embedding_figure(panels: Sequence[tuple[str, np.ndarray, np.ndarray]], label
                 bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "alpha": 0.8},
             )
         ax.set_title(name, fontsize=12)
-        ax.set_xlabel("UMAP 1")
-        ax.set_ylabel("UMAP 2")
+        ax.set_xlabel("UMAP 1", fontsize=12)
+        ax.set_ylabel("UMAP 2", fontsize=12)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.legend(loc="lower right", fontsize=10, framealpha=0.9)
+        ax.legend(loc="lower right", fontsize=12, framealpha=0.9)
     fig.suptitle(title, fontsize=14)
     fig.tight_layout()
     return fig
@@ -254,7 +253,7 @@ def grouped_examples(
     groups: Mapping[str, np.ndarray],
     tile_titles: Sequence[str],
     *,
-    columns: int = 10,
+    columns: int = 8,
     title: str,
 ) -> Figure:
     """One row per group: up to ``columns`` of its images (indices into ``images``) with their titles."""

@@ -100,6 +100,8 @@ def start_run(part: str, namespace: Mapping[str, Any], *, chapter: str, summary:
     The parameters are the names of ``PARAMETERS`` that ``namespace`` defines, in the order the
     parameters cell declares them; all but ``output_dir`` are recorded with the part's results.
     ``chapter`` and ``summary`` (one sentence) are what the site's index lists the part under.
+    In a notebook, every figure shown from here on carries the size of its smallest text
+    (``helpers.figure_text``), which the site's legibility test reads.
     """
     values = {name: value for name, value in namespace.items() if name in PARAMETERS}
     for name in ("profile", "output_dir"):
@@ -130,6 +132,10 @@ def start_run(part: str, namespace: Mapping[str, Any], *, chapter: str, summary:
         from helpers.training import seed_everything
 
         seed_everything(values["seed"])
+    # Imported here for the same reason: matplotlib is not needed to check parameters.
+    from helpers.figure_text import show_text_size_with_figures
+
+    show_text_size_with_figures()
     run = Run(part, label, folder, values, chapter=chapter, summary=summary)
     _current[:] = [run]
     return run

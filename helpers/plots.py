@@ -455,24 +455,40 @@ def layer_stages(model: keras.Model) -> list[Stage]:
     return stages
 
 
-def network_diagram(model: keras.Model, *, title: str) -> Figure:
+def network_diagram(model: keras.Model, *, title: str, per_row: int = 5) -> Figure:
     """The data flowing through ``model``: one box per stage, its height growing with the number of values
-    the stage holds (log scale), labelled with its shape, and with its coefficients where it has any."""
+    the stage holds (log scale), labelled with its shape, and with its coefficients where it has any.
+
+    At most ``per_row`` stages to a row, so that the figure keeps its text legible at a page's width; the
+    flow runs on to the next row along a line below the boxes."""
     stages = layer_stages(model)
-    fig, ax = plt.subplots(figsize=(1.45 * len(stages) + 0.4, 3.6))
+    rows = -(-len(stages) // per_row)
+    columns = min(per_row, len(stages))
+    row_height = 3.7  # in data units, about an inch each: names above a box, shape and coefficients below
+    fig, ax = plt.subplots(figsize=(1.55 * columns + 0.5, row_height * (rows - 1) + 3.6))
     largest = np.log10(max(s.values for s in stages))
     for k, stage in enumerate(stages):
+        x, y = k % per_row, -(k // per_row) * row_height
         height = 0.25 + 1.75 * np.log10(stage.values) / largest
         colour = "#dbe8f5" if stage.coefficients else "#f1f1f1"
-        ax.add_patch(plt.Rectangle((k - 0.38, -height / 2), 0.76, height, facecolor=colour, edgecolor="#33506e"))
+        ax.add_patch(plt.Rectangle((x - 0.38, y - height / 2), 0.76, height, facecolor=colour, edgecolor="#33506e"))
         shape = "×".join(str(d) for d in stage.shape)
-        ax.text(k, height / 2 + 0.12, f"{stage.name}\n{stage.kind}", ha="center", va="bottom", fontsize=9)
-        ax.text(k, -height / 2 - 0.12, shape, ha="center", va="top", fontsize=9, fontweight="bold")
+        ax.text(x, y + height / 2 + 0.12, f"{stage.name}\n{stage.kind}", ha="center", va="bottom", fontsize=10)
+        ax.text(x, y - height / 2 - 0.12, shape, ha="center", va="top", fontsize=10, fontweight="bold")
         if stage.coefficients:
-            ax.text(k, -height / 2 - 0.42, f"{stage.coefficients:,} coef.", ha="center", va="top", fontsize=8)
-        if k:
-            ax.annotate("", xy=(k - 0.4, 0), xytext=(k - 0.6, 0), arrowprops={"arrowstyle": "->", "color": "#33506e"})
-    ax.set(xlim=(-0.6, len(stages) - 0.4), ylim=(-1.9, 1.9), title=title)
+            ax.text(x, y - height / 2 - 0.45, f"{stage.coefficients:,} coef.", ha="center", va="top", fontsize=9)
+        if not k:
+            continue
+        arrow = {"arrowstyle": "->", "color": "#33506e"}
+        if x:
+            ax.annotate("", xy=(x - 0.4, y), xytext=(x - 0.6, y), arrowprops=arrow)
+        else:  # a new row: from the end of the last one, down a lane below its labels, back to the start
+            lane, end = y + row_height / 2 + 0.05, per_row - 1 + 0.55
+            above = y + row_height
+            ax.plot([per_row - 0.6, end, end, -0.55, -0.55], [above, above, lane, lane, y], color="#33506e", lw=1)
+            ax.annotate("", xy=(-0.4, y), xytext=(-0.56, y), arrowprops=arrow)
+    ax.set(xlim=(-0.65, columns - 0.35), ylim=(-row_height * (rows - 1) - 1.75, 1.6))
+    ax.set_title(title, fontsize=12)
     ax.set_axis_off()
     fig.tight_layout()
     return fig

@@ -40,7 +40,7 @@ def accuracy_curves(
     """Accuracy (%) against the strength of a distortion, one line per network, its 95 % interval shaded."""
     own = ax is None
     if ax is None:
-        fig, ax = plt.subplots(figsize=(10, 4.6))
+        fig, ax = plt.subplots(figsize=(8.6, 4.6))
     else:
         fig = ax.figure
     x = np.asarray(strengths, dtype=float)
@@ -58,7 +58,7 @@ def accuracy_curves(
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     if own:
         fig.tight_layout()
     return fig
@@ -101,7 +101,7 @@ def shift_curves(
     title: str,
 ) -> Figure:
     """Accuracy against horizontal shifts (left panel) and vertical shifts (right panel), one line per network."""
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), sharey=True, layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(9.4, 4.8), sharey=True, layout="constrained")
     labels = [f"{s:+d}" if s else "0" for s in shifts]
     accuracy_curves(shifts, horizontal, title="horizontal", x_title="shift (pixels, + = right)", ax=axes[0])
     accuracy_curves(shifts, vertical, title="vertical", x_title="shift (pixels, + = down)", ax=axes[1])
@@ -132,7 +132,7 @@ def distorted_examples(
     """
     digits, columns = len(labels), len(strengths)
     names = list(probabilities)
-    fig, axes = plt.subplots(digits, columns, figsize=(1.55 * columns + 0.6, 2.05 * digits), squeeze=False)
+    fig, axes = plt.subplots(digits, columns, figsize=(1.4 * columns + 0.6, 2.1 * digits), squeeze=False)
     for col in range(columns):
         for row in range(digits):
             ax = axes[row, col]
@@ -153,14 +153,14 @@ def distorted_examples(
                     transform=ax.transAxes,
                     ha="center",
                     va="top",
-                    fontsize=9,
+                    fontsize=10,
                     color="tab:red" if wrong else "black",
                     fontweight="bold" if wrong else "normal",
                 )
             if row == 0:
-                ax.set_title(strengths[col], fontsize=10)
+                ax.set_title(strengths[col], fontsize=11)
     legend = ", ".join(f"{name[0]} = {name}" for name in names)
-    fig.suptitle(f"{title}\n{legend}; guess (confidence), wrong ones in red", fontsize=11)
+    fig.suptitle(f"{title}\n{legend}; guess (confidence), wrong ones in red", fontsize=12)
     fig.subplots_adjust(left=0.02, right=0.98, top=0.86, bottom=0.03, hspace=0.75, wspace=0.12)
     return fig
 
@@ -220,6 +220,6 @@ def accuracy_bars(
     ax.set_ylabel("test accuracy (%)")
     ax.set_title(title)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig

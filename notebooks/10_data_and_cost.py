@@ -361,12 +361,13 @@ Markdown(
 # Debian's `dataset-fashion-mnist` package, checked against the digests of its arrays.
 
 # %% tags=["nbval-ignore-output"] caption="Two Fashion-MNIST training images of each class, with its name."
-fig, axes = plt.subplots(2, 10, figsize=(11, 2.9))
+fig, axes = plt.subplots(4, 5, figsize=(7.2, 6.6))  # five classes to a row, each with two images below its name
 for label, name in enumerate(FASHION_CLASSES):
+    top, column = 2 * (label // 5), label % 5
     for row, index in enumerate(np.flatnonzero(fashion.y_train == label)[:2]):
-        axes[row, label].imshow(fashion.x_train[index], cmap="gray_r", vmin=0, vmax=1)
-        axes[row, label].set_axis_off()
-    axes[0, label].set_title(name, fontsize=9)
+        axes[top + row, column].imshow(fashion.x_train[index], cmap="gray_r", vmin=0, vmax=1)
+        axes[top + row, column].set_axis_off()
+    axes[top, column].set_title(name, fontsize=11)
 fig.tight_layout()
 
 # %% [markdown]

@@ -268,3 +268,7 @@ def test_the_network_diagram_draws_every_stage_with_its_shape_and_coefficients()
     _render(fig)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "30×30×6" in texts and "13,510 coef." in texts and len(fig.axes[0].patches) == 5
+    fig = plots.network_diagram(model, title="t", per_row=3)  # two rows, joined by one line
+    _render(fig)
+    rows = {round(p.get_y() + p.get_height() / 2, 3) for p in fig.axes[0].patches}
+    assert len(rows) == 2 and len(fig.axes[0].lines) == 1

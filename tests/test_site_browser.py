@@ -431,6 +431,36 @@ def test_rebuild_is_byte_identical_and_world_readable(site_root, tmp_path):
     assert modes == {0o644}, f"file modes {sorted(map(oct, modes))}"
 
 
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1280", "390"])
+def test_text_in_every_figure_is_at_least_70_percent_of_the_body_text(browser, site_url, pages, viewport):
+    """Each figure's smallest text (recorded with it when its part ran: ``helpers.figure_text``), scaled by the
+    width the page gives the image, against the body text. At 1280 px every figure passes as shown; at 390 px
+    every figure fits the screen, and one whose text it shrinks too far opens at full size, where it passes."""
+    for path in pages:
+        page, _ = _open(browser, site_url + path, viewport)
+        page.wait_for_function("[...document.images].every(i => i.complete)")
+        body = page.eval_on_selector("main p", "p => parseFloat(getComputedStyle(p).fontSize)")
+        figures = page.eval_on_selector_all(
+            ".site-figure",
+            """fs => fs.map(f => { const i = f.querySelector('img'); return {
+                 figure: f.id, text: parseFloat(i.dataset.minTextPx), shown: i.getBoundingClientRect().width,
+                 natural: i.naturalWidth, column: f.clientWidth, zooms: f.classList.contains('shrunk')}; })""",
+        )
+        for figure in figures:
+            where = f"{path} {figure['figure']} at {viewport['width']} px"
+            assert figure["text"] > 0, f"{where}: no text size recorded with the figure"
+            shown_text = figure["text"] * figure["shown"] / figure["natural"]
+            if viewport is WIDE:
+                assert shown_text >= 0.7 * body, f"{where}: smallest text {shown_text:.1f} px, body text {body} px"
+            else:
+                assert figure["shown"] <= figure["column"] + 0.5, f"{where}: wider than the column"
+                if shown_text < 0.7 * body:
+                    assert figure["zooms"] and figure["text"] >= 0.7 * body, (
+                        f"{where}: smallest text {shown_text:.1f} px and no legible full size to tap to"
+                    )
+        page.close()
+
+
 def test_every_figure_has_its_caption_as_alt_text(browser, site_url, pages):
     for path in pages:
         page, _ = _open(browser, site_url + path)
