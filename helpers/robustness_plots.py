@@ -128,7 +128,8 @@ def distorted_examples(
     """The same digits (rows) at increasing strength (columns), each network's guess and confidence below.
 
     ``images[j]`` holds the digits at strength ``j``, shaped ``(digits, 28, 28)``; ``probabilities[name][j]``
-    the network's softmax outputs for them, ``(digits, 10)``. Wrong guesses are red and marked with a cross.
+    the network's softmax outputs for them, ``(digits, 10)``. Each network is named by its initial, in capitals
+    (``D`` for "dense"). Wrong guesses are red and marked with a cross.
     """
     digits, columns = len(labels), len(strengths)
     names = list(probabilities)
@@ -144,7 +145,7 @@ def distorted_examples(
                 probs = probabilities[name][col][row]
                 guess = int(np.argmax(probs))
                 wrong = guess != int(labels[row])
-                lines.append((f"{'✗ ' if wrong else ''}{name[0]}: {guess} ({100 * probs[guess]:.0f}%)", wrong))
+                lines.append((f"{'✗ ' if wrong else ''}{name[0].upper()}: {guess} ({100 * probs[guess]:.0f}%)", wrong))
             for k, (text, wrong) in enumerate(lines):
                 ax.text(
                     0.5,
@@ -159,7 +160,7 @@ def distorted_examples(
                 )
             if row == 0:
                 ax.set_title(strengths[col], fontsize=11)
-    legend = ", ".join(f"{name[0]} = {name}" for name in names)
+    legend = ", ".join(f"{name[0].upper()} = {name}" for name in names)
     fig.suptitle(f"{title}\n{legend}; guess (confidence), wrong ones in red", fontsize=12)
     fig.subplots_adjust(left=0.02, right=0.98, top=0.86, bottom=0.03, hspace=0.75, wspace=0.12)
     return fig

@@ -185,7 +185,7 @@ def test_prose_is_a_readable_column_at_1280(browser, site_url, pages):
         page.close()
 
 
-def test_no_page_scrolls_sideways_at_390_and_wide_tables_and_figures_scroll_in_their_box(browser, site_url, pages):
+def test_no_page_scrolls_sideways_at_390_tables_become_cards_and_figures_enlarge_in_a_box(browser, site_url, pages):
     for path in pages:
         page, _ = _open(browser, site_url + path, PHONE)
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -195,15 +195,23 @@ def test_no_page_scrolls_sideways_at_390_and_wide_tables_and_figures_scroll_in_t
         )
         assert bar_links and all(left >= 0 and right <= 390 for left, right in bar_links), f"{path}: {bar_links}"
         page.close()
-    page, _ = _open(browser, site_url + "index.html", PHONE)
-    box = page.eval_on_selector(
-        ".site-table",
-        "b => [b.scrollWidth, b.clientWidth, getComputedStyle(b).overflowX, b.getBoundingClientRect().right]",
-    )
-    assert box[0] > box[1] and box[2] == "auto" and box[3] <= 390, (
-        f"results table box (scroll, client, overflow): {box}"
-    )
-    page.close()
+    for path in ("index.html", "04_lenet.html"):  # the results tables, and a part's table at a glance
+        page, _ = _open(browser, site_url + path, PHONE)
+        tables = page.eval_on_selector_all(
+            ".site-table",
+            """ts => ts.map(t => ({
+                 fits: t.scrollWidth <= t.clientWidth + 1 && t.getBoundingClientRect().right <= 390,
+                 header: getComputedStyle(t.querySelector('tr')).display,
+                 columns: [...t.querySelectorAll('th')].map(th => th.textContent),
+                 labels: [...t.querySelectorAll('tr:nth-child(2) td')]
+                   .map(td => getComputedStyle(td, '::before').content),
+               }))""",
+        )
+        assert tables, path
+        for table in tables:  # a card per row: its first cell the title, every other one labelled with its column
+            assert table["fits"] and table["header"] == "none", f"{path}: {table}"
+            assert table["labels"] == ["none", *(f'"{column}"' for column in table["columns"][1:])], f"{path}: {table}"
+        page.close()
     page, _ = _open(browser, site_url + "11_shifts.html", PHONE)
     page.wait_for_function("[...document.images].every(i => i.complete)")
     figures = page.eval_on_selector_all(
@@ -219,6 +227,10 @@ def test_no_page_scrolls_sideways_at_390_and_wide_tables_and_figures_scroll_in_t
         "f => [f.classList.contains('zoomed'), f.querySelector('img').getBoundingClientRect().width]"
     )
     assert zoomed[0] and zoomed[1] > 390  # at full size, in a box that scrolls sideways
+    scrolled = first.locator(".jp-OutputArea-output").evaluate(
+        "box => { box.scrollLeft = 200; return box.scrollLeft; }"
+    )
+    assert scrolled == 200, "the enlarged figure's box does not scroll sideways"
     assert first.locator(".site-zoom").get_attribute("aria-expanded") == "true"
     first.locator(".site-zoom").click()
     assert not first.evaluate("f => f.classList.contains('zoomed')")
