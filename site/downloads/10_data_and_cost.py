@@ -361,13 +361,15 @@ Markdown(
 # Debian's `dataset-fashion-mnist` package, checked against the digests of its arrays.
 
 # %% tags=["nbval-ignore-output"]
-fig, axes = plt.subplots(2, 10, figsize=(11, 2.9))
-for label, name in enumerate(FASHION_CLASSES):
-    for row, index in enumerate(np.flatnonzero(fashion.y_train == label)[:2]):
-        axes[row, label].imshow(fashion.x_train[index], cmap="gray_r", vmin=0, vmax=1)
-        axes[row, label].set_axis_off()
-    axes[0, label].set_title(name, fontsize=9)
-fig.tight_layout()
+fig = plt.figure(figsize=(7.2, 6.6), layout="constrained")
+for half, panel in enumerate(fig.subfigures(2, 1, hspace=0.06)):  # five classes each, two images under each name
+    axes = panel.subplots(2, 5, gridspec_kw={"hspace": 0.02})
+    for column, pair in enumerate(axes.T):
+        label = 5 * half + column
+        for ax, index in zip(pair, np.flatnonzero(fashion.y_train == label)[:2], strict=True):
+            ax.imshow(fashion.x_train[index], cmap="gray_r", vmin=0, vmax=1)
+            ax.set_axis_off()
+        pair[0].set_title(FASHION_CLASSES[label], fontsize=11)
 
 # %% [markdown]
 # The same four networks, unchanged, are trained on it `trainings` times each, with the same schedule,

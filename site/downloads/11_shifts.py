@@ -142,10 +142,13 @@ horizontal = {name: intervals(correct[centre, :, :]) for name, correct in grid.i
 vertical = {name: intervals(correct[:, centre, :]) for name, correct in grid.items()}
 fig = rplots.shift_curves(shifts, horizontal, vertical, title="Accuracy of shifted digits, one direction at a time")
 
-# %% [markdown]
-# These are the middle row and the middle column of the two maps. The shaded bands are 95 %
-# confidence intervals over the test digits: where the two bands do not touch, the gap is not luck of
-# the test sample.
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+widest = max(100 * (p.high - p.low) / 2 for curves in (horizontal, vertical) for ps in curves.values() for p in ps)
+Markdown(
+    "These are the middle row and the middle column of the two maps. The shaded bands are 95 % confidence "
+    f"intervals over the {len(y_test):,} test digits, the widest {widest:.1f} points either side of its line: "
+    "where the two bands do not touch, the gap is not luck of the test sample."
+)
 
 # %%
 three = [(-3, 0), (3, 0), (0, -3), (0, 3)]  # (dx, dy): left, right, up, down
@@ -167,7 +170,7 @@ Markdown(
 # ## The same digits, moved step by step
 #
 # Three test digits moved right by 0 to 6 pixels, with each network's guess and its confidence (the
-# softmax probability of the guess): **d** is the dense network, **L** LeNet. Wrong guesses are red and
+# softmax probability of the guess): **D** is the dense network, **L** LeNet. Wrong guesses are red and
 # crossed.
 
 # %% tags=["nbval-ignore-output"]

@@ -258,9 +258,9 @@ Markdown(
 # ## The same digits, distorted step by step
 #
 # Three test digits at increasing strength of each distortion, with each network's guess and its
-# confidence (the softmax probability of the guess): **d** is the dense network, **L** LeNet. Wrong
-# guesses are red and crossed. Up to six strengths of each sweep are shown, evenly spaced from the
-# undistorted end.
+# confidence (the softmax probability of the guess): **D** is the dense network, **L** LeNet. Wrong
+# guesses are red and crossed. Each figure shows up to six strengths of its sweep, from the first to
+# the last at about even steps through the sweep's list, each strength above its column.
 
 # %%
 examples = np.array([int(np.flatnonzero(y_test == digit)[0]) for digit in (2, 4, 7)])
