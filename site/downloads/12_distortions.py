@@ -275,35 +275,45 @@ def show_examples(kind: str, title: str, values: list[float]) -> None:
 
 
 def spread(values: list[float], count: int = 6) -> list[float]:
-    """Up to ``count`` values of a sweep, evenly spaced, from the first to the last."""
+    """Up to ``count`` values of a sweep, at about even steps through its list, from the first to the last."""
     return [values[i] for i in np.unique(np.linspace(0, len(values) - 1, count).round().astype(int))]
 
 
-# %% tags=["nbval-ignore-output"]
-show_examples("rotation", "Rotated", spread([a for a in angles if a >= 0]))
+def read_at(kind: str, value: float) -> str:
+    """How many of the example digits each network reads under distortion ``kind`` at ``value``, as a sentence."""
+    images = rb.DISTORTIONS[kind].at(seed)(x_test[examples], value)
+    read = {net.name: int(net.correct(images, y_test[examples]).sum()) for net in (dense, lenet)}
+    distorted = {"rotation": "Turned", "scale": "Resized", "noise": "With noise of", "occlusion": "Under a square of"}
+    return (
+        f"{distorted[kind]} {rb.DISTORTIONS[kind].label(value)}, the dense network reads {read['dense']} of these "
+        f"{len(examples)} digits and LeNet {read['LeNet']}."
+    )
 
-# %% [markdown]
-# Look at what each network mistakes a turned digit for, and how sure it is of the wrong answer.
+
+# %% tags=["nbval-ignore-output"]
+rotations = spread([a for a in angles if a >= 0])
+show_examples("rotation", "Rotated", rotations)
+
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+Markdown(read_at("rotation", rotations[-1]) + " The number in brackets is how sure each network is of its answer.")
 
 # %% tags=["nbval-ignore-output"]
 show_examples("scale", "Resized", spread(scales))
 
-# %% [markdown]
-# The shrunk digits are perfectly legible to a person; the red crosses show which network disagrees.
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+Markdown(read_at("scale", scales[0]) + " " + read_at("scale", scales[-1]))
 
 # %% tags=["nbval-ignore-output"]
 show_examples("noise", "Noisy", spread(noise_levels))
 
-# %% [markdown]
-# At the right end the digits are still visible to the eye through the speckle.
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+Markdown(read_at("noise", noise_levels[-1]))
 
 # %% tags=["nbval-ignore-output"]
 show_examples("occlusion", "Partly hidden", spread(patch_sizes))
 
-# %% [markdown]
-# In these three examples, where the square falls seems to matter as much as its size: a square over
-# the stroke that tells two digits apart can turn one into the other. Three digits are not a
-# measurement; the curve above is.
+# %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
+Markdown(read_at("occlusion", patch_sizes[-1]) + " Three digits are not a measurement; the curve above is.")
 
 # %% tags=["nbval-ignore-output"]
 show_examples("inversion", "Inverted", [0, 1])
