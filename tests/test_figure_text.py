@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import IPython
 import matplotlib.pyplot as plt
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
+from IPython.core.formatters import DisplayFormatter
 from IPython.core.pylabtools import select_figure_formats
 
 from helpers.figure_text import METADATA_KEY, show_text_size_with_figures, smallest_text_px
@@ -38,22 +41,30 @@ def test_text_that_is_not_drawn_does_not_count(figure):
     assert smallest_text_px(figure) is None
 
 
-def test_a_figure_shown_in_a_notebook_carries_its_smallest_text_size(figure):
-    shell = InteractiveShell.instance()
-    try:
-        select_figure_formats(shell, {"png"})  # what the inline backend installs in a kernel
-        show_text_size_with_figures()
-        show_text_size_with_figures()  # a second start of a run in the same kernel wraps it once
-        data, metadata = shell.display_formatter.format(figure)
-        assert data["image/png"]
-        assert metadata["image/png"][METADATA_KEY] == pytest.approx(7 * 100 / 72, abs=0.01)
-        figure.axes[0].texts[0].set_visible(False)
-        assert shell.display_formatter.format(figure)[1]["image/png"][METADATA_KEY] == pytest.approx(13.89)
-    finally:
-        InteractiveShell.clear_instance()
+@pytest.fixture
+def notebook_shell(monkeypatch):
+    """A stand-in for a kernel's shell: IPython's display formatter, with the PNG formatter that the inline
+    backend installs, as ``IPython.get_ipython()`` returns it (no real shell: no history file, no hooks). The
+    site's browser test checks the real thing: every figure of every page carries its text size."""
+    shell = SimpleNamespace(display_formatter=DisplayFormatter())
+    select_figure_formats(shell, {"png"})
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    # Loading the backend (which installs that formatter in a kernel) would hook pyplot into this shell.
+    monkeypatch.setattr(plt, "switch_backend", lambda name: None)
+    return shell
 
 
-def test_outside_a_notebook_nothing_changes():
-    assert not InteractiveShell.initialized()
-    show_text_size_with_figures()  # no shell: returns without touching matplotlib's backend
-    assert not InteractiveShell.initialized()
+def test_a_figure_shown_in_a_notebook_carries_its_smallest_text_size(figure, notebook_shell):
+    show_text_size_with_figures()
+    show_text_size_with_figures()  # a second start of a run in the same kernel wraps it once
+    data, metadata = notebook_shell.display_formatter.format(figure)
+    assert data["image/png"]
+    assert metadata["image/png"][METADATA_KEY] == pytest.approx(7 * 100 / 72, abs=0.01)
+    figure.axes[0].texts[0].set_visible(False)
+    assert notebook_shell.display_formatter.format(figure)[1]["image/png"][METADATA_KEY] == pytest.approx(13.89)
+
+
+def test_outside_a_notebook_nothing_changes(monkeypatch):
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    monkeypatch.setattr(plt, "switch_backend", lambda name: pytest.fail("touched matplotlib's backend"))
+    show_text_size_with_figures()
