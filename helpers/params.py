@@ -210,7 +210,7 @@ def check_grid(name: str, values: Sequence[float], *, kind: str, minimum: int = 
     if len(values) < minimum:
         raise ParameterError(
             f"{name} holds {len(values)} value(s): the page compares the grid's rows and columns, give at least "
-            f"{minimum}, e.g. [0.0, 0.0001]"
+            f"{minimum} {wanted}"
         )
     bad = [v for v in values if not is_valid(v)]
     if bad:
