@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from helpers import architectures, claims
+from helpers import architectures, claims, plots
 from helpers.cost import latency_per_image, machine_name, multiply_accumulates
 from helpers.data import FASHION_CLASSES, pad_to_32
 from helpers.grid import run_grid
@@ -310,14 +310,16 @@ for name, build in NETWORKS.items():
     )
 cost = pd.DataFrame(cost_rows).set_index("network")
 print(f"Timed on {machine_name()}, Keras {keras.__version__} on {keras.backend.backend()}.")
-cost.style.format(
-    {
+plots.styled_table(
+    cost.reset_index(),
+    formats={
         "coefficients": "{:,}",
         "MACs per digit": "{:,}",
         "uses of each coefficient": "{:.1f}",
         "µs per digit, batch 1": "{:,.0f}",
         "µs per digit, batch 1,024": "{:.1f}",
-    }
+    },
+    text_columns=["network"],
 )
 
 # %% jupyter={"source_hidden": true} tags=["remove-input", "nbval-ignore-output"]
